@@ -1,0 +1,21 @@
+/** `hmb`: the operator's command line. Each command lives in its own module and registers itself here. */
+import { Command, CommanderError } from "commander";
+import { registerAdjudicateCommand } from "./adjudicate.js";
+
+const program = new Command("hmb")
+  .description("惠民保 platform — city-customized commercial medical insurance")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerAdjudicateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 64;
+  } else {
+    process.stderr.write(`hmb: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

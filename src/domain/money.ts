@@ -1,0 +1,90 @@
+/**
+ * Money is integer fen (分) everywhere inside the platform. Yuan strings exist only at the edges.
+ * Ratios are basis points (万分之一): 8000 bps = 80 %.
+ */
+export type Fen = number;
+export type Bps = number;
+
+/** Largest amount one record may carry: ten billion yuan. Keeps base × bps far below 2^53. */
+export const MAX_FEN: Fen = 1_000_000_000_000;
+export const FULL_RATIO_BPS: Bps = 10_000;
+
+export class MoneyInvariantError extends Error {}
+
+export function assertFen(value: number, what: string): asserts value is Fen {
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_FEN) {
+    throw new MoneyInvariantError(`${what} must be a non-negative integer number of fen ≤ ${MAX_FEN}, got ${value}`);
+  }
+}
+
+export type YuanParse = { ok: true; fen: Fen } | { ok: false; problem: string };
+
+const YUAN = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
+
+/**
+ * Parses a yuan amount given as a JSON number or a string ("123.4", "123.45") into fen without floating-point
+ * arithmetic. More than two decimals, negatives, exponents and non-numbers are refused, never rounded.
+ */
+export function parseYuan(value: unknown): YuanParse {
+  let text: string;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) return { ok: false, problem: "不是有效数字 (not a finite number)" };
+    text = String(value);
+  } else if (typeof value === "string") {
+    text = value.trim();
+  } else {
+    return { ok: false, problem: "应为数字或数字字符串 (expected a number or numeric string)" };
+  }
+  if (text.startsWith("-")) return { ok: false, problem: "金额不能为负 (amount must not be negative)" };
+  const match = YUAN.exec(text);
+  if (match === null) {
+    if (/^\d+\.\d{3,}$/.test(text)) {
+      return { ok: false, problem: "金额最多两位小数 (at most 2 decimals)" };
+    }
+    return { ok: false, problem: `不是有效金额 (not a valid yuan amount): ${text.slice(0, 40)}` };
+  }
+  const whole = Number(match[1]);
+  const decimals = match[2] ?? "";
+  const fen = whole * 100 + (decimals === "" ? 0 : decimals.length === 1 ? Number(decimals) * 10 : Number(decimals));
+  if (fen > MAX_FEN) return { ok: false, problem: `金额过大 (amount above ${MAX_FEN / 100} yuan)` };
+  return { ok: true, fen };
+}
+
+/** 1234567 fen → "12345.67". */
+export function formatYuan(fen: Fen): string {
+  const negative = fen < 0;
+  const abs = negative ? -fen : fen;
+  const whole = Math.floor(abs / 100);
+  const cents = abs - whole * 100;
+  return `${negative ? "-" : ""}${whole}.${cents < 10 ? "0" : ""}${cents}`;
+}
+
+/** Yuan as written in a product file (whole or 2-decimal numbers) → fen; throws on anything else. */
+export function yuan(amount: number): Fen {
+  const parsed = parseYuan(amount);
+  if (!parsed.ok) throw new MoneyInvariantError(`bad yuan literal ${amount}: ${parsed.problem}`);
+  return parsed.fen;
+}
+
+/**
+ * round_half_up(base × ratio / 10000), exact in integers: base ≤ MAX_FEN and ratio ≤ 10000 keep the product
+ * below 2^53, so no precision is lost before the division.
+ */
+export function applyRatio(baseFen: Fen, ratioBps: Bps): Fen {
+  const product = baseFen * ratioBps;
+  return Math.floor((product + 5000) / 10000);
+}
+
+/** 8000 → "80%", 6250 → "62.5%". */
+export function formatPercent(ratioBps: Bps): string {
+  const whole = Math.floor(ratioBps / 100);
+  const rest = ratioBps % 100;
+  if (rest === 0) return `${whole}%`;
+  return `${whole}.${String(rest).padStart(2, "0").replace(/0$/, "")}%`;
+}
+
+/** 8000 → "0.80", 6250 → "0.625": the ratio as a decimal string for wire formats. */
+export function formatRatio(ratioBps: Bps): string {
+  const text = (ratioBps / 10000).toFixed(4);
+  return text.replace(/(\.\d\d\d?)0+$/, "$1").replace(/(\.\d\d)0$/, "$1");
+}

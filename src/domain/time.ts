@@ -1,0 +1,62 @@
+/**
+ * Business times. The national platform writes "yyyy-MM-dd HH:mm:ss" in Beijing time (UTC+8, no DST);
+ * inside we keep epoch milliseconds so comparisons are plain number comparisons.
+ */
+export type EpochMs = number;
+
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+const NATIONAL = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/** Parses national format (Beijing time) or ISO 8601 with an explicit offset; undefined when unparseable. */
+export function parseBusinessTime(text: string): EpochMs | undefined {
+  const m = NATIONAL.exec(text);
+  if (m !== null) {
+    const [, y, mo, d, h, mi, s] = m;
+    const month = Number(mo);
+    const day = Number(d);
+    const hour = h === undefined ? 0 : Number(h);
+    const minute = mi === undefined ? 0 : Number(mi);
+    const second = s === undefined ? 0 : Number(s);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59) return undefined;
+    // "24:00" is how Chinese policies write the end of a day; Date.UTC rolls it into the next day.
+    if (hour === 24 && (minute !== 0 || second !== 0)) return undefined;
+    const utc = Date.UTC(Number(y), month - 1, day, hour, minute, second);
+    if (new Date(utc).getUTCDate() !== day && hour !== 24) return undefined;
+    return utc - BEIJING_OFFSET_MS;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+export function mustParseBusinessTime(text: string): EpochMs {
+  const ms = parseBusinessTime(text);
+  if (ms === undefined) throw new Error(`invalid business time: ${text}`);
+  return ms;
+}
+
+/** Epoch ms → "yyyy-MM-dd HH:mm:ss" in Beijing time. */
+export function formatBusinessTime(ms: EpochMs): string {
+  const d = new Date(ms + BEIJING_OFFSET_MS);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** The same wall-clock moment N calendar years earlier (Beijing calendar), for look-back windows. */
+export function minusYears(ms: EpochMs, years: number): EpochMs {
+  const d = new Date(ms + BEIJING_OFFSET_MS);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d.getTime() - BEIJING_OFFSET_MS;
+}
+
+/** A half-open interval [start, end). Policies say "… 24:00", which is the next day's 00:00. */
+export interface Period {
+  readonly start: EpochMs;
+  readonly end: EpochMs;
+}
+
+export function inPeriod(period: Period, t: EpochMs): boolean {
+  return t >= period.start && t < period.end;
+}
