@@ -4,6 +4,12 @@
  */
 import { makeCertno } from "../src/domain/certno.js";
 import { formatYuan } from "../src/domain/money.js";
+import { parseSettlement, type Settlement } from "../src/domain/settlement.js";
+import { type Accumulators, cloneAccumulators, emptyAccumulators } from "../src/engine/accumulators.js";
+import { type Adjudication, adjudicate } from "../src/engine/adjudicate.js";
+import { type CompiledPlan, compilePlan, type PolicyTerms } from "../src/engine/compile.js";
+import { derivePreExisting } from "../src/engine/preexisting.js";
+import { getProduct } from "../src/products/index.js";
 
 export interface RecordSpec {
   setlId: string;
@@ -62,9 +68,77 @@ export function record(spec: RecordSpec): Record<string, unknown> {
   };
   if (spec.begntime !== null) rec.begntime = spec.begntime ?? setlTime;
   if (spec.items !== undefined) {
-    rec.feedetail = spec.items.map((i) => ({ med_list_codg: i.code, det_item_fee_sumamt: formatYuan(i.amount) }));
+    rec.feedetail = spec.items.map((i) => ({
+      med_list_codg: i.code,
+      det_item_fee_sumamt: formatYuan(i.amount),
+    }));
   }
   return { ...rec, ...spec.extra };
 }
 
 export const yuanToFen = (y: number) => Math.round(y * 100);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Engine harness: one person's policy under one plan, fed events one at a time like batch.ts does.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/** Parses a record built by `record`, failing the test loudly when the fixture itself is invalid. */
+export function settlement(spec: RecordSpec): Settlement {
+  const parsed = parseSettlement(record(spec));
+  if (!parsed.ok) throw new Error(`fixture ${spec.setlId} rejected: ${JSON.stringify(parsed.error)}`);
+  return parsed.settlement;
+}
+
+export interface Person {
+  readonly plan: CompiledPlan;
+  readonly terms: PolicyTerms;
+  readonly acc: Accumulators;
+  /** Adjudicates the next event (caller feeds them in setl_time order). */
+  run(spec: RecordSpec): Adjudication;
+  snapshot(): Accumulators;
+}
+
+/** A person insured under `productId`/`planId`, with pre-existing flags derived from `history`. */
+export function person(productId: string, planId?: string, history: readonly RecordSpec[] = []): Person {
+  const plan = compilePlan(getProduct(productId), planId);
+  return personOn(plan, history);
+}
+
+export function personOn(plan: CompiledPlan, history: readonly RecordSpec[] = []): Person {
+  const terms: PolicyTerms = {
+    coverage: plan.coverage,
+    cohort: undefined,
+    preExisting: derivePreExisting(plan, plan.coverage.start, history.map(settlement)),
+  };
+  const acc = emptyAccumulators(plan);
+  return {
+    plan,
+    terms,
+    acc,
+    run: (spec) => adjudicate(plan, terms, acc, settlement(spec)),
+    snapshot: () => cloneAccumulators(acc),
+  };
+}
+
+/** Whole yuan → fen, for readability of hand-computed expectations. */
+export const Y = (yuanAmount: number): number => yuanAmount * 100;
+
+/** The line for a liability id, failing when absent. */
+export function lineOf(a: Adjudication, liabilityId: string): Adjudication["lines"][number] {
+  const line = a.lines.find((l) => l.liabilityId === liabilityId);
+  if (line === undefined)
+    throw new Error(`no line ${liabilityId} in ${a.setlId}: ${a.lines.map((l) => l.liabilityId)}`);
+  return line;
+}
+
+/** Chuxiong local treatment region (楚雄市) and an out-of-region one (昆明五华区). */
+export const CX_LOCAL = "532301";
+export const CX_AWAY = "530102";
+/** Designated institutions from the seed catalogs. */
+export const WS_HOSPITAL = "H53260100001";
+export const WS_PHARMACY = "P53260100001";
+export const CX_HOSPITAL = "H53230100001";
+export const CX_PHARMACY = "P53230100001";
+
+/** A JSONL line for the batch / CLI. */
+export const jsonl = (spec: RecordSpec): string => JSON.stringify(record(spec));

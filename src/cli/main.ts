@@ -1,6 +1,8 @@
 /** `hmb`: the operator's command line. Each command lives in its own module and registers itself here. */
 import { Command, CommanderError } from "commander";
 import { registerAdjudicateCommand } from "./adjudicate.js";
+import { registerCheckCommand } from "./check.js";
+import { registerDemoCommand } from "./demo.js";
 
 const program = new Command("hmb")
   .description("惠民保 platform — city-customized commercial medical insurance")
@@ -8,6 +10,8 @@ const program = new Command("hmb")
   .exitOverride();
 
 registerAdjudicateCommand(program);
+registerCheckCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

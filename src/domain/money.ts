@@ -5,15 +5,20 @@
 export type Fen = number;
 export type Bps = number;
 
-/** Largest amount one record may carry: ten billion yuan. Keeps base × bps far below 2^53. */
-export const MAX_FEN: Fen = 1_000_000_000_000;
+/**
+ * Largest amount one record may carry: one billion yuan (10^11 fen). With ratios ≤ 10000 bps the product
+ * base × bps stays ≤ 10^15, below 2^53, so ratio arithmetic is exact in doubles.
+ */
+export const MAX_FEN: Fen = 100_000_000_000;
 export const FULL_RATIO_BPS: Bps = 10_000;
 
 export class MoneyInvariantError extends Error {}
 
 export function assertFen(value: number, what: string): asserts value is Fen {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_FEN) {
-    throw new MoneyInvariantError(`${what} must be a non-negative integer number of fen ≤ ${MAX_FEN}, got ${value}`);
+    throw new MoneyInvariantError(
+      `${what} must be a non-negative integer number of fen ≤ ${MAX_FEN}, got ${value}`,
+    );
   }
 }
 
@@ -45,7 +50,8 @@ export function parseYuan(value: unknown): YuanParse {
   }
   const whole = Number(match[1]);
   const decimals = match[2] ?? "";
-  const fen = whole * 100 + (decimals === "" ? 0 : decimals.length === 1 ? Number(decimals) * 10 : Number(decimals));
+  const fen =
+    whole * 100 + (decimals === "" ? 0 : decimals.length === 1 ? Number(decimals) * 10 : Number(decimals));
   if (fen > MAX_FEN) return { ok: false, problem: `金额过大 (amount above ${MAX_FEN / 100} yuan)` };
   return { ok: true, fen };
 }
@@ -71,6 +77,9 @@ export function yuan(amount: number): Fen {
  * below 2^53, so no precision is lost before the division.
  */
 export function applyRatio(baseFen: Fen, ratioBps: Bps): Fen {
+  if (baseFen > MAX_FEN || ratioBps > FULL_RATIO_BPS) {
+    throw new MoneyInvariantError(`applyRatio out of range: ${baseFen} × ${ratioBps}`);
+  }
   const product = baseFen * ratioBps;
   return Math.floor((product + 5000) / 10000);
 }

@@ -23,7 +23,9 @@ const percent = z
   .number()
   .min(0)
   .max(100)
-  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, { message: "at most 2 decimals of a percent" })
+  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, {
+    message: "at most 2 decimals of a percent",
+  })
   .transform((n): Bps => Math.round(n * 100));
 
 const businessTime = z.string().transform((text, ctx): EpochMs => {
@@ -67,7 +69,15 @@ const catalog = z.object({
   items: z.array(catalogItem).min(1),
 });
 
-const fundField = z.enum(["hifmi_pay", "hifob_pay", "hifp_pay", "cvlserv_pay", "hifes_pay", "maf_pay", "oth_pay"]);
+const fundField = z.enum([
+  "hifmi_pay",
+  "hifob_pay",
+  "hifp_pay",
+  "cvlserv_pay",
+  "hifes_pay",
+  "maf_pay",
+  "oth_pay",
+]);
 
 const preExistingRule = z.discriminatedUnion("kind", [
   z.object({
@@ -100,7 +110,11 @@ const ratioCondition = z
   })
   .strict();
 
-const ratioVariant = z.object({ when: ratioCondition.optional(), ratioPercent: percent, label: z.string().optional() });
+const ratioVariant = z.object({
+  when: ratioCondition.optional(),
+  ratioPercent: percent,
+  label: z.string().optional(),
+});
 
 const eligibleBase = z.union([
   z.literal("in_scope"),
@@ -166,12 +180,16 @@ const productSchema = z
     enrollment: period,
     waitingPeriodDays: z.number().int().min(0).max(365),
     /** Who may enroll beyond being on the basic-insurance roster; the guidance (clause 八) wants none. */
-    enrollmentRestrictions: z.array(z.enum(["age", "health", "pre_existing", "occupation", "residence"])).default([]),
+    enrollmentRestrictions: z
+      .array(z.enum(["age", "health", "pre_existing", "occupation", "residence"]))
+      .default([]),
     familyEnrollment: z.boolean().default(true),
     unitEnrollment: z.boolean().default(true),
     catalogs: z.array(catalog).default([]),
     preExistingConditions: z.array(preExistingCondition).default([]),
-    exclusions: z.array(z.object({ id, name: z.string().min(1), icd10: z.array(icd10Range).min(1) })).default([]),
+    exclusions: z
+      .array(z.object({ id, name: z.string().min(1), icd10: z.array(icd10Range).min(1) }))
+      .default([]),
     plans: z.array(plan).min(1),
     refund: z.object({
       beforeEffective: z.literal("full"),
@@ -195,11 +213,14 @@ const productSchema = z
       }),
   })
   .superRefine((p, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
     const catalogIds = new Set(p.catalogs.map((c) => c.id));
     const conditionIds = new Set(p.preExistingConditions.map((c) => c.id));
     duplicates(p.plans.map((x) => x.id)).forEach((i) => issue(["plans", i, "id"], "duplicate plan id"));
-    duplicates(p.catalogs.map((x) => x.id)).forEach((i) => issue(["catalogs", i, "id"], "duplicate catalog id"));
+    duplicates(p.catalogs.map((x) => x.id)).forEach((i) =>
+      issue(["catalogs", i, "id"], "duplicate catalog id"),
+    );
     p.plans.forEach((pl, pi) => {
       const poolIds = new Set(pl.deductiblePools.map((d) => d.id));
       const liabilityIds = new Set(pl.liabilities.map((l) => l.id));
@@ -208,7 +229,8 @@ const productSchema = z
       );
       pl.capGroups.forEach((g, gi) =>
         g.liabilities.forEach((lid, li) => {
-          if (!liabilityIds.has(lid)) issue(["plans", pi, "capGroups", gi, "liabilities", li], `unknown liability ${lid}`);
+          if (!liabilityIds.has(lid))
+            issue(["plans", pi, "capGroups", gi, "liabilities", li], `unknown liability ${lid}`);
         }),
       );
       pl.liabilities.forEach((l, li) => {
@@ -222,13 +244,20 @@ const productSchema = z
         if (l.preExistingCondition !== undefined && !conditionIds.has(l.preExistingCondition)) {
           issue([...at, "preExistingCondition"], `unknown pre-existing condition ${l.preExistingCondition}`);
         }
-        const usesPreExisting = l.excludePreExisting || l.ratios.some((r) => r.when?.preExisting !== undefined);
+        const usesPreExisting =
+          l.excludePreExisting || l.ratios.some((r) => r.when?.preExisting !== undefined);
         if (usesPreExisting && l.preExistingCondition === undefined) {
-          issue([...at, "preExistingCondition"], "required when a ratio or exclusion depends on pre-existing status");
+          issue(
+            [...at, "preExistingCondition"],
+            "required when a ratio or exclusion depends on pre-existing status",
+          );
         }
         const last = l.ratios[l.ratios.length - 1];
         if (last?.when !== undefined && Object.keys(last.when).length > 0) {
-          issue([...at, "ratios", l.ratios.length - 1, "when"], "the last ratio variant must be unconditional");
+          issue(
+            [...at, "ratios", l.ratios.length - 1, "when"],
+            "the last ratio variant must be unconditional",
+          );
         }
       });
     });
@@ -287,7 +316,9 @@ export function parseProduct(input: unknown): Product {
 export function findPlan(product: Product, planId: string | undefined): Plan {
   const plan = planId === undefined ? product.plans[0] : product.plans.find((p) => p.id === planId);
   if (plan === undefined) {
-    throw new Error(`product ${product.id} has no plan ${planId}; plans: ${product.plans.map((p) => p.id).join(", ")}`);
+    throw new Error(
+      `product ${product.id} has no plan ${planId}; plans: ${product.plans.map((p) => p.id).join(", ")}`,
+    );
   }
   return plan;
 }

@@ -104,34 +104,36 @@ function reject(code: RecordErrorCode, field: string, message: string): never {
 
 type Raw = Record<string, unknown>;
 
-function requiredText(raw: Raw, field: string, maxLength = 64): string {
+function requiredText(raw: Raw, field: string, maxLength = 64, name = field): string {
   const value = raw[field];
-  if (value === undefined || value === null || value === "") reject("missing_field", field, `缺少必填字段 ${field}`);
+  if (value === undefined || value === null || value === "")
+    reject("missing_field", name, `缺少必填字段 ${name}`);
   if (typeof value !== "string" && typeof value !== "number") {
-    reject("invalid_value", field, `${field} 应为字符串`);
+    reject("invalid_value", name, `${name} 应为字符串`);
   }
   const text = String(value);
-  if (text.length > maxLength) reject("invalid_value", field, `${field} 超过 ${maxLength} 个字符`);
+  if (text.length > maxLength) reject("invalid_value", name, `${name} 超过 ${maxLength} 个字符`);
   return text;
 }
 
 function optionalText(raw: Raw, field: string, maxLength = 128): string | undefined {
   const value = raw[field];
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string" && typeof value !== "number") reject("invalid_value", field, `${field} 应为字符串`);
+  if (typeof value !== "string" && typeof value !== "number")
+    reject("invalid_value", field, `${field} 应为字符串`);
   const text = String(value);
   if (text.length > maxLength) reject("invalid_value", field, `${field} 超过 ${maxLength} 个字符`);
   return text;
 }
 
-function amount(raw: Raw, field: string, required: boolean): Fen {
+function amount(raw: Raw, field: string, required: boolean, name = field): Fen {
   const value = raw[field];
   if (value === undefined || value === null || value === "") {
-    if (required) reject("missing_field", field, `缺少必填金额字段 ${field}`);
+    if (required) reject("missing_field", name, `缺少必填金额字段 ${name}`);
     return 0;
   }
   const parsed = parseYuan(value);
-  if (!parsed.ok) reject("invalid_amount", field, `${field}: ${parsed.problem}`);
+  if (!parsed.ok) reject("invalid_amount", name, `${name}: ${parsed.problem}`);
   return parsed.fen;
 }
 
@@ -139,7 +141,8 @@ function time(raw: Raw, field: string, required: boolean): EpochMs | undefined {
   const text = required ? requiredText(raw, field) : optionalText(raw, field);
   if (text === undefined) return undefined;
   const ms = parseBusinessTime(text);
-  if (ms === undefined) reject("invalid_time", field, `${field} 不是有效时间 (yyyy-MM-dd HH:mm:ss): ${text.slice(0, 40)}`);
+  if (ms === undefined)
+    reject("invalid_time", field, `${field} 不是有效时间 (yyyy-MM-dd HH:mm:ss): ${text.slice(0, 40)}`);
   return ms;
 }
 
@@ -152,8 +155,8 @@ function catalogItems(raw: Raw): CatalogItemCharge[] {
     const field = `feedetail[${i}]`;
     if (typeof item !== "object" || item === null) reject("invalid_value", field, `${field} 应为对象`);
     const entry = item as Raw;
-    const code = requiredText(entry, "med_list_codg");
-    return { code, amount: amount(entry, "det_item_fee_sumamt", true) };
+    const code = requiredText(entry, "med_list_codg", 64, `${field}.med_list_codg`);
+    return { code, amount: amount(entry, "det_item_fee_sumamt", true, `${field}.det_item_fee_sumamt`) };
   });
 }
 
@@ -172,7 +175,8 @@ function parseRecord(raw: Raw): Settlement {
   const begun = time(raw, "begntime", false);
   const ended = time(raw, "endtime", false);
   const treatmentRegion = requiredText(raw, "mdtrtarea_admvs");
-  if (!/^\d{6}$/.test(treatmentRegion)) reject("invalid_value", "mdtrtarea_admvs", "就医地行政区划应为 6 位数字");
+  if (!/^\d{6}$/.test(treatmentRegion))
+    reject("invalid_value", "mdtrtarea_admvs", "就医地行政区划应为 6 位数字");
   const diagnosisCode = optionalText(raw, "dise_codg", 32);
   const totalCost = amount(raw, "medfee_sumamt", true);
   const fullOwnPay = amount(raw, "fulamt_ownpay_amt", true);

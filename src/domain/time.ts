@@ -17,7 +17,8 @@ export function parseBusinessTime(text: string): EpochMs | undefined {
     const hour = h === undefined ? 0 : Number(h);
     const minute = mi === undefined ? 0 : Number(mi);
     const second = s === undefined ? 0 : Number(s);
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59) return undefined;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 59)
+      return undefined;
     // "24:00" is how Chinese policies write the end of a day; Date.UTC rolls it into the next day.
     if (hour === 24 && (minute !== 0 || second !== 0)) return undefined;
     const utc = Date.UTC(Number(y), month - 1, day, hour, minute, second);

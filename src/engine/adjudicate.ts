@@ -76,7 +76,11 @@ export interface Adjudication {
   readonly lines: readonly BenefitLine[];
 }
 
-export function notCovered(settlement: Settlement, reason: NotCoveredReason, lines: BenefitLine[] = []): Adjudication {
+export function notCovered(
+  settlement: Settlement,
+  reason: NotCoveredReason,
+  lines: BenefitLine[] = [],
+): Adjudication {
   return {
     setlId: settlement.setlId,
     psnNo: settlement.psnNo,
@@ -133,7 +137,12 @@ function ratioSegments(
       throw new Error(`liability ${liability.id}: no ratio variant matches`);
     }
     const slice = chosen.bandTo === NO_LIMIT ? remaining : Math.min(remaining, chosen.bandTo - position);
-    segments.push({ base: slice, ratioBps: chosen.ratioBps, label: chosen.label, amount: applyRatio(slice, chosen.ratioBps) });
+    segments.push({
+      base: slice,
+      ratioBps: chosen.ratioBps,
+      label: chosen.label,
+      amount: applyRatio(slice, chosen.ratioBps),
+    });
     position += slice;
     remaining -= slice;
   } while (remaining > 0);
@@ -159,7 +168,8 @@ function catalogClaim(liability: CompiledLiability, settlement: Settlement): Cat
   }
   if (items.length === 0) return undefined;
   const designated =
-    catalog.designatedInstitutions === undefined || catalog.designatedInstitutions.has(settlement.institutionCode);
+    catalog.designatedInstitutions === undefined ||
+    catalog.designatedInstitutions.has(settlement.institutionCode);
   return { eligible, items, designated };
 }
 
@@ -170,7 +180,8 @@ export function adjudicate(
   acc: Accumulators,
   settlement: Settlement,
 ): Adjudication {
-  if (!inPeriod(terms.coverage, settlement.admittedAt)) return notCovered(settlement, "outside_coverage_period");
+  if (!inPeriod(terms.coverage, settlement.admittedAt))
+    return notCovered(settlement, "outside_coverage_period");
   if (settlement.diagnosisCode !== undefined) {
     for (const exclusion of plan.exclusions) {
       if (icd10InRanges(settlement.diagnosisCode, exclusion.icd10)) return notCovered(settlement, "excluded");
@@ -223,7 +234,10 @@ export function adjudicate(
     }
     if (claim !== undefined && !claim.designated) {
       lines.push(
-        emptyLine(plan, l, acc, eligible, { kind: "not_designated_institution", institution: settlement.institutionCode }),
+        emptyLine(plan, l, acc, eligible, {
+          kind: "not_designated_institution",
+          institution: settlement.institutionCode,
+        }),
       );
       continue;
     }
@@ -234,7 +248,9 @@ export function adjudicate(
   if (applicable === 0) return notCovered(settlement, "med_type_not_covered");
   if (excludedCount === applicable) return notCovered(settlement, "excluded", lines);
   if (hmbPay > settlement.personBurden) {
-    throw new Error(`invariant: payout ${hmbPay} exceeds burden ${settlement.personBurden} (${settlement.setlId})`);
+    throw new Error(
+      `invariant: payout ${hmbPay} exceeds burden ${settlement.personBurden} (${settlement.setlId})`,
+    );
   }
   return {
     setlId: settlement.setlId,
@@ -288,7 +304,7 @@ function assess(
   claim: CatalogClaim | undefined,
 ): BenefitLine {
   const poolLeft = remainingOfPool(plan, acc, l.poolIndex);
-  const deductible = Math.min(eligible, poolLeft);
+  const deductible = l.poolIndex < 0 ? 0 : Math.min(eligible, poolLeft);
   const base = eligible - deductible;
   const position = acc.baseByLiability[l.index] ?? 0;
   const segments =
@@ -306,10 +322,11 @@ function assess(
     items = result.items;
     payout = result.total;
   }
-  payout = limit(payout, "liability", l.name, l.cap, (acc.paidByLiability[l.index] ?? 0), limits);
+  payout = limit(payout, "liability", l.name, l.cap, acc.paidByLiability[l.index] ?? 0, limits);
   for (const g of l.capGroups) {
     const group = plan.capGroups[g];
-    if (group !== undefined) payout = limit(payout, "cap_group", group.name, group.amount, acc.paidByCapGroup[g] ?? 0, limits);
+    if (group !== undefined)
+      payout = limit(payout, "cap_group", group.name, group.amount, acc.paidByCapGroup[g] ?? 0, limits);
   }
   payout = limit(payout, "annual_total", "年度累计赔付限额", plan.annualTotal, acc.paidTotal, limits);
   if (items.length > 0 && payout < sumPayouts(items)) items = trimItems(items, sumPayouts(items) - payout);
@@ -346,14 +363,7 @@ function singleSegment(v: CompiledRatio, base: Fen): RatioSegment {
   return { base, ratioBps: v.ratioBps, label: v.label, amount: applyRatio(base, v.ratioBps) };
 }
 
-function limit(
-  payout: Fen,
-  kind: LimitKind,
-  name: string,
-  cap: Fen,
-  used: Fen,
-  limits: LimitApplied[],
-): Fen {
+function limit(payout: Fen, kind: LimitKind, name: string, cap: Fen, used: Fen, limits: LimitApplied[]): Fen {
   if (cap === NO_LIMIT) return payout;
   const remaining = Math.max(0, cap - used);
   if (payout <= remaining) return payout;
@@ -417,7 +427,8 @@ export function revoke(plan: CompiledPlan, acc: Accumulators, adjudication: Adju
     if (line.outcome.kind !== "assessed") continue;
     const l = plan.liabilities[line.liabilityIndex];
     if (l === undefined) throw new Error(`revoke: unknown liability index ${line.liabilityIndex}`);
-    if (line.poolIndex >= 0) acc.deductibleUsed[line.poolIndex] = (acc.deductibleUsed[line.poolIndex] ?? 0) - line.deductible;
+    if (line.poolIndex >= 0)
+      acc.deductibleUsed[line.poolIndex] = (acc.deductibleUsed[line.poolIndex] ?? 0) - line.deductible;
     let base = 0;
     for (const s of line.segments) base += s.base;
     acc.baseByLiability[l.index] = (acc.baseByLiability[l.index] ?? 0) - base;
@@ -438,6 +449,8 @@ function assertAccumulatorsNonNegative(acc: Accumulators): void {
     acc.paidByCapGroup.some(bad) ||
     bad(acc.paidTotal)
   ) {
-    throw new Error("invariant: accumulators went negative — revoked an adjudication twice or from another policy");
+    throw new Error(
+      "invariant: accumulators went negative — revoked an adjudication twice or from another policy",
+    );
   }
 }

@@ -5,7 +5,7 @@
  * (ties by setl_id) whatever the input order; results come back in input order. Invalid records are
  * reported and touch no accumulator. In memory, no I/O: the CLI streams lines in and results out.
  */
-import { type RecordError, type Settlement, parseSettlementLine } from "../domain/settlement.js";
+import { parseSettlementLine, type RecordError, type Settlement } from "../domain/settlement.js";
 import { emptyAccumulators } from "./accumulators.js";
 import { type Adjudication, adjudicate } from "./adjudicate.js";
 import type { CompiledPlan, PolicyTerms } from "./compile.js";
@@ -19,7 +19,8 @@ function idsOf(line: string): { setlId: string; psnNo: string } {
   // Best effort for error lines: the record may not even be JSON.
   try {
     const raw = JSON.parse(line) as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v).slice(0, 64) : "");
+    const text = (v: unknown) =>
+      typeof v === "string" || typeof v === "number" ? String(v).slice(0, 64) : "";
     return { setlId: text(raw?.setl_id), psnNo: text(raw?.psn_no) };
   } catch {
     return { setlId: "", psnNo: "" };
@@ -89,7 +90,10 @@ export class AdjudicationBatch {
       };
       const acc = emptyAccumulators(this.plan);
       for (const k of order) {
-        out[indexes[k] as number] = { kind: "result", adjudication: adjudicate(this.plan, terms, acc, events[k] as Settlement) };
+        out[indexes[k] as number] = {
+          kind: "result",
+          adjudication: adjudicate(this.plan, terms, acc, events[k] as Settlement),
+        };
       }
     }
     return out;

@@ -83,7 +83,11 @@ export interface CompiledPlan {
   readonly capGroups: readonly CompiledCapGroup[];
   readonly annualTotal: Fen;
   readonly conditions: readonly CompiledCondition[];
-  readonly exclusions: readonly { id: string; name: string; icd10: readonly { from: string; to: string }[] }[];
+  readonly exclusions: readonly {
+    id: string;
+    name: string;
+    icd10: readonly { from: string; to: string }[];
+  }[];
 }
 
 function compileRatio(v: RatioVariant): CompiledRatio {
@@ -109,8 +113,11 @@ export function compilePlan(product: Product, planId?: string): CompiledPlan {
       {
         id: c.id,
         name: c.name,
-        items: new Map(c.items.map((it) => [it.code, { code: it.code, name: it.name, cap: it.cap ?? NO_LIMIT }])),
-        designatedInstitutions: c.designatedInstitutions === undefined ? undefined : new Set(c.designatedInstitutions),
+        items: new Map(
+          c.items.map((it) => [it.code, { code: it.code, name: it.name, cap: it.cap ?? NO_LIMIT }]),
+        ),
+        designatedInstitutions:
+          c.designatedInstitutions === undefined ? undefined : new Set(c.designatedInstitutions),
       },
     ]),
   );
@@ -130,7 +137,8 @@ export function compilePlan(product: Product, planId?: string): CompiledPlan {
       hasCostBands: ratios.some((r) => r.bandFrom > 0 || r.bandTo !== NO_LIMIT),
       cap: l.cap ?? NO_LIMIT,
       capGroups: groupsOf(l),
-      conditionIndex: l.preExistingCondition === undefined ? -1 : (conditionIndex.get(l.preExistingCondition) ?? -1),
+      conditionIndex:
+        l.preExistingCondition === undefined ? -1 : (conditionIndex.get(l.preExistingCondition) ?? -1),
       excludePreExisting: l.excludePreExisting,
     };
   });

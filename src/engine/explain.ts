@@ -11,7 +11,12 @@ export type Language = "zh" | "en";
 
 const LIMIT_NAMES: Record<Language, Record<LimitApplied["kind"], string>> = {
   zh: { item: "单项目限额", liability: "责任限额", cap_group: "共用限额", annual_total: "年度累计限额" },
-  en: { item: "item cap", liability: "liability cap", cap_group: "shared cap", annual_total: "annual total cap" },
+  en: {
+    item: "item cap",
+    liability: "liability cap",
+    cap_group: "shared cap",
+    annual_total: "annual total cap",
+  },
 };
 
 const REASONS: Record<Language, Record<NotCoveredReason, string>> = {
@@ -96,7 +101,9 @@ export function explainLine(line: BenefitLine, lang: Language = "zh"): string {
 /** A one-paragraph summary of the whole settlement, for notices and the resident's claim page. */
 export function explainAdjudication(a: Adjudication, lang: Language = "zh"): string {
   if (a.status === "not_covered" && a.reason !== undefined) {
-    return lang === "zh" ? `不予赔付：${explainReason(a.reason, lang)}` : `Not covered: ${explainReason(a.reason, lang)}`;
+    return lang === "zh"
+      ? `不予赔付：${explainReason(a.reason, lang)}`
+      : `Not covered: ${explainReason(a.reason, lang)}`;
   }
   const remaining: Fen = a.personBurden - a.hmbPay;
   return lang === "zh"

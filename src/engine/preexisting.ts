@@ -25,7 +25,10 @@ export function meetsPreExistingRule(
   coverageStart: EpochMs,
   history: readonly Settlement[],
 ): boolean {
-  const from = rule.lookbackYears === undefined ? Number.NEGATIVE_INFINITY : minusYears(coverageStart, rule.lookbackYears);
+  const from =
+    rule.lookbackYears === undefined
+      ? Number.NEGATIVE_INFINITY
+      : minusYears(coverageStart, rule.lookbackYears);
   for (const s of history) {
     if (s.settledAt < from || s.settledAt >= coverageStart) continue;
     if (rule.kind === "prior_fund_payment") {
@@ -41,6 +44,10 @@ export function meetsPreExistingRule(
 }
 
 /** One flag per product condition, in `plan.conditions` order. */
-export function derivePreExisting(plan: CompiledPlan, coverageStart: EpochMs, history: readonly Settlement[]): boolean[] {
+export function derivePreExisting(
+  plan: CompiledPlan,
+  coverageStart: EpochMs,
+  history: readonly Settlement[],
+): boolean[] {
   return plan.conditions.map((c) => meetsPreExistingRule(c.rule, coverageStart, history));
 }
