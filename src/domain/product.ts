@@ -217,22 +217,22 @@ const productSchema = z
       ctx.addIssue({ code: "custom", path, message });
     const catalogIds = new Set(p.catalogs.map((c) => c.id));
     const conditionIds = new Set(p.preExistingConditions.map((c) => c.id));
-    duplicates(p.plans.map((x) => x.id)).forEach((i) => issue(["plans", i, "id"], "duplicate plan id"));
-    duplicates(p.catalogs.map((x) => x.id)).forEach((i) =>
-      issue(["catalogs", i, "id"], "duplicate catalog id"),
-    );
+    for (const i of duplicates(p.plans.map((x) => x.id))) issue(["plans", i, "id"], "duplicate plan id");
+    for (const i of duplicates(p.catalogs.map((x) => x.id)))
+      issue(["catalogs", i, "id"], "duplicate catalog id");
     p.plans.forEach((pl, pi) => {
       const poolIds = new Set(pl.deductiblePools.map((d) => d.id));
       const liabilityIds = new Set(pl.liabilities.map((l) => l.id));
-      duplicates(pl.liabilities.map((l) => l.id)).forEach((i) =>
-        issue(["plans", pi, "liabilities", i, "id"], "duplicate liability id"),
-      );
-      pl.capGroups.forEach((g, gi) =>
+      for (const i of duplicates(pl.liabilities.map((l) => l.id))) {
+        issue(["plans", pi, "liabilities", i, "id"], "duplicate liability id");
+      }
+      pl.capGroups.forEach((g, gi) => {
         g.liabilities.forEach((lid, li) => {
-          if (!liabilityIds.has(lid))
+          if (!liabilityIds.has(lid)) {
             issue(["plans", pi, "capGroups", gi, "liabilities", li], `unknown liability ${lid}`);
-        }),
-      );
+          }
+        });
+      });
       pl.liabilities.forEach((l, li) => {
         const at = ["plans", pi, "liabilities", li];
         if (l.deductiblePool !== undefined && !poolIds.has(l.deductiblePool)) {

@@ -1,0 +1,54 @@
+/**
+ * Every error leaves as `{ "error": { "code", "message", "field" } }`: 4xx for caller mistakes (never 500
+ * for bad input), 500 only for our own faults, whose details go to the log and not to the caller.
+ */
+import type { FastifyError, FastifyInstance } from "fastify";
+import { ServiceError } from "../services/context.js";
+
+export interface ErrorBody {
+  error: { code: string; message: string; field: string | null };
+}
+
+export function errorBody(code: string, message: string, field?: string | null): ErrorBody {
+  return { error: { code, message, field: field ?? null } };
+}
+
+function fieldOfValidation(e: FastifyError): string | null {
+  const v = e.validation?.[0];
+  if (v === undefined) return null;
+  const params = v.params as Record<string, unknown> | undefined;
+  const missing = params?.missingProperty ?? params?.additionalProperty;
+  const path = (v.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
+  if (typeof missing === "string") return path === "" ? missing : `${path}.${missing}`;
+  return path === "" ? (e.validationContext ?? null) : path;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((e: FastifyError, request, reply) => {
+    if (e instanceof ServiceError) {
+      return reply.status(e.status).send(errorBody(e.code, e.message, e.field));
+    }
+    if (e.validation !== undefined) {
+      return reply.status(400).send(errorBody("invalid_request", e.message, fieldOfValidation(e)));
+    }
+    const status = e.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code =
+        e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+          ? "unsupported_media_type"
+          : status === 413
+            ? "payload_too_large"
+            : status === 429
+              ? "rate_limited"
+              : "invalid_request";
+      return reply.status(status).send(errorBody(code, e.message, null));
+    }
+    request.log.error({ err: e }, "unhandled error");
+    return reply.status(500).send(errorBody("internal_error", "服务器内部错误，请稍后重试", null));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody("not_found", `没有这个接口 ${request.method} ${request.url.split("?")[0]}`, null)),
+  );
+}

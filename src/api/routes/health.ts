@@ -1,0 +1,11 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { PlatformContext } from "../../services/context.js";
+
+export const healthRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.get("/healthz", { schema: { hide: true } }, async () => {
+      await ctx.db.query("select 1");
+      return { status: "ok", database: ctx.db.kind, business_time: ctx.clock.now().toISOString() };
+    });
+  };

@@ -1,0 +1,55 @@
+/**
+ * One small interface over the two back ends (embedded PGlite, PostgreSQL server), so services and
+ * migrations have a single code path. SQL is PostgreSQL's; parameters are $1, $2, …
+ */
+export type SqlParam = string | number | boolean | null | Date | Uint8Array | bigint | readonly string[];
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
+}
+
+export type BackendKind = "pglite" | "postgres";
+
+export interface Database extends Queryable {
+  readonly kind: BackendKind;
+  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk-loads CSV text rows into a table with COPY … FROM STDIN (PostgreSQL) or the PGlite equivalent.
+   * `rows` yields CSV lines without trailing newline.
+   */
+  copyCsv(
+    table: string,
+    columns: readonly string[],
+    rows: AsyncIterable<string> | Iterable<string>,
+  ): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class DatabaseError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** PostgreSQL SQLSTATE for a unique violation: callers turn it into 409 or an idempotent replay. */
+export const UNIQUE_VIOLATION = "23505";
+export const SERIALIZATION_FAILURE = "40001";
+
+export function sqlStateOf(e: unknown): string | undefined {
+  if (e instanceof DatabaseError) return e.code;
+  if (
+    typeof e === "object" &&
+    e !== null &&
+    "code" in e &&
+    typeof (e as { code: unknown }).code === "string"
+  ) {
+    return (e as { code: string }).code;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+/** PostgreSQL server back end (DATABASE_URL), via node-postgres with a connection pool. */
+
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Database, Queryable, SqlParam } from "./database.js";
+
+// Keep int8 (bigint) columns as JS numbers: every amount is bounded far below 2^53 (see domain/money.ts).
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      const result = await client.query(sql, params as unknown[]);
+      return result.rows as Row[];
+    },
+  };
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  await pool.query("select 1");
+  const base = queryable(pool);
+  return {
+    kind: "postgres",
+    query: base.query,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const result = await work(queryable(client));
+        await client.query("commit");
+        return result;
+      } catch (e) {
+        await client.query("rollback").catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async copyCsv(table, columns, rows) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(
+          copyFrom(`copy ${table} (${columns.join(", ")}) from stdin with (format csv)`),
+        );
+        async function* lines() {
+          for await (const row of rows as AsyncIterable<string>) yield `${row}\n`;
+        }
+        await pipeline(Readable.from(lines()), stream);
+        return stream.rowCount ?? 0;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Hospitals and pharmacies (定点医药机构) registered for a program. Each gets a secret, shown once, with
+ * which it signs requests: hex HMAC-SHA256(secret, timestamp + "\n" + raw body).
+ */
+import { constantTimeEqualHex, decrypt, encrypt, hmacHex, randomToken } from "../platform/crypto.js";
+import { audit } from "./audit.js";
+import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { loadProgram } from "./programs.js";
+
+/** ± this much between the signer's clock and ours (real clock, never HMB_NOW). */
+export const SIGNATURE_WINDOW_MS = 5 * 60_000;
+
+export async function addInstitution(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: { programId: string; code: string; name: string },
+): Promise<{ code: string; secret: string }> {
+  if (!/^[A-Z0-9]{4,32}$/.test(input.code)) {
+    throw new ServiceError(
+      400,
+      "invalid_value",
+      "fixmedins_code 应为 4–32 位大写字母或数字",
+      "fixmedins_code",
+    );
+  }
+  if (input.name.trim() === "" || input.name.length > 128) {
+    throw new ServiceError(400, "invalid_value", "机构名称不能为空且不超过 128 字", "name");
+  }
+  await loadProgram(ctx, input.programId);
+  const secret = randomToken(32);
+  await ctx.db.transaction(async (tx) => {
+    // Re-adding rotates the secret: the old one stops working at once.
+    await tx.query(
+      `insert into institutions (program_id, fixmedins_code, name, secret_enc) values ($1,$2,$3,$4)
+       on conflict (program_id, fixmedins_code) do update set name = excluded.name, secret_enc = excluded.secret_enc`,
+      [input.programId, input.code, input.name, encrypt(ctx.keys, secret)],
+    );
+    await audit(tx, actor, input.programId, "institution.add", input.code, { name: input.name });
+  });
+  return { code: input.code, secret };
+}
+
+export type SignatureCheck =
+  | { ok: true; actor: Actor }
+  | { ok: false; status: 401 | 403; code: string; message: string; field: string };
+
+export async function verifyInstitutionSignature(
+  ctx: PlatformContext,
+  programId: string,
+  headers: {
+    institution?: string | undefined;
+    timestamp?: string | undefined;
+    signature?: string | undefined;
+  },
+  rawBody: string,
+  realNowMs: number,
+): Promise<SignatureCheck> {
+  const { institution, timestamp, signature } = headers;
+  if (institution === undefined || institution === "") {
+    return {
+      ok: false,
+      status: 401,
+      code: "missing_signature",
+      message: "缺少 X-Hmb-Institution",
+      field: "X-Hmb-Institution",
+    };
+  }
+  if (timestamp === undefined || !/^\d{10,16}$/.test(timestamp)) {
+    return {
+      ok: false,
+      status: 401,
+      code: "bad_signature",
+      message: "X-Hmb-Timestamp 应为毫秒时间戳",
+      field: "X-Hmb-Timestamp",
+    };
+  }
+  if (Math.abs(realNowMs - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
+    return {
+      ok: false,
+      status: 401,
+      code: "stale_signature",
+      message: "签名时间超出 ±5 分钟",
+      field: "X-Hmb-Timestamp",
+    };
+  }
+  const rows = await ctx.db.query<{ secret_enc: Uint8Array }>(
+    "select secret_enc from institutions where program_id = $1 and fixmedins_code = $2",
+    [programId, institution],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    return {
+      ok: false,
+      status: 403,
+      code: "institution_not_registered",
+      message: "机构未在本项目登记",
+      field: "X-Hmb-Institution",
+    };
+  }
+  const expected = hmacHex(decrypt(ctx.keys, row.secret_enc), `${timestamp}\n${rawBody}`);
+  if (signature === undefined || !constantTimeEqualHex(expected, signature)) {
+    return {
+      ok: false,
+      status: 401,
+      code: "bad_signature",
+      message: "签名校验失败",
+      field: "X-Hmb-Signature",
+    };
+  }
+  return { ok: true, actor: { id: institution, role: "hospital", programId } };
+}

@@ -1,0 +1,15 @@
+/** Opens the platform from the environment: DATABASE_URL / PGlite, HMB_NOW, HMB_DATA_KEY. */
+import { type OpenOptions, openDatabase } from "../db/open.js";
+import { businessClockFromEnv, type Clock } from "../platform/clock.js";
+import { type DataKeys, loadDataKeys } from "../platform/crypto.js";
+import type { PlatformContext } from "./context.js";
+
+export async function openPlatform(
+  options: OpenOptions & { clock?: Clock; keys?: DataKeys; env?: NodeJS.ProcessEnv } = {},
+): Promise<PlatformContext> {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? businessClockFromEnv(env);
+  const keys = options.keys ?? loadDataKeys(env);
+  const db = await openDatabase(options);
+  return { db, clock, keys };
+}

@@ -1,0 +1,64 @@
+/**
+ * Test platforms on both back ends: PGlite in memory always; a fresh database on the PostgreSQL server
+ * when TEST_DATABASE_URL is set (CI sets it). Integration suites run once per back end.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { buildServer } from "../../src/api/server.js";
+import { fixedClock, systemClock } from "../../src/platform/clock.js";
+import { deriveKeys } from "../../src/platform/crypto.js";
+import type { PlatformContext } from "../../src/services/context.js";
+import { openPlatform } from "../../src/services/platform.js";
+
+export type BackendName = "pglite" | "postgres";
+
+export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export const TEST_KEYS = deriveKeys(Buffer.alloc(32, 7));
+
+export interface TestPlatform {
+  ctx: PlatformContext;
+  /** The PostgreSQL URL of this test's database (postgres back end only). */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function openTestPlatform(
+  backend: BackendName,
+  options: { now?: string } = {},
+): Promise<TestPlatform> {
+  const clock = options.now === undefined ? systemClock : fixedClock(new Date(options.now));
+  if (backend === "pglite") {
+    const ctx = await openPlatform({ url: "", dataDir: "memory", clock, keys: TEST_KEYS });
+    return { ctx, url: undefined, close: () => ctx.db.close() };
+  }
+  const admin = process.env.TEST_DATABASE_URL as string;
+  const name = `hmb_t_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = withDatabase(admin, name);
+  const ctx = await openPlatform({ url, clock, keys: TEST_KEYS });
+  return {
+    ctx,
+    url,
+    async close() {
+      await ctx.db.close();
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function testServer(platform: TestPlatform) {
+  return buildServer(platform.ctx, { publicRateLimit: 10_000 });
+}
