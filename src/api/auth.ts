@@ -55,7 +55,10 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
     },
   );
 
-  app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+  // preValidation, not preHandler: authentication and the role check run before schema validation, so an
+  // anonymous or unauthorized caller learns nothing about a route's parameters from 400s (the body is
+  // already parsed here, which HMAC needs).
+  app.addHook("preValidation", async (request: FastifyRequest, reply: FastifyReply) => {
     const config = request.routeOptions.config;
     const roles = config.roles;
     if (roles === undefined) return;
@@ -71,13 +74,21 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
         {
           institution: header(request, "x-hmb-institution"),
           timestamp: header(request, "x-hmb-timestamp"),
-          signature: header(request, "x-hmb-signature"),
+          // Only 64 hex digits can be a signature: anything else would make the constant-time comparison
+          // throw (a 500) instead of failing closed with 401.
+          signature: hexSignature(header(request, "x-hmb-signature")),
         },
         request.rawBody ?? "",
         Date.now(),
       );
       if (!check.ok)
         return reply.status(check.status).send(errorBody(check.code, check.message, check.field));
+      // The raw text is kept for JSON bodies only; a body of another type would otherwise pass unsigned.
+      if (request.rawBody === undefined && request.body !== undefined && request.body !== null) {
+        return reply
+          .status(415)
+          .send(errorBody("unsupported_media_type", "签名请求的请求体应为 application/json", "content-type"));
+      }
       request.actor = check.actor;
     } else {
       const bearer = bearerOf(request);
@@ -92,6 +103,10 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
       return reply.status(403).send(errorBody("forbidden", "无权访问其他项目", "program_id"));
     }
   });
+}
+
+function hexSignature(value: string | undefined): string | undefined {
+  return value !== undefined && /^[0-9a-fA-F]{64}$/.test(value) ? value : undefined;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

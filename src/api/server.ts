@@ -12,9 +12,14 @@ import type { PlatformContext } from "../services/context.js";
 import { installAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
 import { authRoutes } from "./routes/auth.js";
+import { enrollmentRoutes } from "./routes/enrollment.js";
 import { healthRoutes } from "./routes/health.js";
 import { institutionRoutes } from "./routes/institutions.js";
+import { ledgerRoutes } from "./routes/ledger.js";
+import { paymentRoutes } from "./routes/payments.js";
+import { policyRoutes } from "./routes/policies.js";
 import { programRoutes } from "./routes/programs.js";
+import { rosterRoutes } from "./routes/roster.js";
 
 export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
@@ -52,5 +57,10 @@ export async function buildServer(
   await app.register(authRoutes(ctx, limits), { prefix: "/api/v1" });
   await app.register(programRoutes(ctx), { prefix: "/api/v1" });
   await app.register(institutionRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(enrollmentRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(paymentRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(policyRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(rosterRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(ledgerRoutes(ctx), { prefix: "/api/v1" });
   return app;
 }

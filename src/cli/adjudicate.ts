@@ -6,19 +6,25 @@ import { toWireError, toWireResult } from "../engine/wire.js";
 import { getProduct } from "../products/index.js";
 import { ChunkedWriter, forEachLine, openInput } from "./lines.js";
 
-export async function runAdjudicate(options: { product: string; plan?: string; input?: string }): Promise<number> {
+export async function runAdjudicate(options: {
+  product: string;
+  plan?: string;
+  input?: string;
+}): Promise<number> {
   const plan = compilePlan(getProduct(options.product), options.plan);
   const batch = new AdjudicationBatch(plan);
   await forEachLine(openInput(options.input), (line) => batch.add(line));
   const writer = new ChunkedWriter();
   let errors = 0;
-  for (const entry of batch.run()) {
+  for (const entry of batch.drain()) {
+    let text: string;
     if (entry.kind === "error") {
       errors++;
-      await writer.write(`${JSON.stringify(toWireError(entry.setlId, entry.psnNo, entry.error))}\n`);
+      text = `${JSON.stringify(toWireError(entry.setlId, entry.psnNo, entry.error))}\n`;
     } else {
-      await writer.write(`${JSON.stringify(toWireResult(entry.adjudication))}\n`);
+      text = `${JSON.stringify(toWireResult(entry.adjudication))}\n`;
     }
+    if (!writer.tryWrite(text)) await writer.write(text);
   }
   await writer.flush();
   return errors > 0 ? 2 : 0;
@@ -27,7 +33,9 @@ export async function runAdjudicate(options: { product: string; plan?: string; i
 export function registerAdjudicateCommand(program: Command): void {
   program
     .command("adjudicate")
-    .description("adjudicate settlement records (JSONL, national field names) under a product; one JSON result per line")
+    .description(
+      "adjudicate settlement records (JSONL, national field names) under a product; one JSON result per line",
+    )
     .requiredOption("--product <id>", "product id, e.g. wenshan-2023")
     .option("--plan <plan>", "plan id (default: the product's first plan)")
     .option("--input <file>", "JSONL file, or - for standard input", "-")

@@ -3,6 +3,11 @@ import { Command, CommanderError } from "commander";
 import { registerAdjudicateCommand } from "./adjudicate.js";
 import { registerCheckCommand } from "./check.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerEnrollCommand } from "./enroll.js";
+import { registerLedgerCommand } from "./ledger.js";
+import { registerPlatformCommands } from "./platform-commands.js";
+import { registerRosterCommand } from "./roster.js";
+import { registerSynthCommand } from "./synth.js";
 
 const program = new Command("hmb")
   .description("惠民保 platform — city-customized commercial medical insurance")
@@ -10,8 +15,13 @@ const program = new Command("hmb")
   .exitOverride();
 
 registerAdjudicateCommand(program);
+registerSynthCommand(program);
 registerCheckCommand(program);
 registerDemoCommand(program);
+registerLedgerCommand(program);
+registerPlatformCommands(program);
+registerEnrollCommand(program);
+registerRosterCommand(program);
 
 try {
   await program.parseAsync(process.argv);

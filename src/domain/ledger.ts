@@ -57,3 +57,44 @@ export function splitByShares(amount: Fen, shares: readonly InsurerShare[]): { c
   if (lead.amount < 0) throw new Error("split: shares exceed 100%");
   return parts.filter((p) => p.amount > 0);
 }
+
+export function isAccount(name: string): name is Account {
+  return Object.hasOwn(ACCOUNTS, name);
+}
+
+export function isJournalKind(name: string): name is JournalKind {
+  return (JOURNAL_KINDS as readonly string[]).includes(name);
+}
+
+const BEIJING_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** "yyyy-mm-dd" (a Beijing calendar day) → the instant that day starts; undefined when not a real date. */
+export function beijingDayStart(date: string): Date | undefined {
+  const m = CALENDAR_DATE.exec(date);
+  if (m === null) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const utc = Date.UTC(y, mo - 1, d);
+  const check = new Date(utc);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+    return undefined;
+  return new Date(utc - BEIJING_OFFSET_MS);
+}
+
+/**
+ * A statement period from two Beijing calendar days, both inclusive: `from` 00:00 to the end of `to`
+ * (stored as the half-open instant interval [from 00:00+08:00, (to + 1 day) 00:00+08:00)).
+ */
+export function statementPeriod(
+  from: string,
+  to: string,
+): { ok: true; start: Date; end: Date } | { ok: false; field: "from" | "to"; problem: string } {
+  const start = beijingDayStart(from);
+  if (start === undefined)
+    return { ok: false, field: "from", problem: `from 应为 yyyy-mm-dd 日期，收到 ${from}` };
+  const last = beijingDayStart(to);
+  if (last === undefined) return { ok: false, field: "to", problem: `to 应为 yyyy-mm-dd 日期，收到 ${to}` };
+  if (last.getTime() < start.getTime()) return { ok: false, field: "to", problem: "to 不能早于 from" };
+  return { ok: true, start, end: new Date(last.getTime() + DAY_MS) };
+}

@@ -65,6 +65,52 @@ export class AdjudicationBatch {
 
   /** Runs the engine over every person and returns one entry per input line, in input order. */
   run(): BatchEntry[] {
+    const out: BatchEntry[] = new Array(this.settlements.length);
+    for (const [index, entry] of this.errors) out[index] = entry;
+    for (const indexes of this.byPerson().values()) {
+      this.adjudicatePerson(indexes, (index, entry) => {
+        out[index] = entry;
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The same entries as `run()`, yielded one by one in input order, for streaming output: a person's events are
+   * adjudicated together when the first of their lines comes up, and each settlement and result is let go as
+   * soon as it has been yielded, so memory falls as the output proceeds. Consumes the batch.
+   */
+  *drain(): Generator<BatchEntry> {
+    const byPerson = this.byPerson();
+    const waiting = new Map<number, BatchEntry>();
+    const settlements = this.settlements;
+    const n = settlements.length;
+    for (let i = 0; i < n; i++) {
+      const error = this.errors.get(i);
+      if (error !== undefined) {
+        yield error;
+        continue;
+      }
+      let entry = waiting.get(i);
+      if (entry === undefined) {
+        const s = settlements[i] as Settlement;
+        this.adjudicatePerson(byPerson.get(s.psnNo) as number[], (index, e) => {
+          if (index === i) entry = e;
+          else waiting.set(index, e);
+        });
+        byPerson.delete(s.psnNo);
+      } else {
+        waiting.delete(i);
+      }
+      settlements[i] = undefined;
+      yield entry as BatchEntry;
+    }
+    this.errors.clear();
+    this.seenSetlIds.clear();
+    settlements.length = 0;
+  }
+
+  private byPerson(): Map<string, number[]> {
     const byPerson = new Map<string, number[]>();
     this.settlements.forEach((s, i) => {
       if (s === undefined) return;
@@ -72,30 +118,33 @@ export class AdjudicationBatch {
       if (list === undefined) byPerson.set(s.psnNo, [i]);
       else list.push(i);
     });
-    const out: BatchEntry[] = new Array(this.settlements.length);
-    for (const [index, entry] of this.errors) out[index] = entry;
+    return byPerson;
+  }
+
+  /** One person's events in setl_time order (ties by setl_id), under one policy with fresh accumulators. */
+  private adjudicatePerson(
+    indexes: readonly number[],
+    put: (index: number, entry: BatchEntry) => void,
+  ): void {
     const coverage = this.plan.coverage;
-    for (const indexes of byPerson.values()) {
-      const events = indexes.map((i) => this.settlements[i] as Settlement);
-      const order = indexes.map((_, k) => k);
-      order.sort((a, b) => {
-        const x = events[a] as Settlement;
-        const y = events[b] as Settlement;
-        return x.settledAt - y.settledAt || (x.setlId < y.setlId ? -1 : x.setlId > y.setlId ? 1 : 0);
+    const events = indexes.map((i) => this.settlements[i] as Settlement);
+    const order = indexes.map((_, k) => k);
+    order.sort((a, b) => {
+      const x = events[a] as Settlement;
+      const y = events[b] as Settlement;
+      return x.settledAt - y.settledAt || (x.setlId < y.setlId ? -1 : x.setlId > y.setlId ? 1 : 0);
+    });
+    const terms: PolicyTerms = {
+      coverage,
+      cohort: undefined,
+      preExisting: derivePreExisting(this.plan, coverage.start, events),
+    };
+    const acc = emptyAccumulators(this.plan);
+    for (const k of order) {
+      put(indexes[k] as number, {
+        kind: "result",
+        adjudication: adjudicate(this.plan, terms, acc, events[k] as Settlement),
       });
-      const terms: PolicyTerms = {
-        coverage,
-        cohort: undefined,
-        preExisting: derivePreExisting(this.plan, coverage.start, events),
-      };
-      const acc = emptyAccumulators(this.plan);
-      for (const k of order) {
-        out[indexes[k] as number] = {
-          kind: "result",
-          adjudication: adjudicate(this.plan, terms, acc, events[k] as Settlement),
-        };
-      }
     }
-    return out;
   }
 }

@@ -35,6 +35,12 @@ export async function createUser(ctx: PlatformContext, actor: Actor, user: NewUs
   });
 }
 
+let dummy: Promise<string> | undefined;
+function dummyHash(): Promise<string> {
+  dummy ??= argon2.hash("not-a-real-password", { type: argon2.argon2id });
+  return dummy;
+}
+
 const tokenHash = (token: string) => createHash("sha256").update(token).digest();
 
 export async function login(
@@ -56,7 +62,11 @@ export async function login(
   const row = rows[0];
   // Same message whether the user or the password is wrong, so logins cannot probe for accounts.
   const denied = new ServiceError(401, "invalid_credentials", "用户名或密码错误");
-  if (row === undefined) throw denied;
+  if (row === undefined) {
+    // Spend the same time as a real check so response timing does not reveal which usernames exist.
+    await argon2.verify(await dummyHash(), password).catch(() => false);
+    throw denied;
+  }
   if (!(await argon2.verify(row.password_hash, password))) throw denied;
   const token = randomToken();
   const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);

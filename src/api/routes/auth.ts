@@ -44,9 +44,12 @@ export const authRoutes =
         return { token, role: actor.role, program_id: actor.programId, expires_at: expiresAt.toISOString() };
       },
     );
-    app.post("/auth/logout", { schema: { tags: ["auth"] } }, async (request) => {
+    app.post("/auth/logout", { schema: { tags: ["auth"] } }, async (request, reply) => {
       const header = request.headers.authorization;
-      if (header?.startsWith("Bearer ")) await logout(ctx, header.slice(7));
+      const cookie = (request.cookies as Record<string, string | undefined>).hmb_session;
+      const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : cookie;
+      if (token !== undefined && token !== "") await logout(ctx, token);
+      reply.clearCookie("hmb_session", { path: "/" });
       return { ok: true };
     });
   };

@@ -1,0 +1,124 @@
+import type { FastifyPluginAsync } from "fastify";
+import { audit } from "../../services/audit.js";
+import { notFound, type PlatformContext } from "../../services/context.js";
+import {
+  confirmPersonalAccount,
+  getOrder,
+  handleCallback,
+  orderView,
+  sandboxPay,
+} from "../../services/payments/index.js";
+import { sandboxActive } from "../../services/payments/registry.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+const orderParams = {
+  type: "object",
+  properties: { ...programParams.properties, order_no: { type: "string", pattern: "^[A-Z0-9]{4,40}$" } },
+  required: ["program_id", "order_no"],
+} as const;
+
+export const paymentRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { provider: string } }>(
+      "/payments/callback/:provider",
+      {
+        // Public: authenticated by the provider's signature over the raw body.
+        schema: {
+          tags: ["payments"],
+          summary: "支付渠道回调（签名校验；重放不改变任何数据）",
+          params: {
+            type: "object",
+            properties: { provider: { type: "string", pattern: "^[a-z0-9-]{1,40}$" } },
+            required: ["provider"],
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        handleCallback(
+          ctx,
+          request.params.provider,
+          request.rawBody ?? "",
+          request.headers as Record<string, string | string[] | undefined>,
+        ),
+    );
+
+    if (sandboxActive(ctx)) {
+      app.post<{ Params: { order_no: string }; Body: { status?: "paid" | "failed" } | undefined }>(
+        "/sandbox/pay/:order_no",
+        {
+          schema: {
+            tags: ["payments"],
+            summary: "沙箱：模拟付款或个人账户划扣结果（仅沙箱网关启用时存在）",
+            params: {
+              type: "object",
+              properties: { order_no: { type: "string", pattern: "^[A-Z0-9]{4,40}$" } },
+              required: ["order_no"],
+            },
+            body: {
+              type: ["object", "null"],
+              additionalProperties: false,
+              properties: { status: { type: "string", enum: ["paid", "failed"] } },
+            },
+            response: errorResponses,
+          },
+        },
+        async (request) => sandboxPay(ctx, request.params.order_no, request.body?.status ?? "paid"),
+      );
+    }
+
+    app.get<{ Params: { program_id: string; order_no: string } }>(
+      "/programs/:program_id/payments/:order_no",
+      {
+        config: { roles: ["resident", "operator", "admin", "co_insurer"] },
+        schema: { tags: ["payments"], summary: "支付订单", params: orderParams, response: errorResponses },
+      },
+      async (request) => {
+        const actor = requireActor(request);
+        const o = await getOrder(ctx, request.params.program_id, request.params.order_no);
+        if (actor.role === "resident" && (actor.psnNo === undefined || actor.psnNo !== o.payer_psn_no)) {
+          throw notFound(`支付订单 ${request.params.order_no}`, "order_no");
+        }
+        await audit(ctx.db, actor, request.params.program_id, "payment.read", o.order_no);
+        return orderView(o);
+      },
+    );
+
+    app.post<{
+      Params: { program_id: string; order_no: string };
+      Body: { status: "paid" | "failed"; provider_txn: string };
+    }>(
+      "/programs/:program_id/payments/:order_no/confirm",
+      {
+        config: { roles: ["operator", "admin"] },
+        schema: {
+          tags: ["payments"],
+          summary: "人工确认医保个人账户划扣结果（来自医保局批量文件）",
+          params: orderParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["status", "provider_txn"],
+            properties: {
+              status: { type: "string", enum: ["paid", "failed"] },
+              provider_txn: { type: "string", minLength: 1, maxLength: 80 },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        confirmPersonalAccount(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          request.params.order_no,
+          {
+            status: request.body.status,
+            providerTxn: request.body.provider_txn,
+          },
+        ),
+    );
+  };

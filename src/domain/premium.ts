@@ -1,0 +1,54 @@
+/**
+ * Premium of one person under one plan: the first premium variant whose conditions all match (cohort, age at
+ * coverage start), else the plan's base premium. Pure: no I/O.
+ */
+import type { Fen } from "./money.js";
+import type { Plan } from "./product.js";
+import type { EpochMs } from "./time.js";
+
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
+export interface PremiumSubject {
+  /** Birth date "yyyy-MM-dd" (roster `brdy`). */
+  readonly birthDate: string;
+  /** Roster cohort (e.g. "tuopin"), if any. */
+  readonly cohort?: string | null | undefined;
+}
+
+export interface PremiumQuote {
+  readonly amount: Fen;
+  /** "base" or "variant:<index>[:label]". */
+  readonly rule: string;
+  readonly age: number;
+}
+
+/** Completed years of age at `at` on the Beijing calendar; a 29 Feb birthday counts from 1 Mar in common years. */
+export function ageAt(birthDate: string, at: EpochMs): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
+  if (m === null) throw new Error(`birth date must be yyyy-MM-dd, got ${birthDate}`);
+  const by = Number(m[1]);
+  const bm = Number(m[2]);
+  const bd = Number(m[3]);
+  const d = new Date(at + BEIJING_OFFSET_MS);
+  const y = d.getUTCFullYear();
+  const mo = d.getUTCMonth() + 1;
+  const day = d.getUTCDate();
+  let age = y - by;
+  if (mo < bm || (mo === bm && day < bd)) age -= 1;
+  return Math.max(0, age);
+}
+
+export function premiumFor(plan: Plan, subject: PremiumSubject, coverageStart: EpochMs): PremiumQuote {
+  const age = ageAt(subject.birthDate, coverageStart);
+  for (const [i, v] of plan.premium.variants.entries()) {
+    const w = v.when;
+    if (w.cohorts !== undefined) {
+      if (subject.cohort === undefined || subject.cohort === null || !w.cohorts.includes(subject.cohort))
+        continue;
+    }
+    if (w.ageFrom !== undefined && age < w.ageFrom) continue;
+    if (w.ageTo !== undefined && age > w.ageTo) continue;
+    return { amount: v.amount, rule: `variant:${i}${v.label === undefined ? "" : `:${v.label}`}`, age };
+  }
+  return { amount: plan.premium.base, rule: "base", age };
+}

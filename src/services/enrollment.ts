@@ -1,0 +1,677 @@
+/**
+ * Enrollment (投保): individual, family (one payer pays for self, spouse, children, parents), unit (a unit
+ * enrolls its roster members by unit_code) and charity-sponsored (a pool pays for a cohort list).
+ * Eligibility is being on the program's roster — no age, health or occupation limits (guidance clause 八).
+ * The enrollment window is checked on the business clock. One policy per person per program, enforced by the
+ * database (unique (program_id, psn_no)), so concurrent enrollments of one person yield exactly one policy.
+ */
+import { randomBytes } from "node:crypto";
+import type { Queryable } from "../db/database.js";
+import { COHORT_IDS } from "../domain/cohort.js";
+import { formatYuan } from "../domain/money.js";
+import { premiumFor } from "../domain/premium.js";
+import type { Plan, Product } from "../domain/product.js";
+import { formatBusinessTime } from "../domain/time.js";
+import { audit } from "./audit.js";
+import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
+import {
+  createOrderTx,
+  newOrderNo,
+  type OrderRow,
+  type OrderView,
+  orderView,
+  registerWithProvider,
+  settlePaidTx,
+} from "./payments/index.js";
+import type { Channel } from "./payments/refunds.js";
+import { gatewaysOf } from "./payments/registry.js";
+import { addPolicyEvent, newVerificationCode, nextPolicyNo } from "./policies.js";
+import { loadProgram, productOf } from "./programs.js";
+
+export type EnrollmentKind = "individual" | "family" | "unit" | "charity";
+export type Relation = "self" | "spouse" | "child" | "parent";
+const RELATIONS: readonly Relation[] = ["self", "spouse", "child", "parent"];
+
+export interface EnrollmentInput {
+  readonly programId: string;
+  readonly kind: EnrollmentKind;
+  readonly plan?: string | undefined;
+  /** individual: the person to insure. */
+  readonly psnNo?: string | undefined;
+  /** Who pays: individual (defaults to psnNo) and family (required). */
+  readonly payerPsnNo?: string | undefined;
+  /** family: members with their relation to the payer ('self' = the payer). */
+  readonly members?: readonly { psnNo: string; relation: Relation }[] | undefined;
+  /** unit: the unit's roster code; with psnNos, only those members. */
+  readonly unitCode?: string | undefined;
+  /** unit or charity: an explicit list of persons. */
+  readonly psnNos?: readonly string[] | undefined;
+  /** charity: every roster person of this cohort not yet insured (when psnNos is absent). */
+  readonly cohort?: string | undefined;
+  /** cash | personal_account | offline | charity:<pool_id> */
+  readonly channel: string;
+}
+
+export interface EnrolledPolicy {
+  policy_no: string;
+  psn_no: string;
+  relation: string;
+  premium: string;
+  premium_fen: number;
+  premium_rule: string;
+  status: string;
+}
+
+export interface EnrollmentResult {
+  enrollment_id: string;
+  kind: EnrollmentKind;
+  plan: string;
+  policies: EnrolledPolicy[];
+  skipped: { psn_no: string; reason: string }[];
+  payment: OrderView;
+}
+
+export interface RosterPerson {
+  psn_no: string;
+  psn_name: string;
+  brdy: string;
+  cohort: string | null;
+  unit_code: string | null;
+}
+
+const ROSTER_COLUMNS = "psn_no, psn_name, to_char(brdy, 'YYYY-MM-DD') as brdy, cohort, unit_code";
+
+/** Our own roster read until services/roster.ts lands (then: findRosterPerson). */
+export async function rosterPersons(
+  q: Queryable,
+  programId: string,
+  psnNos: readonly string[],
+): Promise<Map<string, RosterPerson>> {
+  if (psnNos.length === 0) return new Map();
+  const rows = await q.query<RosterPerson>(
+    `select ${ROSTER_COLUMNS} from roster_persons where program_id = $1 and psn_no = any($2)`,
+    [programId, psnNos],
+  );
+  return new Map(rows.map((r) => [r.psn_no, r]));
+}
+
+const PSN_NO = /^[A-Za-z0-9_-]{1,40}$/;
+
+function bad(message: string, field: string, code = "invalid_value"): ServiceError {
+  return new ServiceError(400, code, message, field);
+}
+
+export function parseChannel(channel: string): { channel: Channel; poolId: string | null } {
+  if (channel === "cash" || channel === "personal_account" || channel === "offline")
+    return { channel, poolId: null };
+  const m = /^charity:([a-z0-9][a-z0-9_-]{0,63})$/.exec(channel);
+  if (m !== null) return { channel: "charity", poolId: m[1] as string };
+  throw bad(`未知缴费渠道 ${channel}（cash | personal_account | offline | charity:<pool_id>）`, "channel");
+}
+
+function assertWindow(ctx: PlatformContext, product: Product): void {
+  const now = ctx.clock.now().getTime();
+  if (now < product.enrollment.start || now >= product.enrollment.end) {
+    throw new ServiceError(
+      422,
+      "enrollment_closed",
+      `不在投保期内：投保时间 ${formatBusinessTime(product.enrollment.start)} 至 ${formatBusinessTime(product.enrollment.end)}`,
+      undefined,
+    );
+  }
+}
+
+function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): void {
+  const staff = actor.role === "operator" || actor.role === "admin";
+  if (staff) return;
+  if (actor.role === "resident") {
+    if (input.kind !== "individual" && input.kind !== "family") {
+      throw new ServiceError(403, "forbidden", "参保人只能为本人或家庭成员投保", "kind");
+    }
+    if (channel !== "cash" && channel !== "personal_account") {
+      throw new ServiceError(403, "forbidden", "参保人只能使用现金或医保个人账户缴费", "channel");
+    }
+    const payer = input.payerPsnNo ?? (input.kind === "individual" ? input.psnNo : undefined);
+    if (actor.psnNo === undefined || payer !== actor.psnNo) {
+      throw new ServiceError(403, "forbidden", "投保人必须是本人（payer_psn_no）", "payer_psn_no");
+    }
+    return;
+  }
+  if (actor.role === "charity" && input.kind === "charity" && channel === "charity") return;
+  throw new ServiceError(403, "forbidden", `角色 ${actor.role} 无权投保`, undefined);
+}
+
+interface Member {
+  psnNo: string;
+  relation: "self" | "spouse" | "child" | "parent" | "employee" | "sponsored";
+  field: string;
+}
+
+function validateShape(input: EnrollmentInput): void {
+  const checkPsn = (v: string | undefined, field: string) => {
+    if (v === undefined || !PSN_NO.test(v)) throw bad(`${field} 格式不正确`, field);
+  };
+  switch (input.kind) {
+    case "individual":
+      checkPsn(input.psnNo, "psn_no");
+      if (input.payerPsnNo !== undefined) checkPsn(input.payerPsnNo, "payer_psn_no");
+      break;
+    case "family": {
+      checkPsn(input.payerPsnNo, "payer_psn_no");
+      if (input.members === undefined || input.members.length === 0)
+        throw bad("家庭投保至少需要一名成员", "members");
+      const seen = new Set<string>();
+      for (const [i, m] of input.members.entries()) {
+        checkPsn(m.psnNo, `members[${i}].psn_no`);
+        if (!RELATIONS.includes(m.relation)) throw bad(`未知关系 ${m.relation}`, `members[${i}].relation`);
+        if (seen.has(m.psnNo)) throw bad(`成员 ${m.psnNo} 重复`, `members[${i}].psn_no`);
+        seen.add(m.psnNo);
+        if ((m.relation === "self") !== (m.psnNo === input.payerPsnNo)) {
+          throw bad("relation=self 当且仅当成员是投保人本人", `members[${i}].relation`);
+        }
+        if (m.relation === "spouse" && input.members.filter((x) => x.relation === "spouse").length > 1) {
+          throw bad("配偶只能有一名", `members[${i}].relation`);
+        }
+      }
+      break;
+    }
+    case "unit":
+      if (input.unitCode === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(input.unitCode)) {
+        throw bad("unit_code 格式不正确", "unit_code");
+      }
+      for (const [i, p] of (input.psnNos ?? []).entries()) checkPsn(p, `psn_nos[${i}]`);
+      break;
+    case "charity":
+      if (input.psnNos === undefined && input.cohort === undefined)
+        throw bad("需要 psn_nos 或 cohort", "psn_nos");
+      if (input.cohort !== undefined && !(COHORT_IDS as string[]).includes(input.cohort)) {
+        throw bad(`未知人群 ${input.cohort}`, "cohort");
+      }
+      for (const [i, p] of (input.psnNos ?? []).entries()) checkPsn(p, `psn_nos[${i}]`);
+      if (input.psnNos !== undefined && new Set(input.psnNos).size !== input.psnNos.length) {
+        throw bad("psn_nos 有重复", "psn_nos");
+      }
+      break;
+    default:
+      throw bad(`未知投保类型 ${String(input.kind)}`, "kind");
+  }
+}
+
+function notOnRoster(psnNo: string, field: string): ServiceError {
+  return new ServiceError(422, "not_on_roster", `${psnNo} 不在本项目基本医保参保名单中，不能投保`, field);
+}
+
+async function resolveMembers(
+  q: Queryable,
+  input: EnrollmentInput,
+): Promise<{ members: Member[]; roster: Map<string, RosterPerson>; payer: string | null }> {
+  const { programId } = input;
+  if (input.kind === "individual") {
+    const psnNo = input.psnNo as string;
+    const payer = input.payerPsnNo ?? psnNo;
+    const roster = await rosterPersons(q, programId, [psnNo, payer]);
+    if (!roster.has(psnNo)) throw notOnRoster(psnNo, "psn_no");
+    if (!roster.has(payer)) throw notOnRoster(payer, "payer_psn_no");
+    return {
+      members: [{ psnNo, relation: payer === psnNo ? "self" : "child", field: "psn_no" }],
+      roster,
+      payer,
+    };
+  }
+  if (input.kind === "family") {
+    const payer = input.payerPsnNo as string;
+    const list = input.members ?? [];
+    const roster = await rosterPersons(q, programId, [payer, ...list.map((m) => m.psnNo)]);
+    if (!roster.has(payer)) throw notOnRoster(payer, "payer_psn_no");
+    const members = list.map((m, i) => ({
+      psnNo: m.psnNo,
+      relation: m.relation,
+      field: `members[${i}].psn_no`,
+    }));
+    for (const m of members) if (!roster.has(m.psnNo)) throw notOnRoster(m.psnNo, m.field);
+    return { members, roster, payer };
+  }
+  if (input.kind === "unit") {
+    const rows = await q.query<RosterPerson>(
+      `select ${ROSTER_COLUMNS} from roster_persons where program_id = $1 and unit_code = $2 order by psn_no`,
+      [programId, input.unitCode as string],
+    );
+    const roster = new Map(rows.map((r) => [r.psn_no, r]));
+    if (rows.length === 0)
+      throw new ServiceError(422, "not_on_roster", `单位 ${input.unitCode} 在名单中没有人员`, "unit_code");
+    if (input.psnNos !== undefined) {
+      const members = input.psnNos.map((p, i) => {
+        if (!roster.has(p)) {
+          throw new ServiceError(
+            422,
+            "not_on_roster",
+            `${p} 不在单位 ${input.unitCode} 的参保名单中`,
+            `psn_nos[${i}]`,
+          );
+        }
+        return { psnNo: p, relation: "employee" as const, field: `psn_nos[${i}]` };
+      });
+      return { members, roster, payer: null };
+    }
+    return {
+      members: rows.map((r) => ({ psnNo: r.psn_no, relation: "employee", field: "unit_code" })),
+      roster,
+      payer: null,
+    };
+  }
+  // charity
+  if (input.psnNos !== undefined) {
+    const roster = await rosterPersons(q, programId, input.psnNos);
+    const members = input.psnNos.map((p, i) => {
+      if (!roster.has(p)) throw notOnRoster(p, `psn_nos[${i}]`);
+      const person = roster.get(p) as RosterPerson;
+      if (input.cohort !== undefined && person.cohort !== input.cohort) {
+        throw bad(`${p} 不属于人群 ${input.cohort}`, `psn_nos[${i}]`);
+      }
+      return { psnNo: p, relation: "sponsored" as const, field: `psn_nos[${i}]` };
+    });
+    return { members, roster, payer: null };
+  }
+  const rows = await q.query<RosterPerson>(
+    `select ${ROSTER_COLUMNS} from roster_persons r where program_id = $1 and cohort = $2
+       and not exists (select 1 from policies p where p.program_id = r.program_id and p.psn_no = r.psn_no)
+     order by psn_no`,
+    [programId, input.cohort as string],
+  );
+  return {
+    members: rows.map((r) => ({ psnNo: r.psn_no, relation: "sponsored", field: "cohort" })),
+    roster: new Map(rows.map((r) => [r.psn_no, r])),
+    payer: null,
+  };
+}
+
+function planOf(product: Product, planId: string | undefined): Plan {
+  const plan = planId === undefined ? product.plans[0] : product.plans.find((p) => p.id === planId);
+  if (plan === undefined) {
+    throw bad(`产品没有方案 ${planId}；可选：${product.plans.map((p) => p.id).join(", ")}`, "plan");
+  }
+  return plan;
+}
+
+export async function enroll(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: EnrollmentInput,
+): Promise<EnrollmentResult> {
+  validateShape(input);
+  const { channel, poolId } = parseChannel(input.channel);
+  if (input.kind === "charity" && channel !== "charity")
+    throw bad("慈善投保须使用 charity:<pool_id> 渠道", "channel");
+  assertRole(actor, input, channel);
+  const program = await loadProgram(ctx, input.programId);
+  const product = productOf(program);
+  const plan = planOf(product, input.plan);
+  assertWindow(ctx, product);
+  const g = gatewaysOf(ctx);
+  if (channel === "cash" && g.cash === undefined)
+    throw new ServiceError(422, "channel_unavailable", "未配置支付网关", "channel");
+  if (channel === "personal_account") {
+    if (!product.operations.personalAccountPayment) {
+      throw new ServiceError(422, "channel_unavailable", "本产品不支持医保个人账户缴费", "channel");
+    }
+    if (g.personalAccount === undefined) {
+      throw new ServiceError(422, "channel_unavailable", "未接入医保个人账户系统", "channel");
+    }
+  }
+  if (input.kind === "family" && !product.familyEnrollment) throw bad("本产品不支持家庭投保", "kind");
+  if (input.kind === "unit" && !product.unitEnrollment) throw bad("本产品不支持单位投保", "kind");
+
+  const at = ctx.clock.now();
+  const enrollmentId = `EN${randomBytes(8).toString("hex").toUpperCase()}`;
+  const provider =
+    channel === "cash"
+      ? (g.cash?.provider as string)
+      : channel === "personal_account"
+        ? (g.personalAccount?.provider as string)
+        : channel;
+
+  const { result, order } = await ctx.db.transaction(async (tx) => {
+    const { members, roster, payer } = await resolveMembers(tx, input);
+    if (members.length === 0)
+      throw new ServiceError(409, "nothing_to_enroll", "没有需要投保的人员", "psn_nos");
+    await tx.query(
+      `insert into enrollments (program_id, enrollment_id, kind, plan_id, payer_psn_no, unit_code, pool_id, channel, actor, created_at)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+      [
+        input.programId,
+        enrollmentId,
+        input.kind,
+        plan.id,
+        payer,
+        input.unitCode ?? null,
+        poolId,
+        input.channel,
+        actor.id,
+        at,
+      ],
+    );
+    const policies: EnrolledPolicy[] = [];
+    const skipped: { psn_no: string; reason: string }[] = [];
+    const bulk = input.kind === "unit" || input.kind === "charity";
+    for (const m of members) {
+      const person = roster.get(m.psnNo) as RosterPerson;
+      const premium = premiumFor(
+        plan,
+        { birthDate: person.brdy, cohort: person.cohort },
+        product.coverage.start,
+      );
+      const policyNo = await nextPolicyNo(tx, input.programId);
+      const inserted = await tx.query<{ policy_no: string }>(
+        `insert into policies (program_id, policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, payer_psn_no,
+           unit_code, pool_id, premium_fen, premium_rule, status, coverage_start, coverage_end, verification_code, created_at)
+         values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'pending_payment',$13,$14,$15,$16)
+         on conflict (program_id, psn_no) do nothing returning policy_no`,
+        [
+          input.programId,
+          policyNo,
+          m.psnNo,
+          plan.id,
+          enrollmentId,
+          input.kind,
+          m.relation,
+          payer,
+          input.kind === "unit" ? (input.unitCode as string) : null,
+          poolId,
+          premium.amount,
+          premium.rule,
+          new Date(product.coverage.start),
+          new Date(product.coverage.end),
+          newVerificationCode(),
+          at,
+        ],
+      );
+      if (inserted.length === 0) {
+        if (bulk) {
+          skipped.push({ psn_no: m.psnNo, reason: "already_enrolled" });
+          continue;
+        }
+        throw new ServiceError(409, "already_enrolled", `${m.psnNo} 已在本项目投保（每人限一份）`, m.field);
+      }
+      await addPolicyEvent(tx, input.programId, policyNo, "created", actor.id, at, {
+        enrollment_id: enrollmentId,
+        kind: input.kind,
+        relation: m.relation,
+        payer_psn_no: payer,
+        premium_fen: premium.amount,
+        premium_rule: premium.rule,
+      });
+      policies.push({
+        policy_no: policyNo,
+        psn_no: m.psnNo,
+        relation: m.relation,
+        premium: formatYuan(premium.amount),
+        premium_fen: premium.amount,
+        premium_rule: premium.rule,
+        status: "pending_payment",
+      });
+    }
+    if (policies.length === 0)
+      throw new ServiceError(409, "nothing_to_enroll", "名单中的人员均已投保", "psn_nos");
+    const orderNo = newOrderNo(at);
+    const items = policies.map((p) => ({ policyNo: p.policy_no, psnNo: p.psn_no, amount: p.premium_fen }));
+    const total = items.reduce((s, i) => s + i.amount, 0);
+    if (channel === "charity") {
+      const debited = await tx.query(
+        "update charity_pools set balance_fen = balance_fen - $3 where program_id = $1 and pool_id = $2 and balance_fen >= $3 returning pool_id",
+        [input.programId, poolId, total],
+      );
+      if (debited.length === 0) {
+        const exists = await tx.query<{ balance_fen: number }>(
+          "select balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+          [input.programId, poolId],
+        );
+        if (exists.length === 0) throw notFound(`慈善资金池 ${poolId}`, "channel");
+        throw new ServiceError(
+          409,
+          "insufficient_funds",
+          `慈善资金池 ${poolId} 余额 ${formatYuan(Number(exists[0]?.balance_fen))} 元不足以支付 ${formatYuan(total)} 元`,
+          "channel",
+        );
+      }
+      await tx.query(
+        "insert into charity_pool_movements (program_id, pool_id, kind, amount_fen, ref, at) values ($1,$2,'sponsorship',$3,$4,$5)",
+        [input.programId, poolId, -total, enrollmentId, at],
+      );
+      for (const p of policies) {
+        await tx.query(
+          `insert into sponsorships (program_id, pool_id, policy_no, psn_no, amount_fen, enrollment_id, at)
+           values ($1,$2,$3,$4,$5,$6,$7)`,
+          [input.programId, poolId, p.policy_no, p.psn_no, p.premium_fen, enrollmentId, at],
+        );
+      }
+    }
+    const status: OrderRow["status"] = channel === "personal_account" ? "preauthorized" : "created";
+    const order = await createOrderTx(tx, {
+      programId: input.programId,
+      orderNo,
+      enrollmentId,
+      channel,
+      provider,
+      poolId,
+      payerPsnNo: payer,
+      status,
+      createdBy: actor.id,
+      at,
+      items,
+    });
+    if (channel === "offline" || channel === "charity") {
+      await settlePaidTx(
+        tx,
+        order,
+        at,
+        actor.id,
+        channel === "charity" ? `POOL:${poolId}` : `OFFLINE:${actor.id}`,
+      );
+      order.status = "paid";
+      for (const p of policies) {
+        p.status = at.getTime() < product.coverage.start ? "pending_effective" : "active";
+      }
+    } else if (channel === "personal_account") {
+      for (const p of policies) {
+        await addPolicyEvent(
+          tx,
+          input.programId,
+          p.policy_no,
+          "personal_account_preauthorized",
+          actor.id,
+          at,
+          {
+            order_no: orderNo,
+          },
+        );
+      }
+    }
+    await audit(tx, actor, input.programId, "enrollment.create", enrollmentId, {
+      kind: input.kind,
+      channel: input.channel,
+      psn_nos: policies.map((p) => p.psn_no),
+    });
+    const result: Omit<EnrollmentResult, "payment"> = {
+      enrollment_id: enrollmentId,
+      kind: input.kind,
+      plan: plan.id,
+      policies,
+      skipped,
+    };
+    return { result, order };
+  });
+  const payUrl = await registerWithProvider(ctx, order, `${product.name} ${result.policies.length} 人`);
+  return { ...result, payment: orderView(order, payUrl) };
+}
+
+/**
+ * 医保个人账户预约缴费 for persons already enrolled (e.g. paid in cash first): records a pre-authorization for
+ * their policies. When the deduction succeeds, the cash already paid is refunded automatically (seed 004).
+ */
+export async function preauthorizePersonalAccount(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: { programId: string; payerPsnNo: string; psnNos: readonly string[] },
+): Promise<{ payment: OrderView; policies: string[] }> {
+  if (!PSN_NO.test(input.payerPsnNo)) throw bad("payer_psn_no 格式不正确", "payer_psn_no");
+  if (input.psnNos.length === 0) throw bad("psn_nos 不能为空", "psn_nos");
+  for (const [i, p] of input.psnNos.entries())
+    if (!PSN_NO.test(p)) throw bad("psn_no 格式不正确", `psn_nos[${i}]`);
+  const staff = actor.role === "operator" || actor.role === "admin";
+  if (!staff && !(actor.role === "resident" && actor.psnNo === input.payerPsnNo)) {
+    throw new ServiceError(403, "forbidden", "投保人必须是本人", "payer_psn_no");
+  }
+  const program = await loadProgram(ctx, input.programId);
+  const product = productOf(program);
+  assertWindow(ctx, product);
+  const gateway = gatewaysOf(ctx).personalAccount;
+  if (!product.operations.personalAccountPayment || gateway === undefined) {
+    throw new ServiceError(422, "channel_unavailable", "本产品不支持医保个人账户缴费", "channel");
+  }
+  const at = ctx.clock.now();
+  const { order, policies } = await ctx.db.transaction(async (tx) => {
+    const roster = await rosterPersons(tx, input.programId, [input.payerPsnNo]);
+    if (!roster.has(input.payerPsnNo)) throw notOnRoster(input.payerPsnNo, "payer_psn_no");
+    const items: { policyNo: string; psnNo: string; amount: number }[] = [];
+    for (const [i, psnNo] of input.psnNos.entries()) {
+      const rows = await tx.query<{
+        policy_no: string;
+        status: string;
+        premium_fen: number;
+        payer_psn_no: string | null;
+      }>(
+        "select policy_no, status, premium_fen, payer_psn_no from policies where program_id = $1 and psn_no = $2 for update",
+        [input.programId, psnNo],
+      );
+      const p = rows[0];
+      if (p === undefined || p.status === "cancelled") {
+        throw new ServiceError(422, "not_enrolled", `${psnNo} 尚未投保`, `psn_nos[${i}]`);
+      }
+      if (actor.role === "resident" && p.payer_psn_no !== input.payerPsnNo && psnNo !== input.payerPsnNo) {
+        throw new ServiceError(403, "forbidden", `${psnNo} 不是您投保的成员`, `psn_nos[${i}]`);
+      }
+      const open = await tx.query(
+        `select 1 from payment_items i join payment_orders o on o.program_id = i.program_id and o.order_no = i.order_no
+          where i.program_id = $1 and i.policy_no = $2 and o.channel = 'personal_account' and o.status in ('preauthorized','paid')`,
+        [input.programId, p.policy_no],
+      );
+      if (open.length > 0) {
+        throw new ServiceError(
+          409,
+          "already_preauthorized",
+          `${psnNo} 已有医保个人账户预约`,
+          `psn_nos[${i}]`,
+        );
+      }
+      items.push({ policyNo: p.policy_no, psnNo, amount: Number(p.premium_fen) });
+    }
+    const order = await createOrderTx(tx, {
+      programId: input.programId,
+      orderNo: newOrderNo(at),
+      enrollmentId: null,
+      channel: "personal_account",
+      provider: gateway.provider,
+      poolId: null,
+      payerPsnNo: input.payerPsnNo,
+      status: "preauthorized",
+      createdBy: actor.id,
+      at,
+      items,
+    });
+    for (const it of items) {
+      await addPolicyEvent(tx, input.programId, it.policyNo, "personal_account_preauthorized", actor.id, at, {
+        order_no: order.order_no,
+      });
+    }
+    await audit(tx, actor, input.programId, "payment.preauthorize", order.order_no, {
+      psn_nos: input.psnNos,
+    });
+    return { order, policies: items.map((i) => i.policyNo) };
+  });
+  const payUrl = await registerWithProvider(ctx, order, `${product.name} 医保个人账户预约`);
+  return { payment: orderView(order, payUrl), policies };
+}
+
+export async function createCharityPool(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: { programId: string; poolId: string; name: string },
+): Promise<{ pool_id: string; name: string; balance_fen: number }> {
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(input.poolId))
+    throw bad("pool_id 只能包含小写字母、数字、_ 和 -", "pool_id");
+  if (input.name.trim() === "" || input.name.length > 200) throw bad("name 不能为空", "name");
+  await loadProgram(ctx, input.programId);
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query<{ name: string; balance_fen: number }>(
+      `insert into charity_pools (program_id, pool_id, name, created_at) values ($1,$2,$3,$4)
+       on conflict (program_id, pool_id) do nothing returning name, balance_fen`,
+      [input.programId, input.poolId, input.name, ctx.clock.now()],
+    );
+    if (rows.length === 0) {
+      const existing = await tx.query<{ name: string; balance_fen: number }>(
+        "select name, balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+        [input.programId, input.poolId],
+      );
+      if (existing[0]?.name !== input.name)
+        throw new ServiceError(409, "conflict", `资金池 ${input.poolId} 已存在`, "pool_id");
+      return { pool_id: input.poolId, name: input.name, balance_fen: Number(existing[0]?.balance_fen) };
+    }
+    await audit(tx, actor, input.programId, "charity_pool.create", input.poolId, {});
+    return { pool_id: input.poolId, name: input.name, balance_fen: 0 };
+  });
+}
+
+/**
+ * A donation into a pool. Donations are not the insurers' money until they pay a premium, so they are kept
+ * in charity_pool_movements, not the ledger; the ledger sees them when a sponsorship pays (charity_funding).
+ */
+export async function donate(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: { programId: string; poolId: string; amountFen: number; donor: string; ref: string },
+): Promise<{ pool_id: string; balance_fen: number }> {
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw bad("金额必须为正", "amount");
+  return ctx.db.transaction(async (tx) => {
+    const replay = await tx.query(
+      "select 1 from charity_pool_movements where program_id = $1 and pool_id = $2 and kind = 'donation' and ref = $3",
+      [input.programId, input.poolId, input.ref],
+    );
+    const rows = await tx.query<{ balance_fen: number }>(
+      replay.length > 0
+        ? "select balance_fen from charity_pools where program_id = $1 and pool_id = $2 and $3::bigint > 0"
+        : "update charity_pools set balance_fen = balance_fen + $3 where program_id = $1 and pool_id = $2 returning balance_fen",
+      [input.programId, input.poolId, input.amountFen],
+    );
+    if (rows.length === 0) throw notFound(`慈善资金池 ${input.poolId}`, "pool_id");
+    if (replay.length === 0) {
+      await tx.query(
+        `insert into charity_pool_movements (program_id, pool_id, kind, amount_fen, ref, donor, at)
+         values ($1,$2,'donation',$3,$4,$5,$6)`,
+        [input.programId, input.poolId, input.amountFen, input.ref, input.donor, ctx.clock.now()],
+      );
+      await audit(tx, actor, input.programId, "charity_pool.donate", input.poolId, {
+        amount_fen: input.amountFen,
+      });
+    }
+    return { pool_id: input.poolId, balance_fen: Number(rows[0]?.balance_fen) };
+  });
+}
+
+export async function getCharityPool(
+  ctx: PlatformContext,
+  programId: string,
+  poolId: string,
+): Promise<{ pool_id: string; name: string; balance_fen: number; balance: string }> {
+  const rows = await ctx.db.query<{ name: string; balance_fen: number }>(
+    "select name, balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+    [programId, poolId],
+  );
+  const r = rows[0];
+  if (r === undefined) throw notFound(`慈善资金池 ${poolId}`, "pool_id");
+  return {
+    pool_id: poolId,
+    name: r.name,
+    balance_fen: Number(r.balance_fen),
+    balance: formatYuan(Number(r.balance_fen)),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The payment-gateway interface. Cash goes through a gateway (WeChat Pay, Alipay, UnionPay … behind this
+ * interface); the 医保个人账户 (personal account) system speaks the same interface: createOrder is its
+ * pre-authorization (预约), the callback is the deduction result (划扣), refund is a reversal.
+ */
+import type { Fen } from "../../domain/money.js";
+
+export interface GatewayOrder {
+  readonly programId: string;
+  readonly orderNo: string;
+  readonly amount: Fen;
+  readonly description: string;
+}
+
+/** A verified callback from the provider. */
+export interface CallbackEvent {
+  readonly programId: string;
+  readonly orderNo: string;
+  readonly status: "paid" | "failed";
+  readonly amount: Fen;
+  readonly providerTxn: string;
+}
+
+export interface GatewayRefund {
+  readonly programId: string;
+  readonly orderNo: string;
+  /** Idempotency key at the provider: refunding the same refund_no twice refunds once. */
+  readonly refundNo: string;
+  readonly amount: Fen;
+}
+
+export interface PaymentGateway {
+  /** The `:provider` of `POST /api/v1/payments/callback/:provider`. */
+  readonly provider: string;
+  readonly sandbox: boolean;
+  createOrder(order: GatewayOrder): Promise<{ payUrl: string }>;
+  /** The event when the signature over the raw body is valid; undefined when it is not (forged, tampered). */
+  verifyCallback(
+    rawBody: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): CallbackEvent | undefined;
+  query(orderNo: string): Promise<{ status: "unknown" | "created" | "paid" | "failed" }>;
+  refund(refund: GatewayRefund): Promise<{ ok: boolean; providerRefundId: string }>;
+}

@@ -1,0 +1,395 @@
+/**
+ * Payment orders and their outcome. A verified callback (or an operator's confirmation, or an offline /
+ * charity payment) settles an order exactly once: the order row is locked, a replay finds it settled and
+ * changes nothing. Settling issues the policies it pays for; when a personal-account deduction succeeds for a
+ * policy already paid in cash, the cash is refunded automatically (seed 004); any other second payment of a
+ * policy is refunded as a duplicate.
+ */
+import { randomBytes } from "node:crypto";
+import type { Queryable } from "../../db/database.js";
+import type { Fen } from "../../domain/money.js";
+import { audit } from "../audit.js";
+import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
+import { postJournal } from "../ledger.js";
+import { addPolicyEvent, issuePolicyTx } from "../policies.js";
+import type { CallbackEvent } from "./gateway.js";
+import { type Channel, clearingAccount, processRefunds, requestRefund } from "./refunds.js";
+import { gatewayByProvider, gatewaysOf } from "./registry.js";
+import { SandboxGateway } from "./sandbox.js";
+
+export type { Channel } from "./refunds.js";
+export { processRefunds } from "./refunds.js";
+
+export function newOrderNo(at: Date): string {
+  const d = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll("-", "");
+  return `PO${d}${randomBytes(6).toString("hex").toUpperCase()}`;
+}
+
+export interface OrderRow {
+  program_id: string;
+  order_no: string;
+  enrollment_id: string | null;
+  channel: Channel;
+  provider: string;
+  pool_id: string | null;
+  payer_psn_no: string | null;
+  amount_fen: number;
+  status: "created" | "preauthorized" | "paid" | "failed" | "cancelled";
+  provider_txn: string | null;
+}
+
+export interface OrderView {
+  order_no: string;
+  channel: string;
+  provider: string;
+  amount_fen: number;
+  status: string;
+  pay_url?: string | undefined;
+}
+
+export function orderView(o: OrderRow, payUrl?: string): OrderView {
+  return {
+    order_no: o.order_no,
+    channel: o.channel === "charity" ? `charity:${o.pool_id}` : o.channel,
+    provider: o.provider,
+    amount_fen: Number(o.amount_fen),
+    status: o.status,
+    ...(payUrl === undefined ? {} : { pay_url: payUrl }),
+  };
+}
+
+export async function createOrderTx(
+  tx: Queryable,
+  o: {
+    programId: string;
+    orderNo: string;
+    enrollmentId: string | null;
+    channel: Channel;
+    provider: string;
+    poolId: string | null;
+    payerPsnNo: string | null;
+    status: OrderRow["status"];
+    createdBy: string;
+    at: Date;
+    items: readonly { policyNo: string; psnNo: string; amount: Fen }[];
+  },
+): Promise<OrderRow> {
+  const amount = o.items.reduce((s, i) => s + i.amount, 0);
+  await tx.query(
+    `insert into payment_orders (program_id, order_no, enrollment_id, channel, provider, pool_id, payer_psn_no,
+       amount_fen, status, created_by, created_at) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+    [
+      o.programId,
+      o.orderNo,
+      o.enrollmentId,
+      o.channel,
+      o.provider,
+      o.poolId,
+      o.payerPsnNo,
+      amount,
+      o.status,
+      o.createdBy,
+      o.at,
+    ],
+  );
+  for (const i of o.items) {
+    await tx.query(
+      "insert into payment_items (program_id, order_no, policy_no, psn_no, amount_fen) values ($1,$2,$3,$4,$5)",
+      [o.programId, o.orderNo, i.policyNo, i.psnNo, i.amount],
+    );
+  }
+  return {
+    program_id: o.programId,
+    order_no: o.orderNo,
+    enrollment_id: o.enrollmentId,
+    channel: o.channel,
+    provider: o.provider,
+    pool_id: o.poolId,
+    payer_psn_no: o.payerPsnNo,
+    amount_fen: amount,
+    status: o.status,
+    provider_txn: null,
+  };
+}
+
+/**
+ * Marks a locked, unsettled order paid and applies it to its policies. Returns refunds requested (to be paid
+ * by processRefunds after commit).
+ */
+export async function settlePaidTx(
+  tx: Queryable,
+  order: OrderRow,
+  at: Date,
+  actor: string,
+  providerTxn: string | null,
+): Promise<number> {
+  await tx.query(
+    "update payment_orders set status = 'paid', paid_at = $3, provider_txn = $4 where program_id = $1 and order_no = $2",
+    [order.program_id, order.order_no, at, providerTxn],
+  );
+  const amount = Number(order.amount_fen);
+  if (amount > 0) {
+    await postJournal(tx, {
+      programId: order.program_id,
+      journalId: `premium:${order.order_no}`,
+      kind: order.channel === "charity" ? "charity_funding" : "premium_received",
+      ref: order.order_no,
+      at,
+      legs: [{ debit: clearingAccount(order.channel), credit: "income:premium", amount }],
+    });
+  }
+  const items = await tx.query<{ policy_no: string; amount_fen: number }>(
+    "select policy_no, amount_fen from payment_items where program_id = $1 and order_no = $2 order by policy_no",
+    [order.program_id, order.order_no],
+  );
+  let refunds = 0;
+  for (const item of items) {
+    const rows = await tx.query<{
+      status: string;
+      paid_order_no: string | null;
+      paid_channel: Channel | null;
+    }>(
+      "select status, paid_order_no, paid_channel from policies where program_id = $1 and policy_no = $2 for update",
+      [order.program_id, item.policy_no],
+    );
+    const policy = rows[0];
+    if (policy === undefined) continue;
+    const itemAmount = Number(item.amount_fen);
+    const refundThis = async (reason: "duplicate_payment") => {
+      const no = await requestRefund(tx, {
+        programId: order.program_id,
+        orderNo: order.order_no,
+        policyNo: item.policy_no,
+        channel: order.channel,
+        amount: itemAmount,
+        reason,
+        at,
+      });
+      if (no !== undefined) refunds += 1;
+      await addPolicyEvent(tx, order.program_id, item.policy_no, "duplicate_payment_refunded", actor, at, {
+        order_no: order.order_no,
+        refund_no: no ?? null,
+        amount_fen: itemAmount,
+      });
+    };
+    if (policy.status === "cancelled") {
+      await refundThis("duplicate_payment");
+    } else if (policy.paid_order_no === null) {
+      await issuePolicyTx(tx, order.program_id, item.policy_no, order, at, actor);
+    } else if (order.channel === "personal_account" && policy.paid_channel !== "personal_account") {
+      // Seed 004: once the personal-account deduction succeeds, money paid through other channels goes back.
+      const previous = await tx.query<{ amount_fen: number }>(
+        "select amount_fen from payment_items where program_id = $1 and order_no = $2 and policy_no = $3",
+        [order.program_id, policy.paid_order_no, item.policy_no],
+      );
+      const no = await requestRefund(tx, {
+        programId: order.program_id,
+        orderNo: policy.paid_order_no,
+        policyNo: item.policy_no,
+        channel: policy.paid_channel as Channel,
+        amount: Number(previous[0]?.amount_fen ?? 0),
+        reason: "superseded_by_personal_account",
+        at,
+      });
+      if (no !== undefined) refunds += 1;
+      await tx.query(
+        "update policies set paid_order_no = $3, paid_channel = $4 where program_id = $1 and policy_no = $2",
+        [order.program_id, item.policy_no, order.order_no, order.channel],
+      );
+      await addPolicyEvent(tx, order.program_id, item.policy_no, "paid_by_personal_account", actor, at, {
+        order_no: order.order_no,
+        refunded_order_no: policy.paid_order_no,
+        refund_no: no ?? null,
+      });
+    } else {
+      await refundThis("duplicate_payment");
+    }
+  }
+  return refunds;
+}
+
+async function lockOrder(tx: Queryable, programId: string, orderNo: string): Promise<OrderRow> {
+  const rows = await tx.query<OrderRow>(
+    `select program_id, order_no, enrollment_id, channel, provider, pool_id, payer_psn_no, amount_fen, status, provider_txn
+       from payment_orders where program_id = $1 and order_no = $2 for update`,
+    [programId, orderNo],
+  );
+  const o = rows[0];
+  if (o === undefined) throw notFound(`支付订单 ${orderNo}`, "order_no");
+  return o;
+}
+
+export interface PaymentOutcome {
+  readonly order_no: string;
+  readonly status: string;
+  /** False when the event was a replay and changed nothing. */
+  readonly changed: boolean;
+  readonly refunds_requested: number;
+}
+
+/** Applies a payment result (verified callback or operator confirmation) exactly once. */
+export async function applyPaymentResult(
+  ctx: PlatformContext,
+  event: CallbackEvent & { provider?: string },
+  actor: string,
+): Promise<PaymentOutcome> {
+  const outcome = await ctx.db.transaction(async (tx): Promise<PaymentOutcome> => {
+    const order = await lockOrder(tx, event.programId, event.orderNo);
+    if (event.provider !== undefined && order.provider !== event.provider) {
+      throw new ServiceError(
+        400,
+        "invalid_value",
+        `订单 ${event.orderNo} 不属于 ${event.provider}`,
+        "provider",
+      );
+    }
+    if (order.status === "paid" || order.status === "cancelled") {
+      return { order_no: order.order_no, status: order.status, changed: false, refunds_requested: 0 };
+    }
+    if (order.status === "failed" && event.status === "failed") {
+      return { order_no: order.order_no, status: order.status, changed: false, refunds_requested: 0 };
+    }
+    const at = ctx.clock.now();
+    if (event.status === "failed") {
+      await tx.query("update payment_orders set status = 'failed' where program_id = $1 and order_no = $2", [
+        order.program_id,
+        order.order_no,
+      ]);
+      const items = await tx.query<{ policy_no: string }>(
+        "select policy_no from payment_items where program_id = $1 and order_no = $2",
+        [order.program_id, order.order_no],
+      );
+      for (const i of items) {
+        await addPolicyEvent(tx, order.program_id, i.policy_no, "payment_failed", actor, at, {
+          order_no: order.order_no,
+          channel: order.channel,
+        });
+      }
+      return { order_no: order.order_no, status: "failed", changed: true, refunds_requested: 0 };
+    }
+    if (event.amount !== Number(order.amount_fen)) {
+      throw new ServiceError(
+        400,
+        "amount_mismatch",
+        `支付金额 ${event.amount} 分与订单金额 ${order.amount_fen} 分不符`,
+        "amount_fen",
+      );
+    }
+    const refunds = await settlePaidTx(tx, order, at, actor, event.providerTxn);
+    return { order_no: order.order_no, status: "paid", changed: true, refunds_requested: refunds };
+  });
+  if (outcome.refunds_requested > 0) await processRefunds(ctx, event.programId);
+  return outcome;
+}
+
+/** `POST /api/v1/payments/callback/:provider`: signature first; a forged or tampered callback changes nothing. */
+export async function handleCallback(
+  ctx: PlatformContext,
+  provider: string,
+  rawBody: string,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<PaymentOutcome> {
+  const gateway = gatewayByProvider(ctx, provider);
+  if (gateway === undefined) throw new ServiceError(404, "not_found", `未知支付渠道 ${provider}`, "provider");
+  const event = gateway.verifyCallback(rawBody, headers);
+  if (event === undefined) throw new ServiceError(401, "invalid_signature", "回调签名无效", "signature");
+  return applyPaymentResult(ctx, { ...event, provider }, `provider:${provider}`);
+}
+
+async function findOrder(ctx: PlatformContext, orderNo: string): Promise<OrderRow> {
+  const rows = await ctx.db.query<OrderRow>(
+    `select program_id, order_no, enrollment_id, channel, provider, pool_id, payer_psn_no, amount_fen, status, provider_txn
+       from payment_orders where order_no = $1`,
+    [orderNo],
+  );
+  const o = rows[0];
+  if (o === undefined) throw notFound(`支付订单 ${orderNo}`, "order_no");
+  return o;
+}
+
+/**
+ * Sandbox only: the payer "pays" (or the personal account deduction succeeds / fails). Produces the signed
+ * callback the provider would send and feeds it through the same verified callback path.
+ */
+export async function sandboxPay(
+  ctx: PlatformContext,
+  orderNo: string,
+  status: "paid" | "failed" = "paid",
+): Promise<PaymentOutcome> {
+  const order = await findOrder(ctx, orderNo);
+  const gateway = gatewayByProvider(ctx, order.provider);
+  if (!(gateway instanceof SandboxGateway)) {
+    throw new ServiceError(404, "not_found", "沙箱支付未启用", "order_no");
+  }
+  const signed = gateway.pay({
+    programId: order.program_id,
+    orderNo: order.order_no,
+    status,
+    amount: Number(order.amount_fen),
+  });
+  return handleCallback(ctx, gateway.provider, signed.body, signed.headers);
+}
+
+/** Operator confirms a personal-account deduction result received out of band (e.g. a bureau batch file). */
+export async function confirmPersonalAccount(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  orderNo: string,
+  input: { status: "paid" | "failed"; providerTxn: string },
+): Promise<PaymentOutcome> {
+  const rows = await ctx.db.query<OrderRow>(
+    "select channel, amount_fen from payment_orders where program_id = $1 and order_no = $2",
+    [programId, orderNo],
+  );
+  const o = rows[0];
+  if (o === undefined) throw notFound(`支付订单 ${orderNo}`, "order_no");
+  if (o.channel !== "personal_account") {
+    throw new ServiceError(400, "invalid_value", "只有医保个人账户订单可以人工确认划扣结果", "order_no");
+  }
+  const outcome = await applyPaymentResult(
+    ctx,
+    {
+      programId,
+      orderNo,
+      status: input.status,
+      amount: Number(o.amount_fen),
+      providerTxn: input.providerTxn,
+    },
+    actor.id,
+  );
+  await audit(ctx.db, actor, programId, "payment.confirm_personal_account", orderNo, {
+    status: input.status,
+  });
+  return outcome;
+}
+
+export async function getOrder(ctx: PlatformContext, programId: string, orderNo: string): Promise<OrderRow> {
+  const rows = await ctx.db.query<OrderRow>(
+    `select program_id, order_no, enrollment_id, channel, provider, pool_id, payer_psn_no, amount_fen, status, provider_txn
+       from payment_orders where program_id = $1 and order_no = $2`,
+    [programId, orderNo],
+  );
+  const o = rows[0];
+  if (o === undefined) throw notFound(`支付订单 ${orderNo}`, "order_no");
+  return o;
+}
+
+/** Registers the order with its provider (cash: gateway order; personal account: pre-authorization). */
+export async function registerWithProvider(
+  ctx: PlatformContext,
+  order: OrderRow,
+  description: string,
+): Promise<string | undefined> {
+  const g = gatewaysOf(ctx);
+  const gateway =
+    order.channel === "cash" ? g.cash : order.channel === "personal_account" ? g.personalAccount : undefined;
+  if (gateway === undefined) return undefined;
+  const r = await gateway.createOrder({
+    programId: order.program_id,
+    orderNo: order.order_no,
+    amount: Number(order.amount_fen),
+    description,
+  });
+  return r.payUrl;
+}

@@ -1,0 +1,37 @@
+/**
+ * The server's own route table, for tests that must cover every route (the role × route matrix). Fastify
+ * has no public list of routes with their config, so tests install an onRoute hook on every instance
+ * `fastify()` creates: call `vi.mock("fastify", wrapFastifyModule)` in the test file, then read
+ * `collectedRoutes`. Nothing in src/ changes.
+ */
+import type { FastifyInstance, RouteOptions } from "fastify";
+
+export interface CollectedRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly roles: readonly string[] | undefined;
+  readonly signed: boolean;
+}
+
+export const collectedRoutes: CollectedRoute[] = [];
+
+function collect(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const config = (route.config ?? {}) as { roles?: readonly string[]; signed?: boolean };
+  for (const method of methods) {
+    if (method === "HEAD" || method === "OPTIONS") continue; // generated alongside GET; same handler and hooks
+    collectedRoutes.push({ method, url: route.url, roles: config.roles, signed: config.signed === true });
+  }
+}
+
+/** The factory for `vi.mock("fastify", …)`: the real module, with every new instance collecting its routes. */
+export async function wrapFastifyModule(importOriginal: () => Promise<unknown>) {
+  const original = (await importOriginal()) as { default: (...args: unknown[]) => FastifyInstance };
+  const real = original.default;
+  const wrapped = Object.assign((...args: unknown[]) => {
+    const app = real(...args);
+    app.addHook("onRoute", collect);
+    return app;
+  }, real);
+  return { ...original, default: wrapped, fastify: wrapped };
+}
