@@ -31,6 +31,49 @@ const YUAN = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
  * arithmetic. More than two decimals, negatives, exponents and non-numbers are refused, never rounded.
  */
 export function parseYuan(value: unknown): YuanParse {
+  // Fast path for the well-formed amounts that make up nearly every record; anything unusual falls through
+  // to the strict path below, which also words the error.
+  if (typeof value === "string") {
+    const fen = scanYuan(value);
+    if (fen >= 0) return { ok: true, fen };
+  } else if (
+    typeof value === "number" &&
+    Number.isSafeInteger(value) &&
+    value >= 0 &&
+    value * 100 <= MAX_FEN
+  ) {
+    return { ok: true, fen: value * 100 };
+  }
+  return parseYuanStrict(value);
+}
+
+/** "1234.5" → 123450; -1 when the text is not exactly digits[.d[d]] within bounds. */
+function scanYuan(text: string): Fen {
+  const end = text.length;
+  let i = 0;
+  let whole = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    whole = whole * 10 + (c - 48);
+    i++;
+  }
+  if (i === 0 || i > 10) return -1;
+  let cents = 0;
+  if (i < end) {
+    if (text.charCodeAt(i) !== 46 || end - i < 2 || end - i > 3) return -1;
+    for (let k = i + 1; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c < 48 || c > 57) return -1;
+      cents = cents * 10 + (c - 48);
+    }
+    if (end - i === 2) cents *= 10;
+  }
+  const fen = whole * 100 + cents;
+  return fen > MAX_FEN ? -1 : fen;
+}
+
+function parseYuanStrict(value: unknown): YuanParse {
   let text: string;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return { ok: false, problem: "不是有效数字 (not a finite number)" };

@@ -314,9 +314,10 @@ function assess(
   let computed = 0;
   for (const s of segments) computed += s.amount;
 
-  const limits: LimitApplied[] = [];
+  const limits = scratchLimits;
+  limits.length = 0;
   let payout = computed;
-  let items: ItemPayout[] = [];
+  let items: readonly ItemPayout[] = NO_ITEMS;
   if (claim !== undefined) {
     const result = itemPayouts(claim, computed, acc, limits);
     items = result.items;
@@ -351,11 +352,16 @@ function assess(
     deductibleRemaining: poolLeft === NO_LIMIT ? NO_LIMIT : poolLeft - deductible,
     segments,
     computed,
-    limits,
+    // Most lines hit no cap: share one empty array instead of allocating one per line.
+    limits: limits.length === 0 ? NO_LIMITS : limits.splice(0),
     payout,
     items,
   };
 }
+
+const scratchLimits: LimitApplied[] = [];
+const NO_LIMITS: readonly LimitApplied[] = Object.freeze([]);
+const NO_ITEMS: readonly ItemPayout[] = Object.freeze([]);
 
 const ASSESSED: LineOutcome = { kind: "assessed" };
 
@@ -406,7 +412,7 @@ function sumPayouts(items: readonly ItemPayout[]): Fen {
 }
 
 /** Removes `excess` from the items, last item first, after a liability-level cap cut the line. */
-function trimItems(items: ItemPayout[], excess: Fen): ItemPayout[] {
+function trimItems(items: readonly ItemPayout[], excess: Fen): ItemPayout[] {
   const out = [...items];
   let left = excess;
   for (let i = out.length - 1; i >= 0 && left > 0; i--) {
