@@ -178,6 +178,8 @@ describe.each(BACKENDS)("policies on %s", (backend) => {
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers["content-type"]).toBe("application/pdf");
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    // The Chinese font is embedded (a subset), so the certificate prints 电子保单 rather than empty boxes.
+    expect(pdf.rawPayload.toString("latin1")).toMatch(/BaseFont \/[A-Z]{6}\+NotoSansHans/);
     const verify = await app.inject({ method: "GET", url: `/api/v1/verify/${no.verification_code}` });
     expect(verify.statusCode).toBe(200);
     expect(verify.json()).toMatchObject({

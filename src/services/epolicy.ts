@@ -1,10 +1,11 @@
 /**
- * The e-policy certificate (电子保单): HTML (Chinese) and PDF. The PDF uses pdfkit's built-in Helvetica,
- * which has no CJK glyphs, so unless HMB_PDF_CJK_FONT names a TTF/OTF font with Chinese glyphs (e.g.
- * NotoSansSC-Regular.otf) it is rendered with English/pinyin labels and ASCII policy data; the person's name
- * then appears in the HTML certificate and through verification only.
+ * The e-policy certificate (电子保单): HTML and PDF, both in Chinese. The PDF embeds Noto Sans SC from the
+ * @embedpdf/fonts-sc package (or HMB_PDF_CJK_FONT); if neither can be found it falls back to ASCII labels
+ * rather than printing empty boxes.
  */
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import PDFDocument from "pdfkit";
 import type { PolicyView } from "./policies.js";
 
@@ -52,35 +53,53 @@ const STATUS_EN: Record<string, string> = {
 
 const ascii = (s: string | null) => (s === null ? "-" : s.replace(/[^\x20-\x7e]/g, "?"));
 
+/** The CJK font: HMB_PDF_CJK_FONT if set, else Noto Sans SC (SIL OFL 1.1) shipped by @embedpdf/fonts-sc. */
+function cjkFontPath(): string | undefined {
+  const configured = process.env.HMB_PDF_CJK_FONT;
+  if (configured !== undefined && configured !== "") return existsSync(configured) ? configured : undefined;
+  try {
+    // The package exports only its JS entry (dist/index.cjs); the fonts sit one level above it.
+    const entry = createRequire(import.meta.url).resolve("@embedpdf/fonts-sc");
+    const bundled = join(dirname(entry), "..", "fonts", "NotoSansHans-Regular.otf");
+    return existsSync(bundled) ? bundled : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function certificatePdf(p: PolicyView, verifyUrl: string): Promise<Buffer> {
   const doc = new PDFDocument({ size: "A4", margin: 56, info: { Title: `E-policy ${p.policy_no}` } });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on("end", () => resolve(Buffer.concat(chunks))));
-  const cjk = process.env.HMB_PDF_CJK_FONT;
-  const withCjk = cjk !== undefined && cjk !== "" && existsSync(cjk);
-  if (withCjk) doc.font(cjk);
+  const cjk = cjkFontPath();
+  if (cjk !== undefined) doc.font(cjk);
+  const withCjk = cjk !== undefined;
   const text = (s: string | null) => (withCjk ? (s ?? "-") : ascii(s));
+  const label = (zh: string, en: string) => (withCjk ? `${zh} ${en}` : en);
   doc
     .fontSize(18)
     .text(withCjk ? `${p.product_name} 电子保单` : "Hui Min Bao E-Policy Certificate (Dian Zi Bao Dan)");
   doc.moveDown();
   doc.fontSize(11);
-  const line = (label: string, value: string | null) => doc.text(`${label}: ${text(value)}`);
-  line("Policy No. (bao dan hao)", p.policy_no);
-  line("Program", p.program_id);
-  line("Status", withCjk ? (STATUS_ZH[p.status] ?? p.status) : (STATUS_EN[p.status] ?? p.status));
-  line("Plan", p.plan);
-  if (withCjk) line("Insured (bei bao xian ren)", p.psn_name);
-  line("Person No. (psn_no)", p.psn_no);
-  line("ID No. (zheng jian hao ma)", p.certno);
-  line("Relation to payer", p.relation);
-  line("Premium (CNY)", p.premium);
-  line("Coverage period (Beijing time)", `${p.coverage_start} - ${p.coverage_end}`);
-  line("Issued at", p.issued_at);
+  const line = (name: string, value: string | null) => doc.text(`${name}: ${text(value)}`);
+  line(label("保单号", "Policy No."), p.policy_no);
+  line(label("项目", "Program"), p.program_id);
+  line(
+    label("状态", "Status"),
+    withCjk ? (STATUS_ZH[p.status] ?? p.status) : (STATUS_EN[p.status] ?? p.status),
+  );
+  line(label("保障方案", "Plan"), p.plan);
+  if (withCjk) line(label("被保险人", "Insured"), p.psn_name);
+  line(label("人员编号", "Person No."), p.psn_no);
+  line(label("证件号码", "ID No."), p.certno);
+  line(label("与投保人关系", "Relation to payer"), p.relation);
+  line(label("保费（元）", "Premium (CNY)"), p.premium);
+  line(label("保障期间（北京时间）", "Coverage period"), `${p.coverage_start} - ${p.coverage_end}`);
+  line(label("签发时间", "Issued at"), p.issued_at);
   doc.moveDown();
-  doc.fontSize(14).text(`Verification code: ${p.verification_code ?? "-"}`);
-  doc.fontSize(10).text(`Verify at ${verifyUrl}`);
+  doc.fontSize(14).text(`${label("验真码", "Verification code")}: ${p.verification_code ?? "-"}`);
+  doc.fontSize(10).text(`${label("验真地址", "Verify at")} ${verifyUrl}`);
   doc.end();
   return done;
 }
