@@ -16,11 +16,13 @@ export interface Accumulators {
 }
 
 export function emptyAccumulators(plan: CompiledPlan): Accumulators {
+  // One per policy and hot in batch runs: plain zero-filled arrays, no closures.
+  const liabilities = plan.liabilities.length;
   return {
-    deductibleUsed: plan.pools.map(() => 0),
-    paidByLiability: plan.liabilities.map(() => 0),
-    baseByLiability: plan.liabilities.map(() => 0),
-    paidByCapGroup: plan.capGroups.map(() => 0),
+    deductibleUsed: new Array<Fen>(plan.pools.length).fill(0),
+    paidByLiability: new Array<Fen>(liabilities).fill(0),
+    baseByLiability: new Array<Fen>(liabilities).fill(0),
+    paidByCapGroup: new Array<Fen>(plan.capGroups.length).fill(0),
     paidTotal: 0,
     paidByItem: new Map(),
   };
