@@ -12,7 +12,7 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface DataKeys {
   readonly encryption: Buffer;
@@ -25,8 +25,15 @@ export function deriveKeys(master: Buffer): DataKeys {
   return { encryption: derive("hmb/aes-gcm/v1"), blindIndex: derive("hmb/blind-index/v1") };
 }
 
+/** Where the development key file lives: beside the PGlite data directory (data/hmb-data.key by default). */
+export function defaultKeyFile(env: NodeJS.ProcessEnv = process.env): string {
+  const dataDir = env.HMB_DATA_DIR;
+  if (dataDir === undefined || dataDir === "") return "data/hmb-data.key";
+  return join(dirname(resolve(dataDir)), "hmb-data.key");
+}
+
 /** HMB_DATA_KEY, else a key file (created on first use, mode 0600) — the file is for demos and development. */
-export function loadDataKeys(env: NodeJS.ProcessEnv = process.env, keyFile = "data/hmb-data.key"): DataKeys {
+export function loadDataKeys(env: NodeJS.ProcessEnv = process.env, keyFile = defaultKeyFile(env)): DataKeys {
   const fromEnv = env.HMB_DATA_KEY;
   if (fromEnv !== undefined && fromEnv !== "") return deriveKeys(Buffer.from(fromEnv, "base64"));
   if (env.NODE_ENV === "production") throw new Error("HMB_DATA_KEY is required when NODE_ENV=production");
