@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { PlatformContext } from "../services/context.js";
 import { installAuth } from "./auth.js";
 import { installErrorHandler } from "./errors.js";
+import { installIdempotency } from "./idempotency.js";
 import { authRoutes } from "./routes/auth.js";
 import { enrollmentRoutes } from "./routes/enrollment.js";
 import { healthRoutes } from "./routes/health.js";
@@ -52,6 +53,7 @@ export async function buildServer(
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   installAuth(app, ctx);
+  installIdempotency(app, ctx);
   const limits = { publicRateLimit: options.publicRateLimit ?? 120 };
   await app.register(healthRoutes(ctx));
   await app.register(authRoutes(ctx, limits), { prefix: "/api/v1" });
