@@ -3,10 +3,6 @@ import { Command, CommanderError } from "commander";
 import { registerAdjudicateCommand } from "./adjudicate.js";
 import { registerCheckCommand } from "./check.js";
 import { registerDemoCommand } from "./demo.js";
-import { registerEnrollCommand } from "./enroll.js";
-import { registerLedgerCommand } from "./ledger.js";
-import { registerPlatformCommands } from "./platform-commands.js";
-import { registerRosterCommand } from "./roster.js";
 import { registerSynthCommand } from "./synth.js";
 
 const program = new Command("hmb")
@@ -18,10 +14,22 @@ registerAdjudicateCommand(program);
 registerSynthCommand(program);
 registerCheckCommand(program);
 registerDemoCommand(program);
-registerLedgerCommand(program);
-registerPlatformCommands(program);
-registerEnrollCommand(program);
-registerRosterCommand(program);
+
+// The database commands pull in Fastify, PGlite, pg, exceljs and pdfkit (~1 s of start-up). The engine
+// commands above need none of it, so load those modules only when another command (or help) is asked for.
+const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo"]);
+if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
+  const [ledger, platform, enroll, roster] = await Promise.all([
+    import("./ledger.js"),
+    import("./platform-commands.js"),
+    import("./enroll.js"),
+    import("./roster.js"),
+  ]);
+  ledger.registerLedgerCommand(program);
+  platform.registerPlatformCommands(program);
+  enroll.registerEnrollCommand(program);
+  roster.registerRosterCommand(program);
+}
 
 try {
   await program.parseAsync(process.argv);
