@@ -21,6 +21,7 @@ import { paymentRoutes } from "./routes/payments.js";
 import { policyRoutes } from "./routes/policies.js";
 import { programRoutes } from "./routes/programs.js";
 import { rosterRoutes } from "./routes/roster.js";
+import { settlementRoutes } from "./routes/settlements.js";
 
 export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
@@ -64,5 +65,6 @@ export async function buildServer(
   await app.register(policyRoutes(ctx), { prefix: "/api/v1" });
   await app.register(rosterRoutes(ctx), { prefix: "/api/v1" });
   await app.register(ledgerRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(settlementRoutes(ctx), { prefix: "/api/v1" });
   return app;
 }

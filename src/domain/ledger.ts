@@ -14,6 +14,7 @@ export const ACCOUNTS = {
   "expense:claims": "赔款支出",
   "liability:claims_payable_hospital": "应付定点医疗机构（一站式结算）",
   "liability:claims_payable_resident": "应付参保人（线上/柜面理赔）",
+  "asset:claims_bank": "理赔资金专户（赔款划付）",
 } as const;
 export type Account = keyof typeof ACCOUNTS;
 
@@ -24,6 +25,7 @@ export const JOURNAL_KINDS = [
   "charity_funding",
   "claim_payout",
   "claim_reversal",
+  "claim_disbursement",
 ] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 

@@ -20,10 +20,13 @@ const FUND_OF: Record<string, keyof FundPayments> = {
   oth_pay: "other",
 };
 
+/** What a pre-existing rule looks at in a past settlement; the platform stores only these facts. */
+export type HistoryFacts = Pick<Settlement, "settledAt" | "funds" | "diagnosisCode">;
+
 export function meetsPreExistingRule(
   rule: PreExistingRule,
   coverageStart: EpochMs,
-  history: readonly Settlement[],
+  history: readonly HistoryFacts[],
 ): boolean {
   const from =
     rule.lookbackYears === undefined
@@ -47,7 +50,7 @@ export function meetsPreExistingRule(
 export function derivePreExisting(
   plan: CompiledPlan,
   coverageStart: EpochMs,
-  history: readonly Settlement[],
+  history: readonly HistoryFacts[],
 ): boolean[] {
   return plan.conditions.map((c) => meetsPreExistingRule(c.rule, coverageStart, history));
 }

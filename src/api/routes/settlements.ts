@@ -1,0 +1,98 @@
+/**
+ * One-stop settlement (一站式结算), the hospitals' fixed contract (issue 4): HMAC-signed by the institution,
+ * one settlement record per request, answered with the adjudication the counter nets off the bill.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { getClaim, revokeClaim, settleClaim } from "../../services/claims/settle.js";
+import type { PlatformContext } from "../../services/context.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+const setlParams = {
+  type: "object",
+  properties: {
+    program_id: programParams.properties.program_id,
+    setl_id: { type: "string", minLength: 1, maxLength: 64 },
+  },
+  required: ["program_id", "setl_id"],
+} as const;
+
+export const settlementRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { program_id: string } }>(
+      "/programs/:program_id/settlements",
+      {
+        config: { roles: ["hospital"], signed: true },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "一站式结算：定点医疗机构提交一条结算记录（DESIGN.md §3 字段），返回惠民保赔付与个人剩余负担；同一 setl_id 同内容幂等，不同内容 409",
+          params: programParams,
+          headers: {
+            type: "object",
+            properties: {
+              "x-hmb-institution": { type: "string" },
+              "x-hmb-timestamp": { type: "string" },
+              "x-hmb-signature": { type: "string" },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => {
+        const actor = requireActor(request);
+        const outcome = await settleClaim(ctx, actor, {
+          programId: request.params.program_id,
+          record: request.body,
+          kind: "one_stop",
+          payee: "hospital",
+          source: "one_stop",
+          institution: actor.id,
+        });
+        return outcome.response;
+      },
+    );
+
+    app.post<{ Params: { program_id: string; setl_id: string }; Body: { reason?: string } | undefined }>(
+      "/programs/:program_id/settlements/:setl_id/revoke",
+      {
+        config: { roles: ["hospital", "operator", "admin"], signed: true },
+        schema: {
+          tags: ["claims"],
+          summary: "结算撤销：冲回赔付与年度累计；之后可用新的 setl_id 提交更正后的记录",
+          params: setlParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        const reason =
+          body !== null && typeof body === "object" && typeof body.reason === "string"
+            ? body.reason.slice(0, 200)
+            : undefined;
+        return revokeClaim(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          request.params.setl_id,
+          reason,
+        );
+      },
+    );
+
+    app.get<{ Params: { program_id: string; setl_id: string } }>(
+      "/programs/:program_id/settlements/:setl_id",
+      {
+        config: { roles: ["hospital", "operator", "admin", "resident"], signed: true },
+        schema: {
+          tags: ["claims"],
+          summary: "查询一笔结算：提交机构、经办人员、参保人本人可见；含状态轨迹",
+          params: setlParams,
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        getClaim(ctx, requireActor(request), request.params.program_id, request.params.setl_id),
+    );
+  };
