@@ -32,13 +32,22 @@ const PUBLIC_ROUTES: readonly RegExp[] = [
   /^POST \/api\/v1\/payments\/callback\/:provider$/,
   /^(GET|POST) \/api\/v1\/sandbox\/pay\/:order_no$/,
   /^GET \/api\/v1\/verify\/:code$/,
+  // Product information and the benefit calculator: residents compare plans before having an account.
+  /^GET \/api\/v1\/programs\/:program_id\/product$/,
+  /^POST \/api\/v1\/programs\/:program_id\/benefit-quote$/,
+  // The front ends' static files and client-side routes (src/api/static.ts).
+  /^GET \/\*$/,
 ];
 
 /**
  * (route, role) pairs where an admitted role is still refused for a documented reason beyond its role: a
- * program-scoped account cannot create programs (only platform-wide accounts can).
+ * program-scoped account cannot create programs (only platform-wide accounts can); a resident who has not
+ * authorized the use of their settlement records gets 403 consent_required from the claimable list.
  */
-const SCOPED_DENIALS: ReadonlySet<string> = new Set(["POST /api/v1/programs operator"]);
+const SCOPED_DENIALS: ReadonlySet<string> = new Set([
+  "POST /api/v1/programs operator",
+  "GET /api/v1/programs/:program_id/online-claims/claimable resident",
+]);
 
 /** One data-dependent parameter value per route parameter; program_id is the test program. */
 function concreteUrl(url: string, programId: string): string {

@@ -7,21 +7,31 @@ import cookie from "@fastify/cookie";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import type { PlatformContext } from "../services/context.js";
 import { installAuth } from "./auth.js";
-import { installErrorHandler } from "./errors.js";
+import { errorBody, installErrorHandler } from "./errors.js";
 import { installIdempotency } from "./idempotency.js";
 import { authRoutes } from "./routes/auth.js";
+import { counterClaimRoutes } from "./routes/counter-claims.js";
 import { enrollmentRoutes } from "./routes/enrollment.js";
 import { healthRoutes } from "./routes/health.js";
 import { institutionRoutes } from "./routes/institutions.js";
 import { ledgerRoutes } from "./routes/ledger.js";
+import { notificationRoutes } from "./routes/notifications.js";
+import { onlineClaimRoutes } from "./routes/online-claims.js";
+import { oversightRoutes } from "./routes/oversight.js";
 import { paymentRoutes } from "./routes/payments.js";
+import { payoutRoutes } from "./routes/payouts.js";
 import { policyRoutes } from "./routes/policies.js";
 import { programRoutes } from "./routes/programs.js";
+import { quoteRoutes } from "./routes/quote.js";
+import { reportRoutes } from "./routes/reports.js";
+import { residentRoutes } from "./routes/resident.js";
 import { rosterRoutes } from "./routes/roster.js";
 import { settlementRoutes } from "./routes/settlements.js";
+import { specialDrugRoutes } from "./routes/special-drugs.js";
+import { installWeb } from "./static.js";
 
 export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
@@ -36,6 +46,17 @@ export async function buildServer(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1 << 20,
+    // Router-level refusals (a path parameter over 100 characters, bad percent-encoding) get the one error shape.
+    frameworkErrors: (e, _request, reply) =>
+      (reply as FastifyReply)
+        .status(e.statusCode ?? 400)
+        .send(
+          errorBody(
+            e.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri_too_long" : "invalid_request",
+            e.message,
+            null,
+          ),
+        ),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   installErrorHandler(app);
@@ -66,5 +87,16 @@ export async function buildServer(
   await app.register(rosterRoutes(ctx), { prefix: "/api/v1" });
   await app.register(ledgerRoutes(ctx), { prefix: "/api/v1" });
   await app.register(settlementRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(specialDrugRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(payoutRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(oversightRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(reportRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(counterClaimRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(notificationRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(quoteRoutes(ctx, limits), { prefix: "/api/v1" });
+  await app.register(residentRoutes(ctx, limits), { prefix: "/api/v1" });
+  await app.register(onlineClaimRoutes(ctx), { prefix: "/api/v1" });
+  // The front ends: a catch-all GET, which any API route (more specific) wins over whatever the order.
+  await installWeb(app);
   return app;
 }

@@ -19,16 +19,19 @@ registerDemoCommand(program);
 // commands above need none of it, so load those modules only when another command (or help) is asked for.
 const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo"]);
 if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
-  const [ledger, platform, enroll, roster] = await Promise.all([
+  const [ledger, platform, enroll, roster, report] = await Promise.all([
     import("./ledger.js"),
     import("./platform-commands.js"),
     import("./enroll.js"),
     import("./roster.js"),
+    import("./report.js"),
   ]);
   ledger.registerLedgerCommand(program);
   platform.registerPlatformCommands(program);
   enroll.registerEnrollCommand(program);
   roster.registerRosterCommand(program);
+  (await import("./claims.js")).registerClaimsCommand(program);
+  report.registerReportCommand(program);
 }
 
 try {

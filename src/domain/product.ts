@@ -53,6 +53,12 @@ const catalogItem = z.object({
   name: z.string().min(1),
   kind: z.enum(["drug", "therapy", "device"]),
   indication: z.string().optional(),
+  /**
+   * The indication as ICD-10 ranges, machine-checkable: a special-drug dispensing is paid only when the
+   * prescription's diagnosis falls in one of them (compared on the 3-character category). Absent = the item's
+   * indication is not checked by code (only the free-text `indication` describes it).
+   */
+  indicationIcd10: z.array(icd10Range).min(1).optional(),
   /** Annual cap for this item alone (per catalog item cap). */
   cap: yuanAmount.optional(),
 });

@@ -54,7 +54,7 @@ const STATUS_EN: Record<string, string> = {
 const ascii = (s: string | null) => (s === null ? "-" : s.replace(/[^\x20-\x7e]/g, "?"));
 
 /** The CJK font: HMB_PDF_CJK_FONT if set, else Noto Sans SC (SIL OFL 1.1) shipped by @embedpdf/fonts-sc. */
-function cjkFontPath(): string | undefined {
+export function cjkFontPath(): string | undefined {
   const configured = process.env.HMB_PDF_CJK_FONT;
   if (configured !== undefined && configured !== "") return existsSync(configured) ? configured : undefined;
   try {

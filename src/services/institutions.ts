@@ -10,6 +10,65 @@ import { loadProgram } from "./programs.js";
 /** ± this much between the signer's clock and ours (real clock, never HMB_NOW). */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
+/**
+ * Decrypted secrets are kept this long, so a signed request costs no database round trip. Re-adding an
+ * institution in this process drops its entry at once; another process (a second server, the CLI) that
+ * rotates a secret is seen here within this time.
+ */
+export const SECRET_CACHE_MS = 5_000;
+const SECRET_CACHE_MAX = 10_000;
+
+interface SecretCache {
+  readonly entries: Map<string, { secret: string; until: number }>;
+  /** Bumped by every rotation here, so a read that raced with it does not put the old secret back. */
+  generation: number;
+}
+
+/** Per database (tests open several platforms in one process, each with its own institutions). */
+const secretCaches = new WeakMap<object, SecretCache>();
+
+function secretCache(ctx: PlatformContext): SecretCache {
+  let cache = secretCaches.get(ctx.db);
+  if (cache === undefined) {
+    cache = { entries: new Map(), generation: 0 };
+    secretCaches.set(ctx.db, cache);
+  }
+  return cache;
+}
+
+const cacheKey = (programId: string, code: string) => `${programId}\u0000${code}`;
+
+/** Program ids and institution codes are short printable ASCII; anything else cannot be registered. */
+const PLAIN_ID = /^[\x21-\x7e]{1,64}$/;
+
+async function institutionSecret(
+  ctx: PlatformContext,
+  programId: string,
+  code: string,
+  nowMs: number,
+): Promise<string | undefined> {
+  const cache = secretCache(ctx);
+  const key = cacheKey(programId, code);
+  const hit = cache.entries.get(key);
+  if (hit !== undefined && hit.until > nowMs) return hit.secret;
+  const generation = cache.generation;
+  const rows = await ctx.db.query<{ secret_enc: Uint8Array }>(
+    "select secret_enc from institutions where program_id = $1 and fixmedins_code = $2",
+    [programId, code],
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    cache.entries.delete(key);
+    return undefined;
+  }
+  const secret = decrypt(ctx.keys, row.secret_enc);
+  if (generation === cache.generation) {
+    if (cache.entries.size >= SECRET_CACHE_MAX) cache.entries.clear();
+    cache.entries.set(key, { secret, until: nowMs + SECRET_CACHE_MS });
+  }
+  return secret;
+}
+
 export async function addInstitution(
   ctx: PlatformContext,
   actor: Actor,
@@ -37,6 +96,9 @@ export async function addInstitution(
     );
     await audit(tx, actor, input.programId, "institution.add", input.code, { name: input.name });
   });
+  const cache = secretCache(ctx);
+  cache.generation++;
+  cache.entries.delete(cacheKey(input.programId, input.code));
   return { code: input.code, secret };
 }
 
@@ -83,12 +145,11 @@ export async function verifyInstitutionSignature(
       field: "X-Hmb-Timestamp",
     };
   }
-  const rows = await ctx.db.query<{ secret_enc: Uint8Array }>(
-    "select secret_enc from institutions where program_id = $1 and fixmedins_code = $2",
-    [programId, institution],
-  );
-  const row = rows[0];
-  if (row === undefined) {
+  const secret =
+    PLAIN_ID.test(programId) && PLAIN_ID.test(institution)
+      ? await institutionSecret(ctx, programId, institution, realNowMs)
+      : undefined;
+  if (secret === undefined) {
     return {
       ok: false,
       status: 403,
@@ -97,7 +158,7 @@ export async function verifyInstitutionSignature(
       field: "X-Hmb-Institution",
     };
   }
-  const expected = hmacHex(decrypt(ctx.keys, row.secret_enc), `${timestamp}\n${rawBody}`);
+  const expected = hmacHex(secret, `${timestamp}\n${rawBody}`);
   if (signature === undefined || !constantTimeEqualHex(expected, signature)) {
     return {
       ok: false,

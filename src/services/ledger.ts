@@ -55,6 +55,58 @@ async function programShares(q: Queryable, programId: string): Promise<InsurerSh
 }
 
 /**
+ * The program's co-insurers in the order postJournal splits them, from `PROGRAM_SHARES_JSON` (a json array
+ * of [insurer_code, share_bps, is_lead]) read as part of a larger statement.
+ */
+export const PROGRAM_SHARES_JSON = `(select json_agg(json_build_array(i.insurer_code, i.share_bps, i.is_lead) order by i.insurer_code)
+   from program_insurers i where i.program_id = $1)`;
+
+export function sharesFromJson(rows: readonly [string, number, boolean][] | null): InsurerShare[] {
+  return (rows ?? []).map(([code, bps, lead]) => ({ code, shareBps: Number(bps), lead }));
+}
+
+export const JOURNAL_COLUMNS =
+  "program_id, journal_id, leg, insurer_code, kind, debit_account, credit_account, amount_fen, leg_amount_fen, ref, at";
+
+/**
+ * A journal's rows split among the co-insurers, as a VALUES list for JOURNAL_COLUMNS whose parameters are
+ * numbered from `firstParam`. Validates the journal; legs of zero are left out (rows may then be 0).
+ */
+export function journalValues(
+  journal: Journal,
+  insurers: readonly InsurerShare[],
+  firstParam = 1,
+): { values: string; params: SqlParam[]; rows: number } {
+  validateJournal(journal);
+  if (insurers.length === 0) throw new Error(`program ${journal.programId} has no co-insurers`);
+  const params: SqlParam[] = [];
+  const rows: string[] = [];
+  for (const [leg, l] of journal.legs.entries()) {
+    if (l.amount <= 0) continue;
+    for (const part of splitByShares(l.amount, insurers)) {
+      const b = firstParam - 1 + params.length;
+      rows.push(
+        `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11})`,
+      );
+      params.push(
+        journal.programId,
+        journal.journalId,
+        leg,
+        part.code,
+        journal.kind,
+        l.debit,
+        l.credit,
+        part.amount,
+        l.amount,
+        journal.ref,
+        journal.at,
+      );
+    }
+  }
+  return { values: rows.join(", "), params, rows: rows.length };
+}
+
+/**
  * Posts a journal inside the caller's transaction. Returns false when it was already posted (by an earlier
  * call or a concurrent one). Concurrency: a transaction-scoped advisory lock on the journal's key makes a
  * second poster wait until the first commits, then see its rows; as a second line of defence the insert
@@ -67,17 +119,20 @@ export async function postJournal(tx: Queryable, journal: Journal): Promise<bool
     `ledger:${journal.programId.length}:${journal.programId}:${journal.journalId}`,
   ]);
   const legs = [...journal.legs.entries()].filter(([, l]) => l.amount > 0);
-  const existing = await tx.query<{
-    leg: number;
-    kind: string;
-    debit_account: string;
-    credit_account: string;
-    leg_amount_fen: number;
+  // What is already posted under the journal id and the program's shares, in one round trip.
+  const read = await tx.query<{
+    existing:
+      | { leg: number; kind: string; debit_account: string; credit_account: string; leg_amount_fen: number }[]
+      | null;
+    shares: [string, number, boolean][] | null;
   }>(
-    `select distinct leg, kind, debit_account, credit_account, leg_amount_fen from ledger_transfers
-      where program_id = $1 and journal_id = $2 order by leg`,
+    `select (select json_agg(t order by t.leg) from (
+               select distinct leg, kind, debit_account, credit_account, leg_amount_fen from ledger_transfers
+                where program_id = $1 and journal_id = $2) t) as existing,
+            ${PROGRAM_SHARES_JSON} as shares`,
     [journal.programId, journal.journalId],
   );
+  const existing = read[0]?.existing ?? [];
   if (existing.length > 0) {
     const same =
       existing.length === legs.length &&
@@ -102,39 +157,14 @@ export async function postJournal(tx: Queryable, journal: Journal): Promise<bool
     return false;
   }
   if (legs.length === 0) return false;
-  const insurers = await programShares(tx, journal.programId);
-  if (insurers.length === 0) throw new Error(`program ${journal.programId} has no co-insurers`);
-  const params: SqlParam[] = [];
-  const rows: string[] = [];
-  for (const [leg, l] of legs) {
-    for (const part of splitByShares(l.amount, insurers)) {
-      const b = params.length;
-      rows.push(
-        `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11})`,
-      );
-      params.push(
-        journal.programId,
-        journal.journalId,
-        leg,
-        part.code,
-        journal.kind,
-        l.debit,
-        l.credit,
-        part.amount,
-        l.amount,
-        journal.ref,
-        journal.at,
-      );
-    }
-  }
+  const { values, params, rows } = journalValues(journal, sharesFromJson(read[0]?.shares ?? null));
   const inserted = await tx.query(
-    `insert into ledger_transfers (program_id, journal_id, leg, insurer_code, kind, debit_account, credit_account,
-       amount_fen, leg_amount_fen, ref, at) values ${rows.join(", ")}
+    `insert into ledger_transfers (${JOURNAL_COLUMNS}) values ${values}
      on conflict (program_id, journal_id, leg, insurer_code) do nothing returning transfer_id`,
     params,
   );
   if (inserted.length === 0) return false;
-  if (inserted.length !== rows.length) {
+  if (inserted.length !== rows) {
     // Only reachable when a concurrent poster outside a transaction wrote part of the same journal.
     throw new Error(`journal ${journal.journalId}: partially posted by a concurrent writer`);
   }
@@ -477,7 +507,7 @@ export const STATEMENT_CSV_COLUMNS = [
 ] as const;
 
 /** Spreadsheets run cells that start with = + - @ as formulas; such text cells get a leading apostrophe. */
-function neutralizeFormula(value: string): string {
+export function neutralizeFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
 }
 

@@ -4,7 +4,7 @@
  * canonical JSON, so a resent record can be told apart from a changed one without keeping the original text.
  */
 import { createHmac } from "node:crypto";
-import type { Queryable } from "../../db/database.js";
+import type { Queryable, SqlParam } from "../../db/database.js";
 import type { FundPayments, Settlement } from "../../domain/settlement.js";
 import type { HistoryFacts } from "../../engine/preexisting.js";
 import type { DataKeys } from "../../platform/crypto.js";
@@ -37,9 +37,8 @@ const PERSONAL_FIELDS = new Set(["certno", "psn_name"]);
 
 /** The wire record minus the fields the platform must not keep in the clear. */
 export function storableRecord(record: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (!PERSONAL_FIELDS.has(k)) out[k] = v;
-  return out;
+  // fromEntries defines properties, so a "__proto__" key in the record stays a field instead of a prototype.
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !PERSONAL_FIELDS.has(k)));
 }
 
 export interface StoredRecord {
@@ -72,28 +71,46 @@ export async function storeMedicalRecord(
     if (existing[0].content_hash !== hash) throw setlIdConflict(s.setlId);
     return "same";
   }
-  await tx.query(
-    `insert into medical_records (program_id, setl_id, psn_no, fixmedins_code, source, med_type, admitted_at,
-       settled_at, diagnosis_code, funds, psn_part_amt_fen, record, content_hash, received_at)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-    [
-      programId,
-      s.setlId,
-      s.psnNo,
-      s.institutionCode,
-      source,
-      s.medType,
-      new Date(s.admittedAt),
-      new Date(s.settledAt),
-      s.diagnosisCode ?? null,
-      JSON.stringify(s.funds),
-      s.personBurden,
-      JSON.stringify(storableRecord(raw)),
-      hash,
-      at,
-    ],
-  );
+  const { columns, values, params } = medicalRecordValues(programId, raw, s, source, hash, at);
+  await tx.query(`insert into medical_records (${columns}) values ${values}`, params);
   return "stored";
+}
+
+/**
+ * The medical_records row of a record as an insert's column list and VALUES with parameters numbered from
+ * `firstParam`: for callers that store the record as part of a larger statement (settleClaim).
+ */
+export function medicalRecordValues(
+  programId: string,
+  raw: Record<string, unknown>,
+  s: Settlement,
+  source: RecordSource,
+  hash: string,
+  at: Date,
+  firstParam = 1,
+): { columns: string; values: string; params: SqlParam[] } {
+  const params: SqlParam[] = [
+    programId,
+    s.setlId,
+    s.psnNo,
+    s.institutionCode,
+    source,
+    s.medType,
+    new Date(s.admittedAt),
+    new Date(s.settledAt),
+    s.diagnosisCode ?? null,
+    JSON.stringify(s.funds),
+    s.personBurden,
+    JSON.stringify(storableRecord(raw)),
+    hash,
+    at,
+  ];
+  return {
+    columns:
+      "program_id, setl_id, psn_no, fixmedins_code, source, med_type, admitted_at, settled_at, diagnosis_code, funds, psn_part_amt_fen, record, content_hash, received_at",
+    values: `(${params.map((_, i) => `$${firstParam + i}`).join(",")})`,
+    params,
+  };
 }
 
 export function setlIdConflict(setlId: string): ServiceError {

@@ -1,0 +1,337 @@
+/**
+ * Counter (manual) claims (柜面理赔, issue 4 item 3): a resident's — or the counter's — case with its
+ * scanned documents, the operators' review queue, decisions under the four-eyes rule, appeals, and the
+ * program's review settings. The workflow lives in services/claims/counter.ts.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import {
+  appealCounterClaim,
+  assignCounterClaim,
+  CASE_STATUSES,
+  type CaseStatus,
+  type Decision,
+  decideCounterClaim,
+  downloadCounterDocument,
+  getCounterClaim,
+  getCounterSettings,
+  listCounterClaims,
+  MAX_QUEUE,
+  setCounterSettings,
+  submitCounterClaim,
+  uploadCounterDocument,
+} from "../../services/claims/counter.js";
+import {
+  checkDocument,
+  DOC_CONTENT_TYPES,
+  DOC_KINDS,
+  type DocKind,
+  MAX_DOCUMENT_BYTES,
+} from "../../services/claims/documents.js";
+import type { PlatformContext } from "../../services/context.js";
+import { requireActor } from "../auth.js";
+import { errorBody } from "../errors.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+/** Text reaches SQL: NUL is refused here rather than by PostgreSQL (a 500). */
+const NO_NUL = "^[^\\u0000]*$";
+const text = (maxLength: number) => ({ type: "string", maxLength, pattern: NO_NUL }) as const;
+const id = { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.@-]+$" } as const;
+
+const caseParams = {
+  type: "object",
+  properties: { program_id: programParams.properties.program_id, case_id: id },
+  required: ["program_id", "case_id"],
+} as const;
+
+const docParams = {
+  type: "object",
+  properties: {
+    program_id: programParams.properties.program_id,
+    case_id: id,
+    doc_kind: { type: "string", enum: [...DOC_KINDS] },
+  },
+  required: ["program_id", "case_id", "doc_kind"],
+} as const;
+
+const ROLES_CASE = ["resident", "operator", "admin"] as const;
+const ROLES_STAFF = ["operator", "admin"] as const;
+
+type CaseParams = { program_id: string; case_id: string };
+
+export const counterClaimRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { program_id: string }; Body: { psn_no: string; record: unknown; note?: string } }>(
+      "/programs/:program_id/counter-claims",
+      {
+        config: { roles: ROLES_CASE },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "柜面理赔申请：参保人本人或经办人员代为录入纸质结算单（DESIGN.md §3 字段）；certno 须与名单一致；返回案件与试算赔付（审核批准前不入账）；同一记录重复提交返回原案件",
+          params: programParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["psn_no", "record"],
+            properties: {
+              psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL },
+              record: { type: "object" },
+              note: text(500),
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request, reply) => {
+        const outcome = await submitCounterClaim(ctx, requireActor(request), request.params.program_id, {
+          psnNo: request.body.psn_no,
+          record: request.body.record,
+          note: request.body.note,
+        });
+        return reply.status(outcome.created ? 201 : 200).send({ ...outcome.case, preview: outcome.preview });
+      },
+    );
+
+    app.get<{
+      Params: { program_id: string };
+      Querystring: { status?: CaseStatus; assignee?: string; psn_no?: string; limit?: string };
+    }>(
+      "/programs/:program_id/counter-claims",
+      {
+        config: { roles: ROLES_CASE },
+        schema: {
+          tags: ["claims"],
+          summary: `柜面理赔审核队列（先到先审）：经办人员按状态、经办人、参保人筛选；参保人只看到本人的案件；每次最多 ${MAX_QUEUE} 件`,
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              status: { type: "string", enum: [...CASE_STATUSES] },
+              assignee: id,
+              psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL },
+              limit: { type: "string", pattern: "^[1-9][0-9]{0,2}$" },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return listCounterClaims(ctx, requireActor(request), request.params.program_id, {
+          status: q.status,
+          assignee: q.assignee,
+          psnNo: q.psn_no,
+          limit: q.limit === undefined ? undefined : Number(q.limit),
+        });
+      },
+    );
+
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/counter-claims/settings",
+      {
+        config: { roles: ROLES_STAFF },
+        schema: {
+          tags: ["claims"],
+          summary: "柜面理赔审核设置：四眼复核限额（赔付超过即须第二名经办人员批准）与申诉期限",
+          params: programParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => getCounterSettings(ctx, requireActor(request), request.params.program_id),
+    );
+
+    app.put<{
+      Params: { program_id: string };
+      Body: { four_eyes_threshold?: string; appeal_window_days?: number };
+    }>(
+      "/programs/:program_id/counter-claims/settings",
+      {
+        config: { roles: ["admin"] },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "修改柜面理赔审核设置（管理员）：four_eyes_threshold 为元（字符串，最多 2 位小数），appeal_window_days 1–366",
+          params: programParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              four_eyes_threshold: { type: "string", minLength: 1, maxLength: 20 },
+              appeal_window_days: { type: "integer", minimum: 1, maximum: 366 },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        setCounterSettings(ctx, requireActor(request), request.params.program_id, {
+          fourEyesThreshold: request.body.four_eyes_threshold,
+          appealWindowDays: request.body.appeal_window_days,
+        }),
+    );
+
+    app.get<{ Params: CaseParams }>(
+      "/programs/:program_id/counter-claims/:case_id",
+      {
+        config: { roles: ROLES_CASE },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "一件柜面理赔案件：记录、单据（含 SHA-256）、决定、赔付、申诉与状态轨迹；参保人只能查看本人案件",
+          params: caseParams,
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        getCounterClaim(ctx, requireActor(request), request.params.program_id, request.params.case_id),
+    );
+
+    app.post<{ Params: CaseParams; Body: { assignee?: string } | undefined }>(
+      "/programs/:program_id/counter-claims/:case_id/assign",
+      {
+        config: { roles: ROLES_STAFF },
+        schema: {
+          tags: ["claims"],
+          summary: "分配审核人：默认分配给自己，或指定本项目的经办人员；申诉案件不能分配给原决定人",
+          params: caseParams,
+          body: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: { assignee: id },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        assignCounterClaim(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          request.params.case_id,
+          request.body?.assignee,
+        ),
+    );
+
+    app.post<{ Params: CaseParams; Body: { decision: Decision; reason?: string; record?: unknown } }>(
+      "/programs/:program_id/counter-claims/:case_id/decision",
+      {
+        config: { roles: ROLES_STAFF },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "审核决定：approve 按提交记录赔付；adjust 按更正记录赔付（record 为更正字段，须填 reason）；reject 拒付（须填 reason）。赔付超过四眼限额时首次批准进入待复核，须另一名经办人员 approve；申诉改判的重新结算若被中断（resettling），任何决定请求都会先把它完成",
+          params: caseParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["decision"],
+            properties: {
+              decision: { type: "string", enum: ["approve", "adjust", "reject"] },
+              reason: text(500),
+              record: { type: "object" },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        decideCounterClaim(ctx, requireActor(request), request.params.program_id, request.params.case_id, {
+          decision: request.body.decision,
+          reason: request.body.reason,
+          record: request.body.record,
+        }),
+    );
+
+    app.post<{ Params: CaseParams; Body: { reason: string } }>(
+      "/programs/:program_id/counter-claims/:case_id/appeal",
+      {
+        config: { roles: ROLES_CASE },
+        schema: {
+          tags: ["claims"],
+          summary: "申诉：对拒付或调整的决定，在申诉期限内申诉一次；由原决定人以外的经办人员复审",
+          params: caseParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["reason"],
+            properties: { reason: text(500) },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        appealCounterClaim(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          request.params.case_id,
+          request.body.reason,
+        ),
+    );
+
+    app.get<{ Params: CaseParams & { doc_kind: DocKind } }>(
+      "/programs/:program_id/counter-claims/:case_id/documents/:doc_kind",
+      {
+        config: { roles: ROLES_CASE },
+        schema: {
+          tags: ["claims"],
+          summary: "下载单据：返回原文件，X-Checksum-Sha256 为上传时记录的校验值（下载前已核对）",
+          params: docParams,
+          response: errorResponses,
+        },
+      },
+      async (request, reply) => {
+        const p = request.params;
+        const doc = await downloadCounterDocument(
+          ctx,
+          requireActor(request),
+          p.program_id,
+          p.case_id,
+          p.doc_kind,
+        );
+        return reply
+          .header("content-type", doc.meta.content_type)
+          .header("x-checksum-sha256", doc.meta.sha256)
+          .header("cache-control", "private, no-store")
+          .header("content-disposition", `attachment; filename="${p.case_id}-${p.doc_kind}"`)
+          .send(doc.bytes);
+      },
+    );
+
+    // Uploads take raw bytes of any declared type up to the limit, only on this route: the handler answers
+    // 415 naming content-type for anything but PDF, JPEG or PNG (and for bytes that are not what they claim).
+    await app.register(async (uploads) => {
+      uploads.addContentTypeParser(
+        "*",
+        { parseAs: "buffer", bodyLimit: MAX_DOCUMENT_BYTES },
+        (_r, body, done) => done(null, body),
+      );
+      uploads.put<{ Params: CaseParams & { doc_kind: DocKind } }>(
+        "/programs/:program_id/counter-claims/:case_id/documents/:doc_kind",
+        {
+          config: { roles: ROLES_CASE },
+          bodyLimit: MAX_DOCUMENT_BYTES,
+          schema: {
+            tags: ["claims"],
+            summary: `上传单据（发票 invoice、结算单 settlement_sheet、其他 other、申诉材料 appeal）：请求体为文件原文，Content-Type 为 ${DOC_CONTENT_TYPES.join(" / ")}，不超过 ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB；按 SHA-256 存证，相同文件重复上传幂等`,
+            params: docParams,
+            response: errorResponses,
+          },
+        },
+        async (request, reply) => {
+          const checked = checkDocument(request.headers["content-type"], request.body);
+          if (!checked.ok)
+            return reply.status(checked.status).send(errorBody(checked.code, checked.message, checked.field));
+          const p = request.params;
+          const stored = await uploadCounterDocument(ctx, requireActor(request), p.program_id, p.case_id, {
+            kind: p.doc_kind,
+            type: checked.type,
+            bytes: checked.bytes,
+          });
+          return reply.status(stored.outcome === "same" ? 200 : 201).send(stored);
+        },
+      );
+    });
+  };

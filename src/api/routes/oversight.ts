@@ -1,0 +1,138 @@
+/**
+ * Oversight dashboards (issue 5 item 3) for the 医保局, the regulator, the operator and co-insurers:
+ * aggregates only, no personal data (services/oversight/dashboard.ts defines every figure).
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { PlatformContext, Role } from "../../services/context.js";
+import {
+  ENROLLMENT_DIMENSIONS,
+  enrollmentBreakdown,
+  oversightSummary,
+  oversightTrends,
+  payoutDistribution,
+} from "../../services/oversight/dashboard.js";
+import { getOversightSettings, setOversightSettings } from "../../services/oversight/settings.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+const READERS: readonly Role[] = ["bureau", "regulator", "operator", "admin", "co_insurer"];
+const DAY = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
+
+export const oversightRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { program_id: string }; Querystring: { as_of?: string } }>(
+      "/programs/:program_id/oversight/summary",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary:
+            "监管汇总：参保率、保费（承保/满期）、赔款（已决/已发生）、满期赔付率及 70% 红线、全年预测与预警、受益人数、减负（截至 as_of 北京时间当日末，默认今天）",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { as_of: DAY },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => oversightSummary(ctx, request.params.program_id, { asOf: request.query.as_of }),
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: { by?: string } }>(
+      "/programs/:program_id/oversight/enrollment",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary: "参保率：按区县（admdvs）、单位或人群，对照基本医保名单（当前状态）",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { by: { type: "string", enum: [...ENROLLMENT_DIMENSIONS], default: "county" } },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => enrollmentBreakdown(ctx, request.params.program_id, request.query.by ?? "county"),
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: { from?: string; to?: string } }>(
+      "/programs/:program_id/oversight/trends",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary: "按 ISO 周的趋势：出单、退保、承保保费、结算、赔付、撤销（from … to 北京时间日期，均含）",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { from: DAY, to: DAY },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        oversightTrends(ctx, request.params.program_id, { from: request.query.from, to: request.query.to }),
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: { as_of?: string } }>(
+      "/programs/:program_id/oversight/payout-distribution",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary: "赔付分布：按每人累计赔付金额分档的人数与金额（截至 as_of）",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { as_of: DAY },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => payoutDistribution(ctx, request.params.program_id, { asOf: request.query.as_of }),
+    );
+
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/oversight/settings",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary: "监管口径设置：IBNR 比例（基点，默认 0）",
+          params: programParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => getOversightSettings(ctx, request.params.program_id),
+    );
+
+    app.put<{ Params: { program_id: string }; Body: { ibnr_bps?: unknown } }>(
+      "/programs/:program_id/oversight/settings",
+      {
+        config: { roles: ["operator", "admin"] },
+        schema: {
+          tags: ["oversight"],
+          summary: "设置 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000）",
+          params: programParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["ibnr_bps"],
+            properties: { ibnr_bps: { type: "integer", minimum: 0, maximum: 100000 } },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        setOversightSettings(ctx, requireActor(request), request.params.program_id, {
+          ibnrBps: request.body.ibnr_bps,
+        }),
+    );
+  };

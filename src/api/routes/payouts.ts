@@ -1,0 +1,121 @@
+/**
+ * Payout batches (赔款划付) and the daily reconciliation per institution. Batches are staff work (operator,
+ * admin; co-insurers read them); an institution, signing its request, reconciles its own account only.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { createPayoutBatch, getPayoutBatch, listPayoutBatches } from "../../services/claims/payouts.js";
+import { reconcile, reconciliationCsv } from "../../services/claims/reconciliation.js";
+import type { PlatformContext } from "../../services/context.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, errorSchema, programParams } from "./schemas.js";
+
+const batchParams = {
+  type: "object",
+  properties: {
+    program_id: programParams.properties.program_id,
+    batch_id: { type: "string", minLength: 1, maxLength: 64 },
+  },
+  required: ["program_id", "batch_id"],
+} as const;
+
+interface ReconciliationQuery {
+  date: string;
+  institution?: string;
+  format?: "csv" | "json";
+}
+
+export const payoutRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { program_id: string }; Body: { payee?: unknown; through?: unknown } | undefined }>(
+      "/programs/:program_id/payout-batches",
+      {
+        config: { roles: ["operator", "admin"] },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "生成赔款划付批次 { payee: resident|hospital, through: yyyy-mm-dd }：截至 through（北京时间，含当日）已结算、未划付的赔款，扣减已划付后撤销的应退款；记一笔 claim_disbursement",
+          params: programParams,
+          response: { ...errorResponses, 422: errorSchema },
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        const input = body !== null && typeof body === "object" ? body : {};
+        return createPayoutBatch(ctx, requireActor(request), request.params.program_id, {
+          payee: input.payee,
+          through: input.through,
+        });
+      },
+    );
+
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/payout-batches",
+      {
+        config: { roles: ["operator", "admin", "co_insurer"] },
+        schema: {
+          tags: ["claims"],
+          summary: "赔款划付批次列表（不含明细）",
+          params: programParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => listPayoutBatches(ctx, request.params.program_id),
+    );
+
+    app.get<{ Params: { program_id: string; batch_id: string } }>(
+      "/programs/:program_id/payout-batches/:batch_id",
+      {
+        config: { roles: ["operator", "admin", "co_insurer"] },
+        schema: {
+          tags: ["claims"],
+          summary: "一个划付批次及其明细（按收款机构或参保人），读取留痕",
+          params: batchParams,
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        getPayoutBatch(ctx, requireActor(request), request.params.program_id, request.params.batch_id),
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: ReconciliationQuery }>(
+      "/programs/:program_id/reconciliation",
+      {
+        config: { roles: ["operator", "admin", "hospital"], signed: true },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；定点机构签名请求只见本机构；format=csv",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            required: ["date"],
+            properties: {
+              date: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+              institution: { type: "string", minLength: 1, maxLength: 32 },
+              format: { type: "string", enum: ["csv", "json"], default: "json" },
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const report = await reconcile(ctx, requireActor(request), request.params.program_id, {
+          date: q.date,
+          institution: q.institution,
+        });
+        if (q.format === "csv") {
+          return reply
+            .header("content-type", "text/csv; charset=utf-8")
+            .header(
+              "content-disposition",
+              `attachment; filename="reconciliation-${request.params.program_id}-${q.date}.csv"`,
+            )
+            .send(reconciliationCsv(report));
+        }
+        return report;
+      },
+    );
+  };

@@ -1,0 +1,53 @@
+/**
+ * The resident's own reads for the H5: eligibility of a person by ID number (to enroll self and family) and
+ * "my policies" with the open payment order of an unpaid enrollment.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { PlatformContext } from "../../services/context.js";
+import { checkEligibility, residentOverview } from "../../services/resident.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+export const residentRoutes =
+  (ctx: PlatformContext, limits: { publicRateLimit: number }): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { program_id: string }; Body: { certno: string } }>(
+      "/programs/:program_id/eligibility",
+      {
+        // Rate-limited: an ID number is guessable, the roster must not be enumerable through this route.
+        config: {
+          roles: ["resident", "operator", "admin"],
+          rateLimit: { max: Math.max(5, Math.floor(limits.publicRateLimit / 4)), timeWindow: "1 minute" },
+        },
+        schema: {
+          tags: ["enrollment"],
+          summary:
+            "投保资格查询：按身份证号查是否在基本医保参保名单中（返回 psn_no 供投保、脱敏姓名、各方案保费）",
+          params: programParams,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            required: ["certno"],
+            properties: { certno: { type: "string", minLength: 1, maxLength: 32 } },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        checkEligibility(ctx, requireActor(request), request.params.program_id, request.body.certno),
+    );
+
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/me",
+      {
+        config: { roles: ["resident"] },
+        schema: {
+          tags: ["policies"],
+          summary: "我的保单：本人被保险的和本人作为投保人缴费的保单，未支付的附支付订单",
+          params: programParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => residentOverview(ctx, requireActor(request), request.params.program_id),
+    );
+  };

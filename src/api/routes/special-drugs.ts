@@ -1,0 +1,38 @@
+/**
+ * Special-drug claims (特药): a designated pharmacy, HMAC-signed like the one-stop contract, sends the
+ * dispensing's settlement record (med_type 41, feedetail) with the prescription behind it; the answer is the
+ * same adjudication one-stop settlement gives, plus rx_no.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { settleSpecialDrugClaim } from "../../services/claims/special-drugs.js";
+import type { PlatformContext } from "../../services/context.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, errorSchema, programParams } from "./schemas.js";
+
+export const specialDrugRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Params: { program_id: string } }>(
+      "/programs/:program_id/special-drug-claims",
+      {
+        config: { roles: ["hospital"], signed: true },
+        schema: {
+          tags: ["claims"],
+          summary:
+            "特药理赔：指定药店提交购药结算记录（med_type 41，feedetail 列明药品）及处方 { rx_no, prescriber_fixmedins_code, diagnosis_code, issued_at, drugs }；校验目录、指定机构、处方、适应症与处方时效，不符 422（code 为规则，field 为字段）；同一 setl_id 同内容幂等",
+          params: programParams,
+          headers: {
+            type: "object",
+            properties: {
+              "x-hmb-institution": { type: "string" },
+              "x-hmb-timestamp": { type: "string" },
+              "x-hmb-signature": { type: "string" },
+            },
+          },
+          response: { ...errorResponses, 422: errorSchema },
+        },
+      },
+      async (request) =>
+        settleSpecialDrugClaim(ctx, requireActor(request), request.params.program_id, request.body),
+    );
+  };

@@ -1,0 +1,207 @@
+/**
+ * The resident's own reads for the H5: eligibility by ID number (the roster's keyed blind index, never the
+ * plaintext in SQL) and "my policies" (those insuring me and those I paid for), with the open payment order
+ * of an unpaid enrollment so the resident can come back and pay. Every read of personal data is audited.
+ */
+import { isValidCertno, maskCertno } from "../domain/certno.js";
+import { formatYuan } from "../domain/money.js";
+import { ageAt, premiumFor } from "../domain/premium.js";
+import { formatBusinessTime } from "../domain/time.js";
+import { audit } from "./audit.js";
+import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { gatewayByProvider } from "./payments/registry.js";
+import { maskName, type PolicyStatus, statusAt } from "./policies.js";
+import { loadProgram, productOf } from "./programs.js";
+import { assertProgramExists, findRosterPersonByCertno } from "./roster.js";
+
+export interface EligibilityView {
+  eligible: boolean;
+  /** Present when eligible: the roster's person number, used to enroll them. */
+  psn_no: string | null;
+  psn_name: string | null;
+  certno: string;
+  age: number | null;
+  /** Already insured in this program (one policy per person). */
+  enrolled: boolean;
+  policy_status: PolicyStatus | null;
+  premiums: { plan: string; plan_name: string; premium: string }[];
+  message: string;
+}
+
+export async function checkEligibility(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  certnoInput: string,
+): Promise<EligibilityView> {
+  const certno = certnoInput.trim().toUpperCase();
+  if (!isValidCertno(certno)) {
+    throw new ServiceError(
+      400,
+      "invalid_certno",
+      "身份证号码不正确：请核对 18 位号码（最后一位可能是 X）",
+      "certno",
+    );
+  }
+  await assertProgramExists(ctx.db, programId);
+  const product = productOf(await loadProgram(ctx, programId));
+  const person = await findRosterPersonByCertno(ctx, programId, certno);
+  if (person === undefined) {
+    await audit(ctx.db, actor, programId, "roster.eligibility", maskCertno(certno), { found: false });
+    return {
+      eligible: false,
+      psn_no: null,
+      psn_name: null,
+      certno: maskCertno(certno),
+      age: null,
+      enrolled: false,
+      policy_status: null,
+      premiums: [],
+      message: `未在${product.region.name}基本医疗保险参保名单中找到此身份证号：请先参加当地基本医疗保险，或到医保经办窗口核实后再投保。`,
+    };
+  }
+  const policies = await ctx.db.query<{ status: PolicyStatus; coverage_start: Date }>(
+    "select status, coverage_start from policies where program_id = $1 and psn_no = $2",
+    [programId, person.psnNo],
+  );
+  const policy = policies[0];
+  const status = policy === undefined ? null : statusAt(policy, ctx.clock.now());
+  const enrolled = status !== null && status !== "cancelled";
+  const premiums = product.plans.map((plan) => {
+    const q = premiumFor(
+      plan,
+      { birthDate: person.birthDate, cohort: person.cohort },
+      product.coverage.start,
+    );
+    return { plan: plan.id, plan_name: plan.name, premium: formatYuan(q.amount) };
+  });
+  const age = ageAt(person.birthDate, product.coverage.start);
+  await audit(ctx.db, actor, programId, "roster.eligibility", person.psnNo, { found: true });
+  return {
+    eligible: true,
+    psn_no: person.psnNo,
+    psn_name: maskName(person.name),
+    certno: maskCertno(certno),
+    age,
+    enrolled,
+    policy_status: status,
+    premiums,
+    message: enrolled
+      ? "此人已参加本年度惠民保，无需重复投保（每人限投一份）。"
+      : "此人在基本医疗保险参保名单中，可以投保：不限年龄、职业、健康状况，既往症也可投保。",
+  };
+}
+
+export interface MyPolicy {
+  policy_no: string;
+  psn_no: string;
+  psn_name: string;
+  relation: string;
+  plan: string;
+  plan_name: string;
+  status: PolicyStatus;
+  premium: string;
+  coverage_start: string;
+  coverage_end: string;
+  is_insured: boolean;
+  is_payer: boolean;
+  /** The order that would pay this unpaid policy; pay_url only for the sandbox provider. */
+  pending_order: { order_no: string; amount: string; status: string; pay_url: string | null } | null;
+}
+
+export interface ResidentOverview {
+  program_id: string;
+  psn_no: string;
+  psn_name: string;
+  certno: string;
+  policies: MyPolicy[];
+}
+
+/** The signed-in resident and every policy they are insured by or paid for. */
+export async function residentOverview(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+): Promise<ResidentOverview> {
+  if (actor.role !== "resident" || actor.psnNo === undefined) {
+    throw new ServiceError(403, "forbidden", "仅参保人本人账号可查看", undefined);
+  }
+  const me = actor.psnNo;
+  await assertProgramExists(ctx.db, programId);
+  const product = productOf(await loadProgram(ctx, programId));
+  const people = await ctx.db.query<{ psn_name: string; certno_masked: string }>(
+    "select psn_name, certno_masked from roster_persons where program_id = $1 and psn_no = $2",
+    [programId, me],
+  );
+  const rows = await ctx.db.query<{
+    policy_no: string;
+    psn_no: string;
+    psn_name: string | null;
+    relation: string;
+    plan_id: string;
+    status: PolicyStatus;
+    premium_fen: number;
+    coverage_start: Date;
+    coverage_end: Date;
+    payer_psn_no: string | null;
+  }>(
+    `select p.policy_no, p.psn_no, r.psn_name, p.relation, p.plan_id, p.status, p.premium_fen, p.coverage_start,
+            p.coverage_end, p.payer_psn_no
+       from policies p left join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
+      where p.program_id = $1 and (p.psn_no = $2 or p.payer_psn_no = $2)
+      order by (p.psn_no = $2) desc, p.policy_no`,
+    [programId, me],
+  );
+  const unpaid = rows.filter((r) => r.status === "pending_payment").map((r) => r.policy_no);
+  const orders =
+    unpaid.length === 0
+      ? []
+      : await ctx.db.query<{
+          policy_no: string;
+          order_no: string;
+          amount_fen: number;
+          status: string;
+          provider: string;
+        }>(
+          `select i.policy_no, o.order_no, o.amount_fen, o.status, o.provider
+             from payment_items i join payment_orders o on o.program_id = i.program_id and o.order_no = i.order_no
+            where i.program_id = $1 and i.policy_no = any($2) and o.status in ('created', 'preauthorized')
+            order by o.created_at desc`,
+          [programId, unpaid],
+        );
+  const orderOf = new Map<string, MyPolicy["pending_order"]>();
+  for (const o of orders) {
+    if (orderOf.has(o.policy_no)) continue;
+    const sandbox = gatewayByProvider(ctx, o.provider)?.sandbox === true;
+    orderOf.set(o.policy_no, {
+      order_no: o.order_no,
+      amount: formatYuan(Number(o.amount_fen)),
+      status: o.status,
+      pay_url: sandbox ? `/api/v1/sandbox/pay/${encodeURIComponent(o.order_no)}` : null,
+    });
+  }
+  const now = ctx.clock.now();
+  const t = (d: Date) => formatBusinessTime(new Date(d).getTime());
+  await audit(ctx.db, actor, programId, "resident.overview", me, { policies: rows.length });
+  return {
+    program_id: programId,
+    psn_no: me,
+    psn_name: people[0]?.psn_name ?? "",
+    certno: people[0]?.certno_masked ?? "",
+    policies: rows.map((r) => ({
+      policy_no: r.policy_no,
+      psn_no: r.psn_no,
+      psn_name: r.psn_name ?? "",
+      relation: r.relation,
+      plan: r.plan_id,
+      plan_name: product.plans.find((p) => p.id === r.plan_id)?.name ?? r.plan_id,
+      status: statusAt(r, now),
+      premium: formatYuan(Number(r.premium_fen)),
+      coverage_start: t(r.coverage_start),
+      coverage_end: t(r.coverage_end),
+      is_insured: r.psn_no === me,
+      is_payer: r.payer_psn_no === me,
+      pending_order: orderOf.get(r.policy_no) ?? null,
+    })),
+  };
+}

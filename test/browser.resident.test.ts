@@ -1,0 +1,231 @@
+/**
+ * The resident H5 in a real Chromium at phone size, against the real server on the demo program: a resident
+ * signs in with the keyboard, compares plans, estimates a payout, checks a family member's eligibility,
+ * enrolls the family and pays in the sandbox, sees the e-policy; a hospital's one-stop settlement then shows
+ * up in their claims with its explanation; they cancel a child's policy after seeing the refund. axe checks
+ * every page; screenshots go to test-results/browser/.
+ */
+import { createHmac } from "node:crypto";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_HOSPITAL, DEMO_NOW, DEMO_PROGRAM, demoPopulation, seedDemo } from "../src/services/demo-seed.js";
+import {
+  axeViolations,
+  browserAvailability,
+  ensureWebBuilt,
+  formatViolations,
+  type LiveServer,
+  launchChromium,
+  phonePage,
+  screenshot,
+  startServer,
+} from "./support/browser.js";
+import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
+
+const PERSONS = 300;
+const { chromium, skip } = browserAvailability("browser.resident");
+
+describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) => {
+  let platform: TestPlatform;
+  let server: LiveServer;
+  let browser: Browser;
+  let page: Page;
+  let hospitalSecret: string;
+  const family = demoPopulation(PERSONS).filter((p) => p.household === 0);
+  const [self, spouse, child] = family;
+
+  beforeAll(async () => {
+    if (chromium === undefined) throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
+    await ensureWebBuilt();
+    platform = await openTestPlatform(backend, { now: DEMO_NOW });
+    const seeded = await seedDemo(platform.ctx, { secretsPath: null, persons: PERSONS });
+    hospitalSecret = seeded.hospital.secret as string;
+    server = await startServer(platform.ctx);
+    browser = await launchChromium(chromium);
+    page = await phonePage(browser);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.app.close();
+    await platform?.close();
+  });
+
+  const url = (path: string) => `${server.url}${path}`;
+
+  async function expectAccessible(name: string) {
+    await screenshot(page, `resident-${backend}-${name}`);
+    const violations = await axeViolations(page);
+    expect(violations, formatViolations(violations)).toEqual([]);
+    // Works at 375 px: nothing wider than the screen.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  }
+
+  it("shows the product with its plans side by side, in Chinese", async () => {
+    await page.goto(url("/"));
+    await page.getByRole("heading", { name: "2023年度文山惠民保" }).waitFor();
+    const table = page.getByRole("table", { name: "方案对比" });
+    await expect.poll(() => table.getByRole("columnheader").allTextContents()).toEqual(["保障项目", "文山惠民保"]);
+    expect(await table.getByRole("row", { name: /保费/ }).textContent()).toContain("69.00");
+    expect(await table.getByRole("rowheader").allTextContents()).toContain(
+      "责任一：基本医疗保险范围内住院医疗费用保障",
+    );
+    await expectAccessible("home");
+  });
+
+  it("estimates a payout with the real engine: 住院花了多少，惠民保赔多少", async () => {
+    await page.getByRole("link", { name: "赔付试算" }).click();
+    await page.getByLabel("住院总费用（元）").fill("100000");
+    await page.getByLabel("医保等已报销（元）").fill("60000");
+    await page.getByLabel("其中医保目录外自费（元）").fill("10000");
+    await page.getByRole("button", { name: "开始计算" }).click();
+    const result = page.getByRole("region", { name: "试算结果" });
+    await result.waitFor();
+    // (30000 − 12000 deductible) × 80% = 14400; out of scope 10000 stays under its 12000 deductible.
+    expect(await result.textContent()).toContain("14,400.00");
+    expect(await result.textContent()).toContain("(30000.00 − 12000.00) × 80%");
+    await expectAccessible("calculator");
+    // A caller mistake is explained in Chinese at the field.
+    await page.getByLabel("医保等已报销（元）").fill("200000");
+    await page.getByRole("button", { name: "开始计算" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("不能超过住院总费用");
+  });
+
+  it("signs in with the keyboard alone", async () => {
+    await page.goto(url("/policies"));
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel("账号").focus();
+    await page.keyboard.type("demo-resident");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("login-password");
+    await page.keyboard.type("wrong-password");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("请核对账号和密码");
+    await expectAccessible("login-error");
+    await page.getByLabel("密码").fill("demo-resident-2023");
+    await page.getByLabel("密码").press("Enter");
+    await page.waitForURL(/\/policies$/);
+    await page.getByText("您还没有保单").waitFor();
+    await expectAccessible("policies-empty");
+  });
+
+  it("checks a family member's eligibility by ID number", async () => {
+    await page.goto(url("/eligibility"));
+    await page.getByLabel("身份证号").fill("123");
+    await page.getByRole("button", { name: "查询" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("18 位");
+    await page.getByLabel("身份证号").fill(spouse?.certno ?? "");
+    await page.getByRole("button", { name: "查询" }).click();
+    await page.getByRole("heading", { name: "可以投保" }).waitFor();
+    expect(await page.getByText(/文山惠民保 · 保费/).textContent()).toContain("69.00");
+    await expectAccessible("eligibility");
+  });
+
+  it("enrolls self, spouse and child, pays in the sandbox and sees the e-policies", async () => {
+    await page.goto(url("/enroll"));
+    await page.getByLabel(/为本人投保/).waitFor();
+    expect(await page.getByLabel(/为本人投保/).isChecked()).toBe(true);
+    for (const [member, relation] of [
+      [spouse, "配偶"],
+      [child, "子女"],
+    ] as const) {
+      await page.getByLabel("家庭成员身份证号").fill(member?.certno ?? "");
+      await page.getByLabel("与您的关系").selectOption({ label: relation });
+      await page.getByRole("button", { name: "添加", exact: true }).click();
+      await page.getByRole("listitem").filter({ hasText: `（${relation}）` }).waitFor();
+    }
+    await expectAccessible("enroll");
+    await page.getByRole("button", { name: "确认投保并支付 207.00 元" }).click();
+    await page.waitForURL(/\/pay\/PO/);
+    await page.getByText("沙箱支付").waitFor();
+    await expectAccessible("pay");
+    await page.getByRole("button", { name: "支付 207.00 元" }).click();
+    await page.getByText("支付成功").waitFor();
+    await screenshot(page, `resident-${backend}-paid`);
+    await page.getByRole("link", { name: "查看我的保单" }).click();
+    await page.waitForURL(/\/policies$/);
+    const cards = page.getByRole("list", { name: "我的保单" }).getByRole("listitem");
+    await expect.poll(() => cards.count()).toBe(3);
+    expect(await page.getByText("已出单，待生效").count()).toBe(3);
+    await expectAccessible("policies");
+
+    await cards.filter({ hasText: "（本人）" }).getByRole("link", { name: "电子保单" }).click();
+    await page.getByRole("heading", { name: "电子保单凭证" }).waitFor();
+    const certificate = page.frameLocator('iframe[title="电子保单凭证"]');
+    await expect.poll(() => certificate.locator("body").textContent()).toContain(self?.name ?? "?");
+    await expectAccessible("e-policy");
+  });
+
+  it("shows a hospital's one-stop settlement in the resident's claims with its explanation", async () => {
+    const record = {
+      setl_id: "BROWSER-S-1",
+      psn_no: self?.psnNo,
+      certno: self?.certno,
+      insutype: self?.insutype,
+      med_type: "21",
+      begntime: "2023-10-08 09:00:00",
+      setl_time: "2023-10-10 10:00:00",
+      fixmedins_code: DEMO_HOSPITAL.code,
+      mdtrtarea_admvs: "532621",
+      dise_codg: "I63.900",
+      medfee_sumamt: "100000.00",
+      fulamt_ownpay_amt: "10000.00",
+      overlmt_selfpay: "0.00",
+      hifp_pay: "60000.00",
+      fund_pay_sumamt: "60000.00",
+      psn_part_amt: "40000.00",
+    };
+    const body = JSON.stringify(record);
+    const timestamp = String(Date.now());
+    const res = await fetch(url(`/api/v1/programs/${DEMO_PROGRAM}/settlements`), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hmb-institution": DEMO_HOSPITAL.code,
+        "x-hmb-timestamp": timestamp,
+        "x-hmb-signature": createHmac("sha256", hospitalSecret).update(`${timestamp}\n${body}`).digest("hex"),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { hmb_pay: string }).hmb_pay).toBe("14400.00");
+
+    await page.getByRole("link", { name: "理赔", exact: true }).click();
+    const claim = page.getByRole("list", { name: "我的理赔" }).getByRole("listitem");
+    await expect.poll(() => claim.count()).toBe(1);
+    const text = (await claim.textContent()) ?? "";
+    expect(text).toContain("出院一站式结算");
+    expect(text).toContain("14,400.00");
+    expect(text).toContain("责任一：基本医疗保险范围内住院医疗费用保障：(30000.00 − 12000.00) × 80%");
+    await expectAccessible("claims");
+  });
+
+  it("cancels the child's policy after showing the refund", async () => {
+    await page.getByRole("link", { name: "我的保单" }).click();
+    const card = page.getByRole("listitem").filter({ hasText: "（子女）" });
+    await card.getByRole("link", { name: "退保" }).click();
+    await page.getByTestId("refund-amount").waitFor();
+    // Before the coverage starts (2023-09-01), the whole premium comes back.
+    expect(await page.getByTestId("refund-amount").textContent()).toBe("69.00");
+    await expectAccessible("cancel-quote");
+    await page.getByRole("button", { name: "确认退保" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain("将退还 69.00 元");
+    await dialog.getByRole("button", { name: "确认退保" }).click();
+    await page.getByText("已退保").first().waitFor();
+    expect(await page.getByText(/退费 69.00 元将原路退回/).count()).toBe(1);
+    await screenshot(page, `resident-${backend}-cancelled`);
+  });
+
+  it("switches to English and back", async () => {
+    await page.goto(url("/"));
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "Home" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
+    await expectAccessible("home-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "首页" }).waitFor();
+  });
+});

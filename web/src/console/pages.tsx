@@ -1,0 +1,217 @@
+/**
+ * The console's pages and who sees them: one registry drives the menu, the routes and the role checks, so a
+ * page is added in one place. Roles follow DESIGN.md §1: bureau and regulator see aggregates only.
+ */
+import type { ReactNode } from "react";
+import { Placeholder } from "./placeholder.js";
+
+export type ConsoleRole = "admin" | "operator" | "co_insurer" | "bureau" | "regulator" | "charity";
+
+export interface ConsolePage {
+  /** Path under /console ("" = the start page). */
+  path: string;
+  zh: string;
+  en: string;
+  /** Menu group (zh / en), if any. */
+  group?: { zh: string; en: string };
+  roles: readonly ConsoleRole[];
+  element: ReactNode;
+}
+
+const STAFF: readonly ConsoleRole[] = ["admin", "operator"];
+const OVERSIGHT: readonly ConsoleRole[] = ["admin", "operator", "bureau", "regulator"];
+const OPS = { zh: "运营", en: "Operations" };
+const WATCH = { zh: "监测", en: "Oversight" };
+const CHARITY = { zh: "慈善", en: "Charity" };
+
+const page = (
+  path: string,
+  zh: string,
+  en: string,
+  roles: readonly ConsoleRole[],
+  what: { zh: string; en: string },
+  group?: { zh: string; en: string },
+): ConsolePage => ({
+  path,
+  zh,
+  en,
+  roles,
+  ...(group === undefined ? {} : { group }),
+  element: <Placeholder title={{ zh, en }} what={what} />,
+});
+
+export const PAGES: ConsolePage[] = [
+  page("", "概览", "Overview", ["admin", "operator", "co_insurer", "bureau", "regulator", "charity"], {
+    zh: "本项目的关键数字与待办。",
+    en: "Key figures and to-dos of this program.",
+  }),
+  page(
+    "programs",
+    "项目与产品",
+    "Programs and products",
+    STAFF,
+    {
+      zh: "项目、产品版本、保障责任表与合规检查结果（逐条引用条款）。",
+      en: "Programs, product versions, the benefit table and compliance findings (each citing its clause).",
+    },
+    OPS,
+  ),
+  page(
+    "roster",
+    "参保名单导入",
+    "Roster import",
+    STAFF,
+    {
+      zh: "导入医保局参保名单（CSV / Excel），显示进度与逐行错误。",
+      en: "Import the bureau's roster (CSV / Excel) with progress and per-line errors.",
+    },
+    OPS,
+  ),
+  page(
+    "enrollments",
+    "投保",
+    "Enrollments",
+    STAFF,
+    {
+      zh: "个人、家庭、单位、慈善投保记录与缴费状态。",
+      en: "Individual, family, unit and charity enrollments with payment status.",
+    },
+    OPS,
+  ),
+  page(
+    "policies",
+    "保单",
+    "Policies",
+    ["admin", "operator", "co_insurer"],
+    {
+      zh: "保单查询、电子保单、退保。",
+      en: "Policy search, e-policies, cancellations.",
+    },
+    OPS,
+  ),
+  page(
+    "claims",
+    "理赔审核",
+    "Claims review",
+    ["admin", "operator", "co_insurer"],
+    {
+      zh: "柜面理赔审核队列、线上理赔、一站式结算记录及计算说明。",
+      en: "Counter-claim review queue, online claims, one-stop settlements and their explanations.",
+    },
+    OPS,
+  ),
+  page(
+    "ledger",
+    "账本与对账单",
+    "Ledger and statements",
+    ["admin", "operator", "co_insurer"],
+    {
+      zh: "双录账本汇总、共保公司对账单（CSV 下载）。",
+      en: "Double-entry ledger summary and co-insurer statements (CSV).",
+    },
+    OPS,
+  ),
+  page(
+    "audit",
+    "审计日志",
+    "Audit log",
+    STAFF,
+    {
+      zh: "按人员、对象、时间检索个人信息访问与操作记录。",
+      en: "Search reads of personal data and privileged actions by actor, subject and time.",
+    },
+    OPS,
+  ),
+  page(
+    "oversight/enrollment",
+    "参保率",
+    "Enrollment rate",
+    OVERSIGHT,
+    {
+      zh: "按区县、单位、人群对照名单的参保率（仅汇总数据）。",
+      en: "Enrollment rate by county, unit and cohort against the roster (aggregates only).",
+    },
+    WATCH,
+  ),
+  page(
+    "oversight/loss-ratio",
+    "保费与赔付率",
+    "Premiums and loss ratio",
+    OVERSIGHT,
+    {
+      zh: "签单保费与满期保费、已决与已发生赔款、满期赔付率与 70% 红线，全年预测低于 70% 时预警。",
+      en: "Written vs earned premium, paid and incurred claims, earned loss ratio against the 70% line, alert on the projected full-year ratio.",
+    },
+    WATCH,
+  ),
+  page(
+    "oversight/beneficiaries",
+    "受益与减负",
+    "Beneficiaries and relief",
+    OVERSIGHT,
+    {
+      zh: "受益人数、赔款分布、人均减负。",
+      en: "Beneficiaries, payout distribution, per-capita burden reduction.",
+    },
+    WATCH,
+  ),
+  page(
+    "oversight/trends",
+    "周趋势",
+    "Weekly trends",
+    OVERSIGHT,
+    {
+      zh: "投保、保费、赔款按周趋势。",
+      en: "Enrollments, premiums and payouts by week.",
+    },
+    WATCH,
+  ),
+  page(
+    "disclosure",
+    "信息披露",
+    "Disclosure",
+    ["admin", "operator", "regulator"],
+    {
+      zh: "按月或按年生成信息披露报告（PDF / Excel）。",
+      en: "Monthly or yearly disclosure reports (PDF / Excel).",
+    },
+    WATCH,
+  ),
+  page(
+    "charity/pools",
+    "资金池",
+    "Pools",
+    ["admin", "operator", "charity"],
+    {
+      zh: "慈善资金池余额、捐款与支出。",
+      en: "Charity pool balances, donations and spending.",
+    },
+    CHARITY,
+  ),
+  page(
+    "charity/sponsored",
+    "资助投保",
+    "Sponsored enrollments",
+    ["admin", "operator", "charity"],
+    {
+      zh: "资金池资助的投保人员（脱敏）与人群。",
+      en: "Persons (masked) and cohorts enrolled with pool funds.",
+    },
+    CHARITY,
+  ),
+  page(
+    "charity/claims",
+    "资助对象理赔",
+    "Their claims",
+    ["admin", "operator", "charity"],
+    {
+      zh: "资助对象的理赔与剩余负担。",
+      en: "Claims of sponsored persons and their remaining burden.",
+    },
+    CHARITY,
+  ),
+];
+
+export function pagesFor(role: string): ConsolePage[] {
+  return PAGES.filter((p) => (p.roles as readonly string[]).includes(role));
+}

@@ -1,0 +1,110 @@
+/**
+ * The resident H5 (served at /): product and plans, benefit calculator, eligibility, enrollment of self and
+ * family, payment, e-policy, claims, cancellation. Phones first (375 px), Chinese first.
+ */
+import { ConfigProvider } from "antd-mobile";
+import enUS from "antd-mobile/es/locales/en-US";
+import zhCN from "antd-mobile/es/locales/zh-CN";
+import { StrictMode, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter, NavLink, Route, Routes, useLocation, useNavigate } from "react-router";
+import { setSessionKey } from "../shared/api.js";
+import { LangProvider, useLang } from "../shared/i18n.js";
+import { RequireResident, TitleContext } from "./components.js";
+import { useT } from "./i18n.js";
+import { CalculatorPage } from "./pages/calculator.js";
+import { CancelPage } from "./pages/cancel.js";
+import { ClaimsPage } from "./pages/claims.js";
+import { EligibilityPage } from "./pages/eligibility.js";
+import { EnrollPage } from "./pages/enroll.js";
+import { HomePage } from "./pages/home.js";
+import { LoginPage } from "./pages/login.js";
+import { OnlineClaimPage } from "./pages/online-claim.js";
+import { PayPage } from "./pages/pay.js";
+import { PoliciesPage } from "./pages/policies.js";
+import { PolicyPage } from "./pages/policy.js";
+import "./style.css";
+
+setSessionKey("hmb.resident.session");
+
+function Shell() {
+  const t = useT();
+  const { lang, setLang } = useLang();
+  const [title, setTitle] = useState(t.appTitle);
+  const location = useLocation();
+  const navigate = useNavigate();
+  const atHome = location.pathname === "/";
+  document.title = title === t.appTitle ? t.appTitle : `${title} · ${t.appTitle}`;
+  return (
+    <ConfigProvider locale={lang === "zh" ? zhCN : enUS}>
+      <TitleContext.Provider value={setTitle}>
+        <div className="app">
+          <header className="top">
+            {atHome ? (
+              <span className="top-side" />
+            ) : (
+              <button
+                type="button"
+                className="top-side top-back"
+                onClick={() => navigate(-1)}
+                aria-label={t.back}
+              >
+                ‹ {t.back}
+              </button>
+            )}
+            <h1 className="top-title">{title}</h1>
+            <button
+              type="button"
+              className="top-side top-lang"
+              lang={lang === "zh" ? "en" : "zh-CN"}
+              onClick={() => setLang(lang === "zh" ? "en" : "zh")}
+            >
+              {t.switchLang}
+            </button>
+          </header>
+          <main className="content">
+            <Routes>
+              <Route path="/" element={<HomePage />} />
+              <Route path="/calculator" element={<CalculatorPage />} />
+              <Route path="/login" element={<LoginPage />} />
+              <Route path="/eligibility" element={<Guard page={<EligibilityPage />} />} />
+              <Route path="/enroll" element={<Guard page={<EnrollPage />} />} />
+              <Route path="/pay/:orderNo" element={<Guard page={<PayPage />} />} />
+              <Route path="/policies" element={<Guard page={<PoliciesPage />} />} />
+              <Route path="/policies/:policyNo" element={<Guard page={<PolicyPage />} />} />
+              <Route path="/policies/:policyNo/cancel" element={<Guard page={<CancelPage />} />} />
+              <Route path="/claims" element={<Guard page={<ClaimsPage />} />} />
+              <Route path="/claims/online" element={<Guard page={<OnlineClaimPage />} />} />
+              <Route path="*" element={<HomePage />} />
+            </Routes>
+          </main>
+          <nav className="tabbar" aria-label={lang === "zh" ? "主导航" : "Main"}>
+            <NavLink to="/" end>
+              {t.nav.home}
+            </NavLink>
+            <NavLink to="/calculator">{t.nav.calc}</NavLink>
+            <NavLink to="/policies">{t.nav.policies}</NavLink>
+            <NavLink to="/claims">{t.nav.claims}</NavLink>
+          </nav>
+        </div>
+      </TitleContext.Provider>
+    </ConfigProvider>
+  );
+}
+
+function Guard({ page }: { page: React.ReactNode }) {
+  return <RequireResident>{page}</RequireResident>;
+}
+
+const root = document.getElementById("root");
+if (root !== null) {
+  createRoot(root).render(
+    <StrictMode>
+      <LangProvider>
+        <BrowserRouter>
+          <Shell />
+        </BrowserRouter>
+      </LangProvider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,101 @@
+import { Button, Dialog, Result } from "antd-mobile";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { yuan } from "../../shared/format.js";
+import type { CancelQuote } from "../../shared/types.js";
+import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
+import { useT } from "../i18n.js";
+import { programPath } from "../product.js";
+
+export function CancelPage() {
+  const t = useT();
+  usePageTitle(t.cancel.title);
+  const { policyNo = "" } = useParams();
+  const state = useLoad(
+    () => api<CancelQuote>("GET", programPath(`/policies/${policyNo}/cancel/quote`)),
+    [policyNo],
+  );
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<CancelQuote | undefined>();
+  const [key] = useState(newIdempotencyKey);
+
+  async function confirm(quote: CancelQuote) {
+    const ok = await Dialog.confirm({
+      title: t.cancel.confirmTitle,
+      content: t.cancel.confirmText(yuan(quote.refund)),
+      confirmText: t.cancel.ok,
+      cancelText: t.cancel.keep,
+    });
+    if (!ok) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api<CancelQuote>(
+        "POST",
+        programPath(`/policies/${policyNo}/cancel`),
+        { expected_refund_fen: quote.refund_fen, ...(reason.trim() === "" ? {} : { reason: reason.trim() }) },
+        { idempotencyKey: key },
+      );
+      setDone(r);
+    } catch (err) {
+      setError(errorText(err));
+      // The refund changed since the quote (a day passed): show the new one before asking again.
+      if (err instanceof ApiError && err.code === "quote_changed") state.reload();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (done !== undefined)
+    return (
+      <div className="card">
+        <Result status="success" title={t.cancel.done} description={t.cancel.doneText(yuan(done.refund))} />
+        <Link className="button-link" to="/policies">
+          {t.pay.viewPolicies}
+        </Link>
+      </div>
+    );
+
+  return (
+    <Async state={state}>
+      {(q) => (
+        <section className="card" aria-labelledby="cancel-title">
+          <h2 id="cancel-title">{t.cancel.quote}</h2>
+          <dl className="kv">
+            <dt>{t.policies.policyNo}</dt>
+            <dd>{q.policy_no}</dd>
+            <dt>{t.cancel.premium}</dt>
+            <dd>{yuan(q.premium)}</dd>
+            <dt>{t.cancel.refund}</dt>
+            <dd>
+              <strong className="big" data-testid="refund-amount">
+                {yuan(q.refund)}
+              </strong>
+            </dd>
+          </dl>
+          {q.total_days > 0 ? <p className="muted">{t.cancel.days(q.remaining_days, q.total_days)}</p> : null}
+          <p className="muted">{q.explanation}</p>
+          <p className="muted">{t.cancel.channel}</p>
+          <div className="field">
+            <label htmlFor="cancel-reason">{t.cancel.reason}</label>
+            <textarea
+              id="cancel-reason"
+              className="input"
+              rows={2}
+              maxLength={500}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+            />
+          </div>
+          <FieldError id="cancel-error" message={error} />
+          <Button block color="danger" size="large" loading={busy} onClick={() => void confirm(q)}>
+            {t.cancel.confirm}
+          </Button>
+        </section>
+      )}
+    </Async>
+  );
+}

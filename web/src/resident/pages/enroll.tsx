@@ -1,0 +1,232 @@
+import { Button } from "antd-mobile";
+import { type FormEvent, useState } from "react";
+import { useNavigate } from "react-router";
+import { api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { fenOf, yuan } from "../../shared/format.js";
+import type { EnrollmentResult, ProductSheet, ResidentOverview } from "../../shared/types.js";
+import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
+import { useT } from "../i18n.js";
+import { loadProduct, programPath } from "../product.js";
+import { CERTNO, checkEligibility } from "./eligibility.js";
+
+type Relation = "spouse" | "child" | "parent";
+
+interface Member {
+  psnNo: string;
+  name: string;
+  relation: Relation;
+  premiums: Record<string, string>;
+}
+
+export function EnrollPage() {
+  const t = useT();
+  usePageTitle(t.enroll.title);
+  const state = useLoad(
+    () =>
+      Promise.all([loadProduct(), api<ResidentOverview>("GET", programPath("/me"))]).then(
+        ([product, me]) => ({ product, me }),
+      ),
+    [],
+  );
+  return <Async state={state}>{({ product, me }) => <EnrollForm product={product} me={me} />}</Async>;
+}
+
+function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOverview }) {
+  const t = useT();
+  const navigate = useNavigate();
+  const selfEnrolled = me.policies.some((p) => p.is_insured && p.status !== "cancelled");
+  const [plan, setPlan] = useState(product.plans[0]?.id ?? "");
+  const [includeSelf, setIncludeSelf] = useState(!selfEnrolled);
+  const [selfPremiums, setSelfPremiums] = useState<Record<string, string> | undefined>();
+  const [members, setMembers] = useState<Member[]>([]);
+  const [certno, setCertno] = useState("");
+  const [relation, setRelation] = useState<Relation | "">("");
+  const [memberError, setMemberError] = useState<string | undefined>();
+  const [adding, setAdding] = useState(false);
+  const [formError, setFormError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+
+  // The resident's own premium may differ by age or cohort: the plans' base premium until the roster says.
+  const premiumOf = (premiums: Record<string, string> | undefined) =>
+    premiums?.[plan] ?? product.plans.find((p) => p.id === plan)?.premium ?? "0.00";
+  let totalFen = includeSelf ? fenOf(premiumOf(selfPremiums)) : 0;
+  for (const m of members) totalFen += fenOf(premiumOf(m.premiums));
+  const total = `${Math.floor(totalFen / 100)}.${String(totalFen % 100).padStart(2, "0")}`;
+
+  async function addMember() {
+    setMemberError(undefined);
+    if (!CERTNO.test(certno.trim())) {
+      setMemberError(t.eligibility.certnoInvalid);
+      document.getElementById("member-certno")?.focus();
+      return;
+    }
+    if (relation === "") {
+      setMemberError(t.enroll.relationRequired);
+      document.getElementById("member-relation")?.focus();
+      return;
+    }
+    setAdding(true);
+    try {
+      const r = await checkEligibility(certno);
+      if (!r.eligible || r.psn_no === null) setMemberError(r.message || t.enroll.memberNotEligible);
+      else if (r.enrolled) setMemberError(t.enroll.memberAlreadyEnrolled);
+      else if (r.psn_no === me.psn_no) {
+        setIncludeSelf(true);
+        setSelfPremiums(Object.fromEntries(r.premiums.map((p) => [p.plan, p.premium])));
+        setCertno("");
+      } else if (members.some((m) => m.psnNo === r.psn_no)) setMemberError(t.enroll.memberDuplicate);
+      else {
+        const psnNo = r.psn_no;
+        setMembers((ms) => [
+          ...ms,
+          {
+            psnNo,
+            name: r.psn_name ?? psnNo,
+            relation,
+            premiums: Object.fromEntries(r.premiums.map((p) => [p.plan, p.premium])),
+          },
+        ]);
+        setCertno("");
+        setRelation("");
+      }
+    } catch (err) {
+      setMemberError(errorText(err));
+    } finally {
+      setAdding(false);
+    }
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(undefined);
+    if (!includeSelf && members.length === 0) {
+      setFormError(t.enroll.nobody);
+      return;
+    }
+    setBusy(true);
+    try {
+      const body =
+        members.length === 0
+          ? { kind: "individual", plan, psn_no: me.psn_no, channel: "cash" }
+          : {
+              kind: "family",
+              plan,
+              payer_psn_no: me.psn_no,
+              channel: "cash",
+              members: [
+                ...(includeSelf ? [{ psn_no: me.psn_no, relation: "self" }] : []),
+                ...members.map((m) => ({ psn_no: m.psnNo, relation: m.relation })),
+              ],
+            };
+      const r = await api<EnrollmentResult>("POST", programPath("/enrollments"), body, {
+        idempotencyKey: key,
+      });
+      navigate(`/pay/${r.payment.order_no}`, { state: { payUrl: r.payment.pay_url } });
+    } catch (err) {
+      setFormError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const relations: { value: Relation; label: string }[] = [
+    { value: "spouse", label: t.policies.relation.spouse ?? "spouse" },
+    { value: "child", label: t.policies.relation.child ?? "child" },
+    { value: "parent", label: t.policies.relation.parent ?? "parent" },
+  ];
+
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="enroll-title">
+      <h2 id="enroll-title">{product.name}</h2>
+      {product.plans.length > 1 ? (
+        <fieldset className="field">
+          <legend className="label">{t.enroll.plan}</legend>
+          {product.plans.map((p) => (
+            <label className="check" key={p.id}>
+              <input
+                type="radio"
+                name="plan"
+                value={p.id}
+                checked={plan === p.id}
+                onChange={() => setPlan(p.id)}
+              />
+              {p.name} · {yuan(p.premium)}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+      <h3>{t.enroll.insured}</h3>
+      {selfEnrolled ? (
+        <p className="muted">{t.enroll.selfEnrolled}</p>
+      ) : (
+        <label className="check">
+          <input type="checkbox" checked={includeSelf} onChange={(e) => setIncludeSelf(e.target.checked)} />
+          {t.enroll.includeSelf}：{me.psn_name} · {yuan(premiumOf(selfPremiums))}
+        </label>
+      )}
+      <ul className="members" aria-label={t.enroll.insured}>
+        {members.map((m) => (
+          <li className="member" key={m.psnNo}>
+            <span>
+              {m.name}（{t.policies.relation[m.relation]}） · {yuan(premiumOf(m.premiums))}
+            </span>
+            <button
+              type="button"
+              className="linkbtn"
+              onClick={() => setMembers((ms) => ms.filter((x) => x.psnNo !== m.psnNo))}
+            >
+              {t.enroll.remove(m.name)}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {product.family_enrollment ? (
+        <fieldset className="field">
+          <legend className="label">{t.enroll.addMember}</legend>
+          <label htmlFor="member-certno">{t.enroll.memberCertno}</label>
+          <input
+            id="member-certno"
+            className="input"
+            maxLength={18}
+            autoComplete="off"
+            value={certno}
+            aria-describedby={memberError === undefined ? undefined : "member-error"}
+            onChange={(e) => setCertno(e.target.value)}
+          />
+          <label htmlFor="member-relation" style={{ marginTop: 8 }}>
+            {t.enroll.relation}
+          </label>
+          <select
+            id="member-relation"
+            className="input"
+            value={relation}
+            onChange={(e) => setRelation(e.target.value as Relation | "")}
+          >
+            <option value="">—</option>
+            {relations.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+          <FieldError id="member-error" message={memberError} />
+          <div className="actions-row">
+            <Button type="button" onClick={() => void addMember()} loading={adding}>
+              {t.enroll.add}
+            </Button>
+          </div>
+        </fieldset>
+      ) : null}
+      <p className="muted">{t.enroll.channel}</p>
+      <p>
+        {t.enroll.total}：<strong className="big-bad">{yuan(total)}</strong>
+      </p>
+      <p className="muted small">{t.enroll.notice}</p>
+      <FieldError id="enroll-error" message={formError} />
+      <Button block color="primary" size="large" type="submit" loading={busy}>
+        {t.enroll.pay(yuan(total))}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,202 @@
+import { Button, Result } from "antd-mobile";
+import { type FormEvent, useState } from "react";
+import { Link } from "react-router";
+import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { yuan } from "../../shared/format.js";
+import type { ClaimableRecord, ConsentView } from "../../shared/types.js";
+import { Async, FieldError, Loading, useLoad, usePageTitle } from "../components.js";
+import { useT } from "../i18n.js";
+import { programPath } from "../product.js";
+
+const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+function ConsentForm({ onGranted }: { onGranted: () => void }) {
+  const t = useT();
+  const [from, setFrom] = useState(`${today().slice(0, 4)}-01-01`);
+  const [to, setTo] = useState(today());
+  const [days, setDays] = useState("30");
+  const [agree, setAgree] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!agree) {
+      setError(t.online.agreeRequired);
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api("POST", programPath("/consents"), {
+        scope: "settlement_records",
+        from,
+        to,
+        days_valid: Number(days),
+      });
+      onGranted();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="consent-title">
+      <h2 id="consent-title">{t.online.consentTitle}</h2>
+      <p>{t.online.consentText}</p>
+      <div className="field">
+        <label htmlFor="consent-from">{t.online.from}</label>
+        <input
+          id="consent-from"
+          className="input"
+          type="date"
+          value={from}
+          onChange={(e) => setFrom(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="consent-to">{t.online.to}</label>
+        <input
+          id="consent-to"
+          className="input"
+          type="date"
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor="consent-days">{t.online.days}</label>
+        <select id="consent-days" className="input" value={days} onChange={(e) => setDays(e.target.value)}>
+          {["7", "30", "90"].map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={agree} onChange={(e) => setAgree(e.target.checked)} />
+        {t.online.agree}
+      </label>
+      <FieldError id="consent-error" message={error} />
+      <Button block color="primary" size="large" type="submit" loading={busy}>
+        {t.online.grant}
+      </Button>
+    </form>
+  );
+}
+
+function Claimable({ consent, onRevoked }: { consent: ConsentView; onRevoked: () => void }) {
+  const t = useT();
+  const records = useLoad(
+    () => api<{ records: ClaimableRecord[] }>("GET", programPath("/online-claims/claimable")),
+    [consent.consent_id],
+  );
+  const [picked, setPicked] = useState<string[]>([]);
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (picked.length === 0) {
+      setError(t.online.pick);
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api("POST", programPath("/online-claims"), { setl_ids: picked }, { idempotencyKey: key });
+      setDone(true);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function revoke() {
+    try {
+      await api("POST", programPath(`/consents/${consent.consent_id}/revoke`));
+      onRevoked();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }
+
+  if (done)
+    return (
+      <div className="card">
+        <Result status="success" title={t.online.submitted} />
+        <Link className="button-link" to="/claims">
+          {t.claims.title}
+        </Link>
+      </div>
+    );
+  return (
+    <>
+      <div className="card">
+        <p>{t.online.active(consent.from, consent.to, consent.expires_at.slice(0, 10))}</p>
+        <button type="button" className="linkbtn" onClick={() => void revoke()}>
+          {t.online.revoke}
+        </button>
+      </div>
+      <Async state={records}>
+        {(r) =>
+          r.records.length === 0 ? (
+            <p className="card muted">{t.online.noRecords}</p>
+          ) : (
+            <form className="card" onSubmit={submit} noValidate>
+              <fieldset className="field">
+                <legend className="label">{t.online.records}</legend>
+                {r.records.map((rec) => (
+                  <label className="check" key={rec.setl_id}>
+                    <input
+                      type="checkbox"
+                      checked={picked.includes(rec.setl_id)}
+                      onChange={(e) =>
+                        setPicked((p) =>
+                          e.target.checked ? [...p, rec.setl_id] : p.filter((x) => x !== rec.setl_id),
+                        )
+                      }
+                    />
+                    {rec.settled_at.slice(0, 10)} · {rec.fixmedins_code} · {t.online.burden}{" "}
+                    {yuan(rec.psn_part_amt)}
+                  </label>
+                ))}
+              </fieldset>
+              <FieldError id="claim-error" message={error} />
+              <Button block color="primary" size="large" type="submit" loading={busy}>
+                {t.online.submit}
+              </Button>
+            </form>
+          )
+        }
+      </Async>
+    </>
+  );
+}
+
+export function OnlineClaimPage() {
+  const t = useT();
+  usePageTitle(t.online.title);
+  const consents = useLoad(() => api<{ consents: ConsentView[] }>("GET", programPath("/consents")), []);
+  if (consents.loading && consents.data === undefined) return <Loading />;
+  if (consents.error instanceof ApiError && consents.error.status === 404)
+    return <p className="card muted">{t.claims.unavailable}</p>;
+  return (
+    <Async state={consents}>
+      {(r) => {
+        const active = r.consents.find((c) => c.state === "active");
+        return active === undefined ? (
+          <ConsentForm onGranted={consents.reload} />
+        ) : (
+          <Claimable consent={active} onRevoked={consents.reload} />
+        );
+      }}
+    </Async>
+  );
+}

@@ -1,0 +1,36 @@
+/** Display helpers. Amounts arrive as yuan strings with two decimals ("12000.00"); they are never floats here. */
+
+/** "1234567.80" → "1,234,567.80" */
+export function yuan(text: string | null | undefined): string {
+  if (text === null || text === undefined || text === "") return "—";
+  const negative = text.startsWith("-");
+  const [whole = "0", cents = "00"] = (negative ? text.slice(1) : text).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${negative ? "-" : ""}${grouped}.${cents.padEnd(2, "0")}`;
+}
+
+/** "3000000.00" → "300 万" in Chinese, "3,000,000" in English: the way limits are written on posters. */
+export function bigYuan(text: string | null | undefined, lang: "zh" | "en"): string {
+  if (text === null || text === undefined) return lang === "zh" ? "不限" : "no limit";
+  const whole = text.split(".")[0] ?? "0";
+  if (lang === "zh" && whole.length > 4 && whole.endsWith("0000"))
+    return `${Number(whole.slice(0, -4))} 万元`;
+  return lang === "zh" ? `${yuan(text)} 元` : `¥${yuan(text)}`;
+}
+
+/** Yuan string → fen (integer), for comparisons only. */
+export function fenOf(text: string): number {
+  const [whole = "0", cents = "0"] = text.split(".");
+  return Number(whole) * 100 + Number(cents.padEnd(2, "0").slice(0, 2));
+}
+
+/** "2023-09-01 00:00:00" → "2023-09-01" */
+export function day(text: string | null | undefined): string {
+  return text === null || text === undefined ? "—" : text.slice(0, 10);
+}
+
+/** An ISO instant → Beijing "yyyy-MM-dd HH:mm". */
+export function beijing(iso: string): string {
+  const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
+  return d.toISOString().slice(0, 16).replace("T", " ");
+}
