@@ -3,7 +3,8 @@
  * a real `hmb serve` child process on PostgreSQL with durable commit, beside pgbench's TPS on the same
  * server in the same run.
  *
- *   npm run bench:settle -- [--requests 20000] [--connections 16] [--persons 10000] [--pgbench-seconds 15]
+ *   npm run bench:settle -- [--requests 20000] [--warmup 2000] [--connections 16] [--persons 5000]
+ *                           [--pgbench-seconds 15] [--log-statements]
  *
  * PostgreSQL: TEST_DATABASE_URL or DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); fresh
  * databases are created for the run and dropped after it. Targets: ≥ 1,000 settlements/s, p99 ≤ 50 ms,
@@ -12,6 +13,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
@@ -20,6 +22,7 @@ import { openDatabase } from "../src/db/open.js";
 import { checkLedger } from "../src/services/ledger.js";
 import { BIN, count, formatJson, log, machine, ROOT } from "./common.js";
 import {
+  adminQuery,
   BENCH_PROGRAM,
   type BenchFixture,
   createDatabase,
@@ -63,18 +66,24 @@ async function startServer(
   port: number,
   env: Record<string, string>,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", String(port), "--host", "127.0.0.1"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      DATABASE_URL: fixture.url,
-      HMB_DATA_KEY: fixture.dataKeyBase64,
-      HMB_NOW: SERVER_NOW,
-      LOG_LEVEL: "warn",
+  // For profiling the server alone, e.g. SETTLE_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.SETTLE_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, BIN, "serve", "--port", String(port), "--host", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        DATABASE_URL: fixture.url,
+        HMB_DATA_KEY: fixture.dataKeyBase64,
+        HMB_NOW: SERVER_NOW,
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  );
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const onData = (chunk: Buffer) => {
@@ -100,6 +109,34 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** CPU time of a process so far in ms: user and system. */
+function cpuOf(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat(5): 12th and 13th after the command name, in ticks.
+    const tick = 1000 / 100;
+    return { user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
+  } catch {
+    return { user: 0, system: 0 }; // the process is gone
+  }
+}
+
+/** PostgreSQL backends serving a database (the server's pool). */
+async function backendsOf(admin: string, database: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    const rows = await client.query<{ pid: number }>(
+      "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+      [database],
+    );
+    return rows.rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Resident set size of a process in kB: current (VmRSS) and the kernel's high-water mark (VmHWM). */
 function rssOf(pid: number): { rssKb: number; hwmKb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -120,6 +157,8 @@ interface LoadFigures {
   rssPeakMB: number;
   rssHighWaterMB: number;
   rssAfterMB: number;
+  /** CPU time per settlement (user + system) of the HTTP process and of its PostgreSQL backends. */
+  cpuMsPerSettlement: { server: number; serverSystem: number; postgres: number; client: number };
 }
 
 /** Sends every request once over `connections` keep-alive connections, sampling the server's RSS. */
@@ -128,12 +167,16 @@ async function load(
   requests: SignedRequest[],
   connections: number,
   pid: number,
+  backends: () => Promise<number[]>,
 ): Promise<LoadFigures> {
   let next = 0;
   let peakKb = 0;
   const sampler = setInterval(() => {
     peakKb = Math.max(peakKb, rssOf(pid).rssKb);
   }, 50);
+  const cpuBefore = cpuOf(pid);
+  const clientBefore = process.cpuUsage();
+  const pgBefore = new Map((await backends()).map((b) => [b, cpuOf(b)]));
   const started = performance.now();
   const result = await autocannon({
     url,
@@ -152,6 +195,15 @@ async function load(
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  const cpuAfter = cpuOf(pid);
+  const client = process.cpuUsage(clientBefore);
+  let pgMs = 0;
+  for (const b of await backends()) {
+    const now = cpuOf(b);
+    const then = pgBefore.get(b) ?? { user: 0, system: 0 };
+    pgMs += now.user + now.system - then.user - then.system;
+  }
+  const perOk = (ms: number) => Math.round((ms / Math.max(1, result["2xx"])) * 1000) / 1000;
   const rss = rssOf(pid);
   peakKb = Math.max(peakKb, rss.rssKb);
   const ok = result["2xx"];
@@ -174,6 +226,12 @@ async function load(
     rssPeakMB: Math.round(peakKb / 1024),
     rssHighWaterMB: Math.round(rss.hwmKb / 1024),
     rssAfterMB: Math.round(rss.rssKb / 1024),
+    cpuMsPerSettlement: {
+      server: perOk(cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system),
+      serverSystem: perOk(cpuAfter.system - cpuBefore.system),
+      postgres: perOk(pgMs),
+      client: perOk((client.user + client.system) / 1000),
+    },
   };
 }
 
@@ -243,7 +301,7 @@ const yes = (ok: boolean) => (ok ? "met" : "missed");
 async function main(): Promise<void> {
   const requests = arg("requests", 20_000);
   const connections = arg("connections", 16);
-  const persons = arg("persons", 10_000);
+  const persons = arg("persons", 5_000);
   const warmup = arg("warmup", 2_000);
   const pgbenchSeconds = arg("pgbench-seconds", 15);
   const admin =
@@ -259,21 +317,33 @@ async function main(): Promise<void> {
     if (durable.synchronousCommit !== "on" || durable.fsync !== "on")
       throw new Error("the benchmark needs durable commit (synchronous_commit=on, fsync=on)");
 
+    if (process.argv.includes("--log-statements")) {
+      // Diagnosis: every statement of the run, with its duration, in the server's log.
+      await adminQuery(admin, `alter database ${db.name} set log_min_duration_statement = 0`);
+      log(`logging every statement of database ${db.name}`);
+    }
+
     log(`seeding ${count(persons)} insured persons …`);
     const fixture = await seedBenchProgram(db.url, persons);
     log(`seeded in ${fixture.seedSeconds.toFixed(1)} s`);
 
+    await adminQuery(db.url, "analyze");
     const port = await freePort();
     server = await startServer(fixture, port, {});
     const pid = server.pid as number;
     const url = `http://127.0.0.1:${port}/api/v1/programs/${BENCH_PROGRAM}/settlements`;
 
     log(`warm-up: ${count(warmup)} settlements …`);
-    const warm = await load(url, signedSettlements(fixture, warmup, "W", 1), connections, pid);
+    const backends = () => backendsOf(admin, db.name);
+    const warm = await load(url, signedSettlements(fixture, warmup, "W", 1), connections, pid, backends);
     if (warm.ok !== warmup) throw new Error(`warm-up: ${warm.non2xx} non-2xx, ${warm.errors} errors`);
 
+    // What autovacuum does within a minute in any deployment: without statistics the planner may read a
+    // claim by the wrong index (a scan of the program's rows), and the server's prepared plans keep that.
+    await adminQuery(db.url, "analyze");
+
     log(`load: ${count(requests)} settlements over ${connections} connections …`);
-    const figures = await load(url, signedSettlements(fixture, requests, "S", 2), connections, pid);
+    const figures = await load(url, signedSettlements(fixture, requests, "S", 2), connections, pid, backends);
     await stopServer(server);
     server = undefined;
     if (figures.ok !== requests)
@@ -291,6 +361,10 @@ async function main(): Promise<void> {
     const ratio = Math.round((figures.perSecond / bench.tps) * 100) / 100;
     const rssMB = Math.max(figures.rssPeakMB, figures.rssHighWaterMB);
 
+    // What the measured CPU per settlement (server + PostgreSQL + load generator) allows on this machine's
+    // cores with nothing else running: an estimate, for runs on a shared (busy) machine.
+    const cpu = figures.cpuMsPerSettlement;
+    const cpuCeiling = Math.round((m.nproc * 1000) / (cpu.server + cpu.postgres + cpu.client));
     const met = {
       throughput: figures.perSecond >= SETTLE_TARGETS.perSecond,
       p99: figures.latencyMs.p99 <= SETTLE_TARGETS.p99Ms,
@@ -300,12 +374,14 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: m,
-      postgres: { ...durable, poolSize: Number(process.env.HMB_DB_POOL || 0) || "default" },
+      postgres: { ...durable, serverPool: Number(process.env.HMB_DB_POOL || 0) || 10 },
       setup: { persons, warmup, seedSeconds: Math.round(fixture.seedSeconds * 10) / 10 },
       targets: SETTLE_TARGETS,
       settle: { ...figures, stored },
       pgbench: bench,
       ratio,
+      cpuCeilingPerSecond: cpuCeiling,
+      loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
       met,
     };
     writeFileSync(RESULTS, `${formatJson(result)}\n`);
@@ -320,6 +396,13 @@ async function main(): Promise<void> {
       ],
       ["latency p50", `${figures.latencyMs.p50} ms`, "", ""],
       ["latency p99", `${figures.latencyMs.p99} ms`, `≤ ${SETTLE_TARGETS.p99Ms} ms`, yes(met.p99)],
+      [
+        "CPU per settlement: server (system) / PostgreSQL / load generator",
+        `${figures.cpuMsPerSettlement.server} (${figures.cpuMsPerSettlement.serverSystem}) / ${figures.cpuMsPerSettlement.postgres} / ${figures.cpuMsPerSettlement.client} ms`,
+        "",
+        "",
+      ],
+      [`CPU ceiling on ${m.nproc} idle cores (estimate)`, `${count(cpuCeiling)}/s`, "", ""],
       ["server RSS, peak", `${rssMB} MB`, `≤ ${SETTLE_TARGETS.rssMB} MB`, yes(met.rss)],
       [`pgbench TPS (TPC-B, -s ${bench.scale} -c 8 -j 2 -T ${bench.seconds})`, count(bench.tps), "", ""],
       [
@@ -335,8 +418,8 @@ async function main(): Promise<void> {
       ...rows.slice(1).map((r) => `| ${r.join(" | ")} |`),
     ].join("\n");
     process.stdout.write(
-      `\nOne-stop settlement over HTTP on ${m.cpu}, ${m.nproc} CPUs, Node ${m.node}; PostgreSQL ${durable.server}, synchronous_commit=${durable.synchronousCommit}\n` +
-        `${count(requests)} signed settlements (after ${count(warmup)} warm-up) over ${connections} connections, ${count(persons)} insured persons, ${count(stored.paid)} paid\n\n${md}\n\nResults: ${RESULTS.slice(ROOT.length + 1)}\n`,
+      `\nOne-stop settlement over HTTP on ${m.cpu}, ${m.nproc} CPUs, Node ${m.node}; PostgreSQL ${durable.server}, synchronous_commit=${durable.synchronousCommit}; load average ${m.loadAverageAtStart[0]} at start, ${result.loadAverageAtEnd[0]} at end\n` +
+        `${count(requests)} signed settlements (after ${count(warmup)} warm-up) over ${connections} connections, ${count(persons)} insured persons; ${count(stored.paid)} of the ${count(stored.claims)} stored claims paid, ledger balanced\n\n${md}\n\nResults: ${RESULTS.slice(ROOT.length + 1)}\n`,
     );
   } finally {
     if (server !== undefined) await stopServer(server);

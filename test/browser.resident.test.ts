@@ -6,23 +6,54 @@
  * every page; screenshots go to test-results/browser/.
  */
 import { createHmac } from "node:crypto";
+import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_HOSPITAL, DEMO_NOW, DEMO_PROGRAM, demoPopulation, seedDemo } from "../src/services/demo-seed.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  DEMO_HOSPITAL,
+  DEMO_NOW,
+  DEMO_PROGRAM,
+  type DemoPerson,
+  demoPopulation,
+  seedDemo,
+} from "../src/services/demo-seed.js";
 import {
   axeViolations,
   browserAvailability,
-  ensureWebBuilt,
+  clearScreenshots,
   formatViolations,
   type LiveServer,
   launchChromium,
   phonePage,
   screenshot,
   startServer,
+  webBuildForTest,
 } from "./support/browser.js";
 import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 
 const PERSONS = 300;
+
+/** A 文山 inpatient stay: 100000 in all, 60000 paid by basic insurance, 10000 of the rest out of scope. */
+function settlementOf(person: DemoPerson | undefined): Record<string, unknown> {
+  return {
+    setl_id: "BROWSER-S-1",
+    psn_no: person?.psnNo,
+    certno: person?.certno,
+    insutype: person?.insutype,
+    med_type: "21",
+    begntime: "2023-10-08 09:00:00",
+    setl_time: "2023-10-10 10:00:00",
+    fixmedins_code: DEMO_HOSPITAL.code,
+    mdtrtarea_admvs: "532621",
+    dise_codg: "I63.900",
+    medfee_sumamt: "100000.00",
+    fulamt_ownpay_amt: "10000.00",
+    overlmt_selfpay: "0.00",
+    hifp_pay: "60000.00",
+    fund_pay_sumamt: "60000.00",
+    psn_part_amt: "40000.00",
+  };
+}
 const { chromium, skip } = browserAvailability("browser.resident");
 
 describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) => {
@@ -30,25 +61,34 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
   let server: LiveServer;
   let browser: Browser;
   let page: Page;
+  let webDir: string | undefined;
   let hospitalSecret: string;
   const family = demoPopulation(PERSONS).filter((p) => p.household === 0);
   const [self, spouse, child] = family;
 
   beforeAll(async () => {
-    if (chromium === undefined) throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
-    await ensureWebBuilt();
+    if (chromium === undefined)
+      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
+    clearScreenshots(`resident-${backend}-`);
+    webDir = await webBuildForTest();
     platform = await openTestPlatform(backend, { now: DEMO_NOW });
     const seeded = await seedDemo(platform.ctx, { secretsPath: null, persons: PERSONS });
     hospitalSecret = seeded.hospital.secret as string;
-    server = await startServer(platform.ctx);
+    server = await startServer(platform.ctx, webDir);
     browser = await launchChromium(chromium);
     page = await phonePage(browser);
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail" && page !== undefined)
+      await screenshot(page, `resident-${backend}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
   });
 
   afterAll(async () => {
     await browser?.close();
     await server?.app.close();
     await platform?.close();
+    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
   });
 
   const url = (path: string) => `${server.url}${path}`;
@@ -58,7 +98,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     const violations = await axeViolations(page);
     expect(violations, formatViolations(violations)).toEqual([]);
     // Works at 375 px: nothing wider than the screen.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
     expect(overflow).toBeLessThanOrEqual(0);
   }
 
@@ -66,7 +106,9 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     await page.goto(url("/"));
     await page.getByRole("heading", { name: "2023年度文山惠民保" }).waitFor();
     const table = page.getByRole("table", { name: "方案对比" });
-    await expect.poll(() => table.getByRole("columnheader").allTextContents()).toEqual(["保障项目", "文山惠民保"]);
+    await expect
+      .poll(() => table.getByRole("columnheader").allTextContents())
+      .toEqual(["保障项目", "文山惠民保"]);
     expect(await table.getByRole("row", { name: /保费/ }).textContent()).toContain("69.00");
     expect(await table.getByRole("rowheader").allTextContents()).toContain(
       "责任一：基本医疗保险范围内住院医疗费用保障",
@@ -98,7 +140,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     await page.getByLabel("账号").focus();
     await page.keyboard.type("demo-resident");
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("login-password");
+    expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("login-password");
     await page.keyboard.type("wrong-password");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("请核对账号和密码");
@@ -133,7 +175,10 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
       await page.getByLabel("家庭成员身份证号").fill(member?.certno ?? "");
       await page.getByLabel("与您的关系").selectOption({ label: relation });
       await page.getByRole("button", { name: "添加", exact: true }).click();
-      await page.getByRole("listitem").filter({ hasText: `（${relation}）` }).waitFor();
+      await page
+        .getByRole("listitem")
+        .filter({ hasText: `（${relation}）` })
+        .waitFor();
     }
     await expectAccessible("enroll");
     await page.getByRole("button", { name: "确认投保并支付 207.00 元" }).click();
@@ -158,25 +203,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
   });
 
   it("shows a hospital's one-stop settlement in the resident's claims with its explanation", async () => {
-    const record = {
-      setl_id: "BROWSER-S-1",
-      psn_no: self?.psnNo,
-      certno: self?.certno,
-      insutype: self?.insutype,
-      med_type: "21",
-      begntime: "2023-10-08 09:00:00",
-      setl_time: "2023-10-10 10:00:00",
-      fixmedins_code: DEMO_HOSPITAL.code,
-      mdtrtarea_admvs: "532621",
-      dise_codg: "I63.900",
-      medfee_sumamt: "100000.00",
-      fulamt_ownpay_amt: "10000.00",
-      overlmt_selfpay: "0.00",
-      hifp_pay: "60000.00",
-      fund_pay_sumamt: "60000.00",
-      psn_part_amt: "40000.00",
-    };
-    const body = JSON.stringify(record);
+    const body = JSON.stringify(settlementOf(self));
     const timestamp = String(Date.now());
     const res = await fetch(url(`/api/v1/programs/${DEMO_PROGRAM}/settlements`), {
       method: "POST",
@@ -201,6 +228,63 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     await expectAccessible("claims");
   });
 
+  it("claims online from the bureau's shared record after giving consent", async () => {
+    // The bureau shares a second stay of the resident (settled at a hospital without one-stop settlement).
+    const login = await fetch(url("/api/v1/auth/login"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        program_id: DEMO_PROGRAM,
+        username: "demo-bureau",
+        password: "demo-bureau-2023",
+      }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const shared = await fetch(url(`/api/v1/programs/${DEMO_PROGRAM}/medical-records`), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        records: [
+          {
+            ...settlementOf(self),
+            setl_id: "BROWSER-S-2",
+            begntime: "2023-12-01 09:00:00",
+            setl_time: "2023-12-05 10:00:00",
+            medfee_sumamt: "20000.00",
+            fulamt_ownpay_amt: "0.00",
+            hifp_pay: "15000.00",
+            fund_pay_sumamt: "15000.00",
+            psn_part_amt: "5000.00",
+          },
+        ],
+      }),
+    });
+    expect(shared.status).toBe(200);
+
+    await page.getByRole("link", { name: "申请线上理赔" }).click();
+    await page.getByRole("heading", { name: "授权使用医保结算数据" }).waitFor();
+    expect(await page.getByLabel("结算记录开始日期").inputValue()).toBe("2023-09-01");
+    expect(await page.getByLabel("结算记录截止日期").inputValue()).toBe("2024-08-31");
+    await page.getByRole("button", { name: "同意授权" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("请先勾选同意授权");
+    await expectAccessible("online-consent");
+    await page.getByLabel("我已阅读并同意上述授权").check();
+    await page.getByRole("button", { name: "同意授权" }).click();
+    const record = page.getByLabel(/2023-12-05/);
+    await record.waitFor();
+    await expectAccessible("online-claimable");
+    await record.check();
+    await page.getByRole("button", { name: "提交理赔" }).click();
+    await page.getByText("理赔已提交").waitFor();
+    await page.getByRole("link", { name: "我的理赔" }).click();
+    const claims = page.getByRole("list", { name: "我的理赔" }).getByRole("listitem");
+    await expect.poll(() => claims.count()).toBe(2);
+    // The deductible was used up by the first stay: 5000 × 80% = 4000, nothing deducted.
+    const online = claims.filter({ hasText: "线上理赔" });
+    expect(await online.textContent()).toContain("4,000.00");
+    expect(await online.textContent()).toContain("责任一：基本医疗保险范围内住院医疗费用保障：5000.00 × 80%");
+  });
+
   it("cancels the child's policy after showing the refund", async () => {
     await page.getByRole("link", { name: "我的保单" }).click();
     const card = page.getByRole("listitem").filter({ hasText: "（子女）" });
@@ -210,7 +294,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     expect(await page.getByTestId("refund-amount").textContent()).toBe("69.00");
     await expectAccessible("cancel-quote");
     await page.getByRole("button", { name: "确认退保" }).click();
-    const dialog = page.getByRole("dialog");
+    const dialog = page.getByRole("alertdialog");
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain("将退还 69.00 元");
     await dialog.getByRole("button", { name: "确认退保" }).click();
@@ -223,7 +307,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     await page.goto(url("/"));
     await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("navigation").getByRole("link", { name: "Home" }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
+    expect(await page.evaluate<string>("document.documentElement.lang")).toBe("en");
     await expectAccessible("home-en");
     await page.getByRole("button", { name: "中文" }).click();
     await page.getByRole("navigation").getByRole("link", { name: "首页" }).waitFor();

@@ -67,14 +67,16 @@ async function send(base: string, secret: string, r: Request): Promise<Answer> {
   return { status: res.status, body: await res.text() };
 }
 
+// Once for the file: the server under test is the built one.
+beforeAll(() => {
+  buildCli();
+});
+
 describe.each(BACKENDS)("kill -9 during a settlement load on %s", (backend) => {
   let dir: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   let server: ServerProcess | undefined;
 
-  beforeAll(() => {
-    buildCli();
-  });
   afterAll(async () => {
     await server?.kill9();
     await dropDatabase?.();

@@ -188,15 +188,13 @@ function badRequests(): fc.Arbitrary<Bad> {
         field: null,
       }),
     );
-  const textWrongType = fc
-    .tuple(fc.constantFrom(...REQUIRED_TEXT, ...OPTIONAL_TEXT), wrongType)
-    .map(
-      ([field, value]): Bad => ({
-        kind: `wrong type in ${field}: ${JSON.stringify(value)}`,
-        build: withField(field, value),
-        field,
-      }),
-    );
+  const textWrongType = fc.tuple(fc.constantFrom(...REQUIRED_TEXT, ...OPTIONAL_TEXT), wrongType).map(
+    ([field, value]): Bad => ({
+      kind: `wrong type in ${field}: ${JSON.stringify(value)}`,
+      build: withField(field, value),
+      field,
+    }),
+  );
   const missing = fc
     .tuple(fc.constantFrom(...REQUIRED_TEXT, ...REQUIRED_AMOUNTS), fc.constantFrom(null, "", undefined))
     .map(
@@ -210,15 +208,13 @@ function badRequests(): fc.Arbitrary<Bad> {
         field,
       }),
     );
-  const amountWrong = fc
-    .tuple(fc.constantFrom(...AMOUNTS), notAnAmount)
-    .map(
-      ([field, value]): Bad => ({
-        kind: `bad amount in ${field}: ${JSON.stringify(value)}`,
-        build: withField(field, value),
-        field,
-      }),
-    );
+  const amountWrong = fc.tuple(fc.constantFrom(...AMOUNTS), notAnAmount).map(
+    ([field, value]): Bad => ({
+      kind: `bad amount in ${field}: ${JSON.stringify(value)}`,
+      build: withField(field, value),
+      field,
+    }),
+  );
   const inconsistent = fc
     .tuple(
       fc.constantFrom("medfee_sumamt", "psn_part_amt", "hifp_pay", "fund_pay_sumamt", "hifmi_pay", "maf_pay"),

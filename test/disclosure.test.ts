@@ -65,7 +65,8 @@ function pdfText(pdf: Buffer): string {
           const values = [...(rest as string).matchAll(/<([0-9a-fA-F ]+)>/g)].map((v) =>
             (v[1] as string).replaceAll(" ", ""),
           );
-          values.forEach((v, i) => map.set((from + i).toString(16).padStart(width, "0"), unhex(v)));
+          for (const [i, v] of values.entries())
+            map.set((from + i).toString(16).padStart(width, "0"), unhex(v));
         } else {
           const base = Number.parseInt((rest as string).slice(1, -1), 16);
           for (let c = from; c <= to; c++)
@@ -107,7 +108,8 @@ function overviewOf(wb: ExcelJS.Workbook): Map<string, [unknown, unknown]> {
   const rows = new Map<string, [unknown, unknown]>();
   ws.eachRow((row) => {
     const key = row.getCell(2).value;
-    if (typeof key === "string" && /^[a-z_]+$/.test(key)) rows.set(key, [row.getCell(3).value, row.getCell(4).value]);
+    if (typeof key === "string" && /^[a-z_]+$/.test(key))
+      rows.set(key, [row.getCell(3).value, row.getCell(4).value]);
   });
   return rows;
 }
@@ -130,7 +132,12 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
   });
 
   it("covers the period with the summary's figures, payouts by liability and anonymized largest payouts", async () => {
-    expect(report).toMatchObject({ period: "2023-10", from: "2023-10-01", to: "2023-10-31", as_of: "2023-10-31" });
+    expect(report).toMatchObject({
+      period: "2023-10",
+      from: "2023-10-01",
+      to: "2023-10-31",
+      as_of: "2023-10-31",
+    });
     const summary = await oversightSummary(s.ctx, PROGRAM, { asOf: "2023-10-31" });
     expect(report.summary).toEqual(summary);
     // Paid by 10-31: P001 6,400 + 560,000; P003 62,400 (70,400 revoked); P005 22,400 + 3,600.
@@ -144,14 +151,27 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     expect(byLiability.reduce((a, l) => a + l.paid_fen, 0)).toBe(65_480_000);
     expect(byLiability[0]?.name).toMatch(/^责任一/);
     expect(report.largest_payouts).toEqual([
-      expect.objectContaining({ rank: 1, amount: "560000.00", county_name: "文山市", med_type_name: "普通住院" }),
+      expect.objectContaining({
+        rank: 1,
+        amount: "560000.00",
+        county_name: "文山市",
+        med_type_name: "普通住院",
+      }),
       expect.objectContaining({ rank: 2, amount: "62400.00", county: "532622", county_name: "砚山县" }),
       expect.objectContaining({ rank: 3, amount: "26000.00", liability: "inpatient_in_scope" }),
       expect.objectContaining({ rank: 4, amount: "6400.00" }),
     ]);
-    for (const l of report.largest_payouts) expect(Object.keys(l).sort()).toEqual(
-      ["amount", "county", "county_name", "liability", "liability_name", "med_type", "med_type_name", "rank"],
-    );
+    for (const l of report.largest_payouts)
+      expect(Object.keys(l).sort()).toEqual([
+        "amount",
+        "county",
+        "county_name",
+        "liability",
+        "liability_name",
+        "med_type",
+        "med_type_name",
+        "rank",
+      ]);
     // A year still running is reported as of today; a period not begun is refused, naming the flag.
     const year = await disclosureReport(s.ctx, CLI_ACTOR, PROGRAM, "2023");
     expect(year).toMatchObject({ from: "2023-01-01", to: "2023-12-31", as_of: "2023-11-20" });
@@ -217,7 +237,8 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     const largest = wb.getWorksheet("大额赔付");
     const amounts: string[] = [];
     largest?.eachRow((row, i) => {
-      if (i > 2 && typeof row.getCell(4).value === "number") amounts.push(yuanOf(row.getCell(4).value) as string);
+      if (i > 2 && typeof row.getCell(4).value === "number")
+        amounts.push(yuanOf(row.getCell(4).value) as string);
     });
     expect(amounts).toEqual(report.largest_payouts.map((l) => l.amount));
     const all = workbookText(wb);
@@ -313,8 +334,13 @@ describe.each(BACKENDS)("hmb report disclosure (built binary) on %s", (backend) 
     const both = hmb(["--program", "cli-2023", "--period", "2023-09"]);
     expect(both.stderr).toBe("");
     expect(both.status).toBe(0);
-    expect(both.stdout.trim().split("\n")).toEqual(["disclosure-cli-2023-2023-09.pdf", "disclosure-cli-2023-2023-09.xlsx"]);
-    expect(readFileSync(join(dir, "disclosure-cli-2023-2023-09.pdf")).subarray(0, 5).toString()).toBe("%PDF-");
+    expect(both.stdout.trim().split("\n")).toEqual([
+      "disclosure-cli-2023-2023-09.pdf",
+      "disclosure-cli-2023-2023-09.xlsx",
+    ]);
+    expect(readFileSync(join(dir, "disclosure-cli-2023-2023-09.pdf")).subarray(0, 5).toString()).toBe(
+      "%PDF-",
+    );
     expect(readFileSync(join(dir, "disclosure-cli-2023-2023-09.xlsx")).subarray(0, 2).toString()).toBe("PK");
 
     const out = join(dir, "year.xlsx");

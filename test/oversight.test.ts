@@ -12,8 +12,13 @@ import { checkLedger } from "../src/services/ledger.js";
 import { PAYOUT_BUCKETS, payoutBucket } from "../src/services/oversight/buckets.js";
 import { coverageDays, isoWeek, parsePeriod } from "../src/services/oversight/dates.js";
 import { recordFor } from "./support/claims.js";
+import {
+  directFigures,
+  endOfDay,
+  type OversightScenario,
+  runOversightScenario,
+} from "./support/oversight.js";
 import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
-import { directFigures, endOfDay, type OversightScenario, runOversightScenario } from "./support/oversight.js";
 import { authHeaders, PROGRAM } from "./support/roster.js";
 
 describe("oversight calendar and buckets", () => {
@@ -61,7 +66,11 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
   });
 
   const get = async (url: string, headers: Record<string, string>) => {
-    const res = await app.inject({ method: "GET", url: `/api/v1/programs/${PROGRAM}/oversight/${url}`, headers });
+    const res = await app.inject({
+      method: "GET",
+      url: `/api/v1/programs/${PROGRAM}/oversight/${url}`,
+      headers,
+    });
     bodies.push(res.body);
     return res;
   };
@@ -144,7 +153,12 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
     expect(sum.claims.revoked).toBe(1);
     expect(sum.claims.settled).toBe(7);
     expect(sum.beneficiaries.persons).toBe(4);
-    expect(sum.loss_ratio).toMatchObject({ clause: "十一", floor_bps: 7000, floor: "70%", below_floor: false });
+    expect(sum.loss_ratio).toMatchObject({
+      clause: "十一",
+      floor_bps: 7000,
+      floor: "70%",
+      below_floor: false,
+    });
     expect(sum.loss_ratio.earned_bps).toBeGreaterThan(100_000);
     expect(sum.loss_ratio.alert).toBe(false);
     expect(sum.coverage).toMatchObject({
@@ -238,6 +252,20 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
       roster_persons: 2,
       insured_persons: 1,
     });
+    // Paging: units largest first, totals over all of them.
+    const page = await get("enrollment?by=unit&limit=1&offset=1", headers);
+    expect(page.statusCode, page.body).toBe(200);
+    const unitDirect = await direct("r.unit_code");
+    expect(page.json()).toMatchObject({
+      order: "roster_persons_desc",
+      total_rows: unitDirect.length,
+      limit: 1,
+      offset: 1,
+      totals: { roster_persons: unitDirect.reduce((a, e) => a + e.roster, 0) },
+    });
+    expect(page.json().rows).toHaveLength(1);
+    expect((await get("enrollment?by=unit&limit=0", headers)).json().error.field).toBe("limit");
+    expect((await get("enrollment?by=unit&offset=-1", headers)).json().error.field).toBe("offset");
     const bad = await get("enrollment?by=street", headers);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe("by");
@@ -302,7 +330,8 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
         out.push((await get(`summary?as_of=${day}`, headers)).json());
         out.push((await get(`payout-distribution?as_of=${day}`, headers)).json());
       }
-      for (const by of ["county", "unit", "cohort"]) out.push((await get(`enrollment?by=${by}`, headers)).json());
+      for (const by of ["county", "unit", "cohort"])
+        out.push((await get(`enrollment?by=${by}`, headers)).json());
       out.push((await get("trends?from=2023-07-01&to=2023-12-31", headers)).json());
       return out;
     };
@@ -322,7 +351,10 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
     for (const table of ["oversight_enrollment", "oversight_policy_days", "oversight_claim_days"]) {
       const rows = await s.ctx.db.query<{ r: string }>(`select t::text as r from ${table} t`);
       const text = rows.map((r) => r.r).join("\n");
-      expect(s.secrets.filter((x) => text.includes(x)), table).toEqual([]);
+      expect(
+        s.secrets.filter((x) => text.includes(x)),
+        table,
+      ).toEqual([]);
     }
   });
 
@@ -356,10 +388,30 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
     expect(past.claims).toMatchObject({ pending_review_cases: 0, incurred: past.claims.paid });
   });
 
+  it("counts a paid claim written outside the settle path (no accumulators) from the person's other claims", async () => {
+    const insert = (setlId: string, pay: number) =>
+      s.ctx.db.query(
+        `insert into claims (program_id, setl_id, kind, psn_no, policy_no, fixmedins_code, status, hmb_pay_fen,
+           psn_part_amt_fen, payee, adjudication, response, seq, state, actor, created_at)
+         values ($1, $2, 'counter', 'P010', null, 'H53260100001', 'paid', $3, $3, 'resident', '{}', '{}', null,
+           'settled', 'test', $4)`,
+        [PROGRAM, setlId, pay, new Date("2023-11-20T12:00:00+08:00")],
+      );
+    await insert("S-OV-RAW1", 90_000); // bucket 0 (≤ 1,000 元)
+    await insert("S-OV-RAW2", 20_000); // 1,100 元 in all: bucket 1
+    const d = await directFigures(s.ctx, "2023-11-20");
+    const dist = await get("payout-distribution?as_of=2023-11-20", await authHeaders(app, "bureau1"));
+    expect(dist.json().buckets.map((b: { persons: number }) => b.persons)).toEqual(d.buckets);
+    expect(dist.json().beneficiaries).toBe(d.beneficiaries);
+    expect(d.beneficiaries).toBe(5);
+  });
+
   it("leaves the ledger balanced and the rollups at zero for another program", async () => {
     const check = await checkLedger(s.ctx.db, PROGRAM);
     expect(check.problems).toEqual([]);
-    const other = await s.ctx.db.query("select 1 from oversight_claim_days where program_id <> $1", [PROGRAM]);
+    const other = await s.ctx.db.query("select 1 from oversight_claim_days where program_id <> $1", [
+      PROGRAM,
+    ]);
     expect(other).toHaveLength(0);
     expect(endOfDay("2023-08-01")).toBe(Date.parse("2023-08-02T00:00:00+08:00"));
   });

@@ -13,6 +13,7 @@ import { installAuth } from "./auth.js";
 import { errorBody, installErrorHandler } from "./errors.js";
 import { installIdempotency } from "./idempotency.js";
 import { authRoutes } from "./routes/auth.js";
+import { consoleRoutes } from "./routes/console.js";
 import { counterClaimRoutes } from "./routes/counter-claims.js";
 import { enrollmentRoutes } from "./routes/enrollment.js";
 import { healthRoutes } from "./routes/health.js";
@@ -96,6 +97,7 @@ export async function buildServer(
   await app.register(quoteRoutes(ctx, limits), { prefix: "/api/v1" });
   await app.register(residentRoutes(ctx, limits), { prefix: "/api/v1" });
   await app.register(onlineClaimRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(consoleRoutes(ctx), { prefix: "/api/v1" });
   // The front ends: a catch-all GET, which any API route (more specific) wins over whatever the order.
   await installWeb(app);
   return app;

@@ -34,10 +34,15 @@ export async function installWeb(app: FastifyInstance, env: NodeJS.ProcessEnv = 
   }
 
   const page = (reply: FastifyReply, file: string) =>
-    reply.header("cache-control", "no-cache").sendFile(file, { maxAge: 0 });
+    reply.header("cache-control", "no-cache").sendFile(file, { cacheControl: false });
 
   app.get("/*", { schema: { hide: true } }, async (request, reply) => {
-    const path = decodeURIComponent(request.url.split("?")[0] ?? "/");
+    let path: string;
+    try {
+      path = decodeURIComponent(request.url.split("?")[0] ?? "/");
+    } catch {
+      return reply.callNotFound(); // malformed percent-encoding: no such file, and not a 500
+    }
     if (API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) {
       return reply.callNotFound();
     }

@@ -100,7 +100,8 @@ export function demoBanner(
 ════════════════════════════════════════════════════════════════════════════
  惠民保平台 演示 · Huiminbao platform demo — 文山惠民保 2023 (${p})
 ════════════════════════════════════════════════════════════════════════════
- URL 地址          ${base}
+ 参保人 H5 resident ${base}/
+ 管理台 console    ${base}/console
  API 文档 docs     ${base}/docs
  健康检查 health   ${base}/healthz
  数据库 database   ${ctx.db.kind} — ${databaseLocation()}

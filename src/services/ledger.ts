@@ -70,23 +70,24 @@ export const JOURNAL_COLUMNS =
 
 /**
  * A journal's rows split among the co-insurers, as a VALUES list for JOURNAL_COLUMNS whose parameters are
- * numbered from `firstParam`. Validates the journal; legs of zero are left out (rows may then be 0).
+ * numbered from `firstParam` (and each row's parameter list alone, in `tuples`). Validates the journal;
+ * legs of zero are left out (rows may then be 0).
  */
 export function journalValues(
   journal: Journal,
   insurers: readonly InsurerShare[],
   firstParam = 1,
-): { values: string; params: SqlParam[]; rows: number } {
+): { values: string; tuples: string[]; params: SqlParam[]; rows: number } {
   validateJournal(journal);
   if (insurers.length === 0) throw new Error(`program ${journal.programId} has no co-insurers`);
   const params: SqlParam[] = [];
-  const rows: string[] = [];
+  const tuples: string[] = [];
   for (const [leg, l] of journal.legs.entries()) {
     if (l.amount <= 0) continue;
     for (const part of splitByShares(l.amount, insurers)) {
       const b = firstParam - 1 + params.length;
-      rows.push(
-        `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11})`,
+      tuples.push(
+        `$${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11}`,
       );
       params.push(
         journal.programId,
@@ -103,7 +104,7 @@ export function journalValues(
       );
     }
   }
-  return { values: rows.join(", "), params, rows: rows.length };
+  return { values: tuples.map((t) => `(${t})`).join(", "), tuples, params, rows: tuples.length };
 }
 
 /**

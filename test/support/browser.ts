@@ -3,8 +3,18 @@
  * a real server on a free loopback port, axe-core injected into each page for accessibility checks, and a
  * screenshot of every page under test-results/. Playwright's own browser download is not used.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -14,10 +24,16 @@ import type { PlatformContext } from "../../src/services/context.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 export const RESULTS_DIR = join(ROOT, "test-results", "browser");
 
-/** The Chromium to drive: HMB_CHROMIUM, else the usual system locations; undefined when there is none. */
+/**
+ * The Chromium to drive: HMB_CHROMIUM when set (a path that does not exist means "none", to try the skip),
+ * else the usual system locations; undefined when there is none.
+ */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.HMB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-  return candidates.find((c): c is string => c !== undefined && c !== "" && existsSync(c));
+  const chosen = env.HMB_CHROMIUM;
+  if (chosen !== undefined && chosen !== "") return existsSync(chosen) ? chosen : undefined;
+  return ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((c) =>
+    existsSync(c),
+  );
 }
 
 /**
@@ -44,10 +60,21 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds web/ into dist/web when the build is missing or older than a source file (npm install builds it). */
-export async function ensureWebBuilt(): Promise<void> {
-  const index = join(ROOT, "dist", "web", "index.html");
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(ROOT, "web"))) return;
+/**
+ * The front ends' build for this test run: dist/web, rebuilt when missing or older than a source file
+ * (npm install builds it), then copied to a private directory so that a concurrent `npm run build` cannot
+ * empty it under a running test. Returns that directory (give it to startServer).
+ */
+export async function webBuildForTest(): Promise<string> {
+  const dist = join(ROOT, "dist", "web");
+  const index = join(dist, "index.html");
+  if (!existsSync(index) || statSync(index).mtimeMs < newestMtime(join(ROOT, "web"))) await buildWeb();
+  const copy = mkdtempSync(join(tmpdir(), "hmb-web-"));
+  cpSync(dist, copy, { recursive: true });
+  return copy;
+}
+
+async function buildWeb(): Promise<void> {
   const { build } = await import("vite");
   // Vitest sets NODE_ENV=test, which Vite would honour with React's development build: build for production.
   const saved = process.env.NODE_ENV;
@@ -64,8 +91,9 @@ export interface LiveServer {
   url: string;
 }
 
-/** The real server on a free port of 127.0.0.1. */
-export async function startServer(ctx: PlatformContext): Promise<LiveServer> {
+/** The real server on a free port of 127.0.0.1, serving the front ends from `webDir`. */
+export async function startServer(ctx: PlatformContext, webDir: string): Promise<LiveServer> {
+  process.env.HMB_WEB_DIR = webDir; // this test file's process only (vitest pool: forks)
   const app = await buildServer(ctx, { publicRateLimit: 10_000 });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   return { app, url: address };
@@ -92,6 +120,22 @@ export async function phonePage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
+/** A desk-sized page for the console. */
+export async function desktopPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+  });
+  return context.newPage();
+}
+
+/** Removes this suite's screenshots of an earlier run, so test-results/ shows this run only. */
+export function clearScreenshots(prefix: string): void {
+  if (!existsSync(RESULTS_DIR)) return;
+  for (const f of readdirSync(RESULTS_DIR)) if (f.startsWith(prefix)) rmSync(join(RESULTS_DIR, f));
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${name}.png`);
@@ -110,14 +154,10 @@ export interface AxeViolation {
 
 /** axe-core's WCAG 2.1 A/AA rules on the current page; returns the violations (empty = pass). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<AxeResults> } })
-      .axe;
-    interface AxeResults {
-      violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-    }
-    const r = await axe.run(document, {
+  if (!(await page.evaluate<boolean>('"axe" in window'))) await page.addScriptTag({ content: AXE_SOURCE });
+  // A string, evaluated in the page: this file is compiled without the DOM's types.
+  return page.evaluate<AxeViolation[]>(`(async () => {
+    const r = await window.axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
     });
     return r.violations.map((v) => ({
@@ -126,7 +166,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       help: v.help,
       nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)),
     }));
-  });
+  })()`);
 }
 
 /** A readable summary of axe violations for an assertion message. */

@@ -13,13 +13,7 @@ import { enroll } from "../../src/services/enrollment.js";
 import { payoutBucket } from "../../src/services/oversight/buckets.js";
 import { cancelPolicy } from "../../src/services/policies.js";
 import { createUser } from "../../src/services/users.js";
-import {
-  type ClaimsFixture,
-  postSettlement,
-  recordFor,
-  revokeSettlement,
-  setupClaims,
-} from "./claims.js";
+import { type ClaimsFixture, postSettlement, recordFor, revokeSettlement, setupClaims } from "./claims.js";
 import type { TestPlatform } from "./platform.js";
 import { PROGRAM, type TestPerson } from "./roster.js";
 
@@ -83,9 +77,10 @@ export async function runOversightScenario(platform: TestPlatform): Promise<Over
     "update roster_persons set admdvs = '532622' where program_id = $1 and psn_no in ('P003', 'P005', 'P009', 'P002')",
     [PROGRAM],
   );
-  await ctx.db.query("update roster_persons set admdvs = '532626' where program_id = $1 and psn_no = 'P010'", [
-    PROGRAM,
-  ]);
+  await ctx.db.query(
+    "update roster_persons set admdvs = '532626' where program_id = $1 and psn_no = 'P010'",
+    [PROGRAM],
+  );
 
   clock.set("2023-08-10T11:00:00+08:00");
   const individual = async (psnNo: string) =>
@@ -111,7 +106,12 @@ export async function runOversightScenario(platform: TestPlatform): Promise<Over
   await cancelPolicy(ctx, CLI_ACTOR, PROGRAM, await policyOf("P004"), { reason: "test" });
 
   clock.set("2023-10-10T16:00:00+08:00");
-  const settle = async (setlId: string, psnNo: string, inScope: number, extra: Record<string, number> = {}) => {
+  const settle = async (
+    setlId: string,
+    psnNo: string,
+    inScope: number,
+    extra: Record<string, number> = {},
+  ) => {
     const res = await postSettlement(app, fx, await recordFor(fx, { setlId, psnNo, inScope, ...extra }));
     expect(res.statusCode, res.body).toBe(200);
     return res.json();
@@ -147,7 +147,16 @@ export async function runOversightScenario(platform: TestPlatform): Promise<Over
     app,
     fx,
     secrets,
-    days: ["2023-08-09", "2023-08-10", "2023-08-25", "2023-09-01", "2023-10-10", "2023-10-20", "2023-11-15", "2023-11-20"],
+    days: [
+      "2023-08-09",
+      "2023-08-10",
+      "2023-08-25",
+      "2023-09-01",
+      "2023-10-10",
+      "2023-10-20",
+      "2023-11-15",
+      "2023-11-20",
+    ],
   };
 }
 

@@ -41,23 +41,36 @@ export const oversightRoutes =
       async (request) => oversightSummary(ctx, request.params.program_id, { asOf: request.query.as_of }),
     );
 
-    app.get<{ Params: { program_id: string }; Querystring: { by?: string } }>(
+    app.get<{
+      Params: { program_id: string };
+      Querystring: { by?: string; limit?: string; offset?: string };
+    }>(
       "/programs/:program_id/oversight/enrollment",
       {
         config: { roles: READERS },
         schema: {
           tags: ["oversight"],
-          summary: "参保率：按区县（admdvs）、单位或人群，对照基本医保名单（当前状态）",
+          summary:
+            "参保率：按区县（admdvs）、单位或人群，对照基本医保名单（当前状态）；分页 limit（1–1000，默认 100）/offset（单位按名单人数从多到少），合计覆盖全部",
           params: programParams,
           querystring: {
             type: "object",
             additionalProperties: false,
-            properties: { by: { type: "string", enum: [...ENROLLMENT_DIMENSIONS], default: "county" } },
+            properties: {
+              by: { type: "string", enum: [...ENROLLMENT_DIMENSIONS], default: "county" },
+              // Query strings are not coerced (server ajv options): digits here, range checked by the service.
+              limit: { type: "string", pattern: "^\\d{1,6}$" },
+              offset: { type: "string", pattern: "^\\d{1,9}$" },
+            },
           },
           response: errorResponses,
         },
       },
-      async (request) => enrollmentBreakdown(ctx, request.params.program_id, request.query.by ?? "county"),
+      async (request) =>
+        enrollmentBreakdown(ctx, request.params.program_id, request.query.by ?? "county", {
+          limit: request.query.limit === undefined ? undefined : Number(request.query.limit),
+          offset: request.query.offset === undefined ? undefined : Number(request.query.offset),
+        }),
     );
 
     app.get<{ Params: { program_id: string }; Querystring: { from?: string; to?: string } }>(

@@ -7,9 +7,10 @@
 --
 -- Contention: every enrollment and settlement adds to a rollup row. One row per day would serialize all
 -- concurrent writers on that row until they commit (the row lock is held through the commit's fsync), which
--- would cap settlements near 1/fsync-time. Each row therefore also carries a `slot` — the writer's backend
--- pid modulo 16 — so concurrent transactions from different connections update different rows; readers sum
--- over slots. Per (day, slot) the tables stay small: about 366 days × 16 slots rows per program.
+-- would cap settlements near 1/fsync-time. Each row therefore also carries a `slot` (0–15) that no other
+-- running transaction holds (oversight_slot: an advisory lock per slot), so concurrent transactions update
+-- different rows; readers sum over slots. Per (day, slot) the tables stay small: at most 366 days × 16 slots
+-- rows per program.
 --
 -- Days are Beijing calendar days (UTC+8, no DST), computed arithmetically so no time-zone database is needed.
 
@@ -82,8 +83,21 @@ create function oversight_day(t timestamptz) returns date language sql immutable
   select date '1970-01-01' + floor((extract(epoch from t) + 28800) / 86400)::integer
 $$;
 
-create function oversight_slot() returns smallint language sql volatile as $$
-  select (pg_backend_pid() % 16)::smallint
+-- The rollup slot of the current transaction: the first of the 16, starting from the backend's own, whose
+-- advisory lock (held to the end of the transaction) no other transaction holds — so concurrent writers never
+-- share a rollup row, and never wait on each other's row lock through a commit. Beyond 16 concurrent writers
+-- the backend's own slot is shared (the row lock then orders them).
+create function oversight_slot() returns smallint language plpgsql volatile as $$
+declare
+  home integer := pg_backend_pid() % 16;
+begin
+  for k in 0..15 loop
+    if pg_try_advisory_xact_lock(7263009, (home + k) % 16) then
+      return ((home + k) % 16)::smallint;
+    end if;
+  end loop;
+  return home::smallint;
+end;
 $$;
 
 -- Buckets of a person's cumulative payout, yuan: (0, 1千], (1千, 5千], (5千, 1万], (1万, 2万], (2万, 5万],
@@ -200,9 +214,11 @@ create trigger oversight_policies after insert or update on policies
   for each row execute function oversight_policy_change();
 
 -- A settled claim adds on its settlement day; its revocation subtracts on the revocation day. One upsert per
--- claim. For paid claims the person's cumulative payout before and after comes from their other settled
--- claims (index claims_person; a handful of rows): settlements and revocations of one person are serialized by
--- the policy's accumulator lock, so this read sees every earlier payout of the person.
+-- claim. For paid claims the person's cumulative payout before and after (for the payout buckets) comes from
+-- the policy's accumulators (one policy per person and program): settlements and revocations of one policy are
+-- serialized by the accumulator row lock, so the value is exact.
+-- This runs on the settle path: the day and the buckets are computed inline in PL/pgSQL (the bounds are
+-- oversight_payout_bucket's).
 create function oversight_claim_change() returns trigger language plpgsql as $$
 declare
   s integer;
@@ -216,29 +232,54 @@ declare
   after_total bigint := 0;
   b_before integer := -1;
   b_after integer := -1;
-  h bigint[] := array[0, 0, 0, 0, 0, 0, 0, 0, 0]::bigint[];
-  a bigint[] := array[0, 0, 0, 0, 0, 0, 0, 0, 0]::bigint[];
+  h bigint[] := '{0,0,0,0,0,0,0,0,0}';
+  a bigint[] := '{0,0,0,0,0,0,0,0,0}';
   ben bigint := 0;
+  total bigint;
+  t timestamptz;
 begin
   if tg_op = 'INSERT' then
     if new.state <> 'settled' then
       return null;
     end if;
     s := 1;
-    d := oversight_day(new.created_at);
+    t := new.created_at;
   elsif old.state = 'settled' and new.state = 'revoked' then
     s := -1;
-    d := oversight_day(coalesce(new.revoked_at, now()));
+    t := coalesce(new.revoked_at, now());
   else
     return null;
   end if;
+  d := date '1970-01-01' + floor((extract(epoch from t) + 28800) / 86400)::integer;
   if paid = 1 then
-    select coalesce(sum(hmb_pay_fen), 0) into others from claims
-      where program_id = new.program_id and psn_no = new.psn_no and state = 'settled' and setl_id <> new.setl_id;
-    before_total := case when s = 1 then others else others + pay end;
-    after_total := case when s = 1 then others + pay else others end;
-    b_before := oversight_payout_bucket(before_total);
-    b_after := oversight_payout_bucket(after_total);
+    -- The policy's accumulated payout, which settleClaim and revokeClaim (services/claims/settle.ts) update
+    -- before they write the claims row, in the same transaction: it already includes this claim (settlement)
+    -- or no longer does (revocation). One primary-key read of a row the transaction just wrote.
+    select (a.state->>'paidTotal')::bigint into total from policy_accumulators a
+      where a.program_id = new.program_id and a.policy_no = new.policy_no;
+    if total is not null then
+      others := total - (case when s = 1 then pay else 0 end);
+    else
+      -- A claim written outside the settle path (no accumulators): the person's other settled claims.
+      select coalesce(sum(c.hmb_pay_fen), 0) into others from claims c
+        where c.program_id = new.program_id and c.psn_no = new.psn_no and c.state = 'settled'
+          and c.setl_id <> new.setl_id;
+    end if;
+    if s = 1 then
+      before_total := others;
+      after_total := others + pay;
+    else
+      before_total := others + pay;
+      after_total := others;
+    end if;
+    b_before := case when before_total <= 0 then -1 when before_total <= 100000 then 0
+      when before_total <= 500000 then 1 when before_total <= 1000000 then 2 when before_total <= 2000000 then 3
+      when before_total <= 5000000 then 4 when before_total <= 10000000 then 5
+      when before_total <= 20000000 then 6 when before_total <= 50000000 then 7 else 8 end;
+    b_after := case when after_total <= 0 then -1 when after_total <= 100000 then 0
+      when after_total <= 500000 then 1 when after_total <= 1000000 then 2 when after_total <= 2000000 then 3
+      when after_total <= 5000000 then 4 when after_total <= 10000000 then 5
+      when after_total <= 20000000 then 6 when after_total <= 50000000 then 7 else 8 end;
     if b_before >= 0 then
       h[b_before + 1] := -1;
       a[b_before + 1] := -before_total;
@@ -249,24 +290,24 @@ begin
     end if;
     ben := (case when after_total > 0 then 1 else 0 end) - (case when before_total > 0 then 1 else 0 end);
   end if;
-  insert into oversight_claim_days as t (program_id, day, slot, claims, revocations, covered_claims,
+  insert into oversight_claim_days as r (program_id, day, slot, claims, revocations, covered_claims,
     covered_psn_part_fen, paid_claims, paid_fen, paid_psn_part_fen, beneficiaries,
     h0, h1, h2, h3, h4, h5, h6, h7, h8, a0, a1, a2, a3, a4, a5, a6, a7, a8)
-  values (new.program_id, d, oversight_slot(), s, case when s < 0 then 1 else 0 end, s * covered,
-    s * covered * part, s * paid, s * pay, s * paid * part, ben,
+  values (new.program_id, d, oversight_slot(), s, case when s < 0 then 1 else 0 end,
+    s * covered, s * covered * part, s * paid, s * pay, s * paid * part, ben,
     h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
   on conflict (program_id, day, slot) do update set
-    claims = t.claims + excluded.claims, revocations = t.revocations + excluded.revocations,
-    covered_claims = t.covered_claims + excluded.covered_claims,
-    covered_psn_part_fen = t.covered_psn_part_fen + excluded.covered_psn_part_fen,
-    paid_claims = t.paid_claims + excluded.paid_claims, paid_fen = t.paid_fen + excluded.paid_fen,
-    paid_psn_part_fen = t.paid_psn_part_fen + excluded.paid_psn_part_fen,
-    beneficiaries = t.beneficiaries + excluded.beneficiaries,
-    h0 = t.h0 + excluded.h0, h1 = t.h1 + excluded.h1, h2 = t.h2 + excluded.h2, h3 = t.h3 + excluded.h3,
-    h4 = t.h4 + excluded.h4, h5 = t.h5 + excluded.h5, h6 = t.h6 + excluded.h6, h7 = t.h7 + excluded.h7,
-    h8 = t.h8 + excluded.h8, a0 = t.a0 + excluded.a0, a1 = t.a1 + excluded.a1, a2 = t.a2 + excluded.a2,
-    a3 = t.a3 + excluded.a3, a4 = t.a4 + excluded.a4, a5 = t.a5 + excluded.a5, a6 = t.a6 + excluded.a6,
-    a7 = t.a7 + excluded.a7, a8 = t.a8 + excluded.a8;
+    claims = r.claims + excluded.claims, revocations = r.revocations + excluded.revocations,
+    covered_claims = r.covered_claims + excluded.covered_claims,
+    covered_psn_part_fen = r.covered_psn_part_fen + excluded.covered_psn_part_fen,
+    paid_claims = r.paid_claims + excluded.paid_claims, paid_fen = r.paid_fen + excluded.paid_fen,
+    paid_psn_part_fen = r.paid_psn_part_fen + excluded.paid_psn_part_fen,
+    beneficiaries = r.beneficiaries + excluded.beneficiaries,
+    h0 = r.h0 + excluded.h0, h1 = r.h1 + excluded.h1, h2 = r.h2 + excluded.h2, h3 = r.h3 + excluded.h3,
+    h4 = r.h4 + excluded.h4, h5 = r.h5 + excluded.h5, h6 = r.h6 + excluded.h6, h7 = r.h7 + excluded.h7,
+    h8 = r.h8 + excluded.h8, a0 = r.a0 + excluded.a0, a1 = r.a1 + excluded.a1, a2 = r.a2 + excluded.a2,
+    a3 = r.a3 + excluded.a3, a4 = r.a4 + excluded.a4, a5 = r.a5 + excluded.a5, a6 = r.a6 + excluded.a6,
+    a7 = r.a7 + excluded.a7, a8 = r.a8 + excluded.a8;
   return null;
 end;
 $$;

@@ -76,6 +76,9 @@ export async function storeMedicalRecord(
   return "stored";
 }
 
+export const MEDICAL_RECORD_COLUMNS =
+  "program_id, setl_id, psn_no, fixmedins_code, source, med_type, admitted_at, settled_at, diagnosis_code, funds, psn_part_amt_fen, record, content_hash, received_at";
+
 /**
  * The medical_records row of a record as an insert's column list and VALUES with parameters numbered from
  * `firstParam`: for callers that store the record as part of a larger statement (settleClaim).
@@ -88,7 +91,7 @@ export function medicalRecordValues(
   hash: string,
   at: Date,
   firstParam = 1,
-): { columns: string; values: string; params: SqlParam[] } {
+): { columns: string; values: string; placeholders: string; params: SqlParam[] } {
   const params: SqlParam[] = [
     programId,
     s.setlId,
@@ -105,10 +108,11 @@ export function medicalRecordValues(
     hash,
     at,
   ];
+  const placeholders = params.map((_, i) => `$${firstParam + i}`).join(",");
   return {
-    columns:
-      "program_id, setl_id, psn_no, fixmedins_code, source, med_type, admitted_at, settled_at, diagnosis_code, funds, psn_part_amt_fen, record, content_hash, received_at",
-    values: `(${params.map((_, i) => `$${firstParam + i}`).join(",")})`,
+    columns: MEDICAL_RECORD_COLUMNS,
+    values: `(${placeholders})`,
+    placeholders,
     params,
   };
 }

@@ -2,15 +2,20 @@
  * Settling a claim: one settlement record adjudicated against the person's policy, exactly once.
  *
  * Every path that pays (one-stop at the hospital counter, online, counter review, special drugs) comes
- * through `settleClaim`, which in one transaction:
- *  1. takes a lock on the setl_id, so a record is adjudicated once however many times it arrives;
- *     a record already settled is answered from what was stored (same content) or refused (409);
- *  2. takes the policy's accumulator row FOR UPDATE, so one person's claims run one after another and
- *     never share a deductible or overrun a cap;
- *  3. runs the engine, stores the record, the claim, the new accumulators and posts the payout journal.
- * Revocation takes the same two locks and subtracts exactly what the claim added.
+ * through `settleClaim`, which guarantees:
+ *  - a record is adjudicated once however many times it arrives: the claims and medical_records keys are
+ *    (program, setl_id), and a record already settled is answered from what was stored (same content) or
+ *    refused (409);
+ *  - one policy's claims are adjudicated one after another and never share a deductible or overrun a cap:
+ *    each writes the policy's accumulators with seq + 1, and only over the state it read;
+ *  - the record, the claim, its event, the new accumulators and the payout journal are stored together.
+ * Two ways to get there, same outcome: optimistic (one-stop: read without locks, one atomic write that
+ * applies only if the accumulators' seq is still as read, else read again) and locked (with a precheck, or
+ * after repeated conflicts: the setl_id's advisory lock, then the accumulator row FOR UPDATE, in one
+ * transaction). Revocation takes the locks and subtracts exactly what the claim added.
  */
 import type { Queryable, SqlParam } from "../../db/database.js";
+import { prepared } from "../../db/postgres.js";
 import type { Cohort } from "../../domain/cohort.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
@@ -39,6 +44,7 @@ import {
 import {
   contentHash,
   historyFacts,
+  MEDICAL_RECORD_COLUMNS,
   medicalRecordValues,
   type RecordSource,
   setlIdConflict,
@@ -101,10 +107,12 @@ function payableAccount(payee: Payee) {
 }
 
 /** Serializes everything that touches one setl_id (settle, revoke) for the length of the transaction. */
+const LOCK_SETL_ID = prepared("select pg_advisory_xact_lock(hashtextextended($1, 7263005))");
+
+const setlLockKey = (programId: string, setlId: string) => `claim:${programId.length}:${programId}:${setlId}`;
+
 export async function lockSetlId(tx: Queryable, programId: string, setlId: string): Promise<void> {
-  await tx.query("select pg_advisory_xact_lock(hashtextextended($1, 7263005))", [
-    `claim:${programId.length}:${programId}:${setlId}`,
-  ]);
+  await tx.query(LOCK_SETL_ID, [setlLockKey(programId, setlId)]);
 }
 
 interface InsuredRow {
@@ -162,11 +170,9 @@ function policyInForce(ctx: PlatformContext, row: InsuredRow, s: Settlement): Po
  * it sees whatever an earlier holder of that lock committed): an earlier claim on the setl_id, a record
  * already stored under it, the person's roster entry and policy, and the program's co-insurer shares.
  */
-const SETTLE_READ = `
-select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen, 'content_hash', m.content_hash)
-          from claims c
-          left join medical_records m on m.program_id = c.program_id and m.setl_id = c.setl_id
-         where c.program_id = $1 and c.setl_id = $2) as earlier,
+const SETTLE_READ = prepared(`
+select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
+          from claims c where c.program_id = $1 and c.setl_id = $2) as earlier,
        (select content_hash from medical_records where program_id = $1 and setl_id = $2) as stored_hash,
        r.certno_bidx, r.cohort, g.product_id, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
        p.cancelled_at,
@@ -176,12 +182,61 @@ select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pa
              join programs g on g.program_id = r.program_id
              left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
                   and p.status in ('pending_effective', 'active', 'cancelled'))
-    on r.program_id = $1 and r.psn_no = $3`;
+    on r.program_id = $1 and r.psn_no = $3`);
 
 interface SettleRead extends InsuredRow {
-  readonly earlier: { response: SettlementResponse; hmb_pay_fen: number; content_hash: string | null } | null;
+  readonly earlier: { response: SettlementResponse; hmb_pay_fen: number } | null;
+  /** The content hash of the record stored under the setl_id, if any. */
   readonly stored_hash: string | null;
   readonly shares: [string, number, boolean][] | null;
+}
+
+/**
+ * SETTLE_READ plus the policy's accumulators and the person's history, taking no lock: the read of an
+ * optimistic settlement (one-stop, no precheck). Its write then applies only if the accumulators are
+ * still what was read (same seq) — see settleClaim.
+ */
+const SETTLE_READ_UNLOCKED = prepared(`
+with person as (
+       select r.certno_bidx, r.cohort, g.product_id, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
+              p.cancelled_at
+         from roster_persons r
+         join programs g on g.program_id = r.program_id
+         left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
+              and p.status in ('pending_effective', 'active', 'cancelled')
+        where r.program_id = $1 and r.psn_no = $3)
+select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
+          from claims c where c.program_id = $1 and c.setl_id = $2) as earlier,
+       (select content_hash from medical_records where program_id = $1 and setl_id = $2) as stored_hash,
+       person.certno_bidx, person.cohort, person.product_id, person.policy_no, person.plan_id,
+       person.coverage_start, person.coverage_end, person.cancelled_at,
+       ${PROGRAM_SHARES_JSON} as shares,
+       (select json_build_object('state', a.state, 'seq', a.seq) from policy_accumulators a
+         where a.program_id = $1 and a.policy_no = person.policy_no) as accumulators,
+       (select json_agg(json_build_array(h.settled_at, h.funds, h.diagnosis_code)) from medical_records h
+         where h.program_id = $1 and h.psn_no = $3 and h.settled_at < person.coverage_start) as history
+  from (values (1)) as one (x)
+  left join person on true`);
+
+interface AccumulatorRead {
+  readonly created: number;
+  readonly state: AccumulatorsJson | null;
+  readonly seq: number | null;
+  readonly seen_seq: number | null;
+  readonly history: [string, FundPayments, string | null][] | null;
+}
+
+interface SettleReadUnlocked extends SettleRead {
+  readonly accumulators: { state: AccumulatorsJson; seq: number } | null;
+  readonly history: [string, FundPayments, string | null][] | null;
+}
+
+function historyFrom(rows: [string, FundPayments, string | null][] | null): HistoryFacts[] {
+  return (rows ?? []).map(([settledAt, funds, diagnosisCode]) => ({
+    settledAt: new Date(settledAt).getTime(),
+    funds,
+    diagnosisCode: diagnosisCode ?? undefined,
+  }));
 }
 
 /** Empty accumulators of a plan as stored JSON (the same text for every first claim on the plan). */
@@ -203,7 +258,7 @@ function emptyStateOf(plan: CompiledPlan): string {
  * snapshot) — a claim settled meanwhile on this policy, which would also have added to the history, bumps
  * seq. Otherwise, and when two first claims raced to create the row, both are read again after the lock.
  */
-const LOCK_ACCUMULATORS = `
+const LOCK_ACCUMULATORS = prepared(`
 with created as (
        insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
        values ($1, $2, $3, $4, 0, $5) on conflict do nothing returning seq),
@@ -212,7 +267,18 @@ with created as (
 select (select count(*) from created)::int as created, (select state from locked) as state,
        (select seq from locked) as seq, (select seq from seen) as seen_seq,
        (select json_agg(json_build_array(settled_at, funds, diagnosis_code)) from medical_records
-         where program_id = $1 and psn_no = $6 and settled_at < $7) as history`;
+         where program_id = $1 and psn_no = $6 and settled_at < $7) as history`);
+
+/** What a locking read gave, or undefined when it must be done again after the lock (see above). */
+function lockedFrom(
+  row: AccumulatorRead | undefined,
+): { state: AccumulatorsJson | undefined; seq: number; history: HistoryFacts[] } | undefined {
+  if (row === undefined) return undefined;
+  if (row.created === 1) return { state: undefined, seq: 0, history: historyFrom(row.history) };
+  if (row.seq !== null && row.state !== null && Number(row.seq) === Number(row.seen_seq))
+    return { state: row.state, seq: Number(row.seq), history: historyFrom(row.history) };
+  return undefined;
+}
 
 async function lockAccumulators(
   tx: Queryable,
@@ -222,13 +288,7 @@ async function lockAccumulators(
   at: Date,
 ): Promise<{ state: AccumulatorsJson | undefined; seq: number; history: HistoryFacts[] }> {
   const start = new Date(policy.start);
-  const rows = await tx.query<{
-    created: number;
-    state: AccumulatorsJson | null;
-    seq: number | null;
-    seen_seq: number | null;
-    history: [string, FundPayments, string | null][] | null;
-  }>(LOCK_ACCUMULATORS, [
+  const rows = await tx.query<AccumulatorRead>(LOCK_ACCUMULATORS, [
     programId,
     policy.policyNo,
     policy.plan.planId,
@@ -237,16 +297,8 @@ async function lockAccumulators(
     psnNo,
     start,
   ]);
-  const row = rows[0];
-  const history = () =>
-    (row?.history ?? []).map(([settledAt, funds, diagnosisCode]) => ({
-      settledAt: new Date(settledAt).getTime(),
-      funds,
-      diagnosisCode: diagnosisCode ?? undefined,
-    }));
-  if (row !== undefined && row.created === 1) return { state: undefined, seq: 0, history: history() };
-  if (row !== undefined && row.seq !== null && Number(row.seq) === Number(row.seen_seq))
-    return { state: row.state as AccumulatorsJson, seq: Number(row.seq), history: history() };
+  const done = lockedFrom(rows[0]);
+  if (done !== undefined) return done;
   const again = await tx.query<{ state: AccumulatorsJson; seq: number }>(
     "select state, seq from policy_accumulators where program_id = $1 and policy_no = $2 for update",
     [programId, policy.policyNo],
@@ -340,13 +392,10 @@ function validate(record: unknown): { raw: Record<string, unknown>; s: Settlemen
 }
 
 /** The earlier answer to a setl_id already settled; 409 when the record sent now differs from it. */
-function replayFrom(
-  earlier: NonNullable<SettleRead["earlier"]>,
-  setlId: string,
-  hash: string | undefined,
-): ClaimOutcome {
+function replayFrom(read: SettleRead, setlId: string, hash: string | undefined): ClaimOutcome {
+  const earlier = read.earlier as NonNullable<SettleRead["earlier"]>;
   // Without a hash the caller settles a record the platform already holds (online, counter): nothing to compare.
-  if (hash !== undefined && earlier.content_hash !== null && earlier.content_hash !== hash)
+  if (hash !== undefined && read.stored_hash !== null && read.stored_hash !== hash)
     throw setlIdConflict(setlId);
   return { response: inContractOrder(earlier.response), replay: true, hmbPay: Number(earlier.hmb_pay_fen) };
 }
@@ -375,6 +424,20 @@ function inContractOrder(r: SettlementResponse): SettlementResponse {
   return r.reason === undefined ? base : { ...base, reason: r.reason };
 }
 
+/** A settlement record on its way in: validated, hashed, timed. */
+interface Arrival {
+  readonly ctx: PlatformContext;
+  readonly actor: Actor;
+  readonly input: ClaimInput;
+  readonly raw: Record<string, unknown>;
+  readonly s: Settlement;
+  readonly hash: string;
+  readonly now: Date;
+}
+
+/** Optimistic tries before a settlement takes the locks (a policy settled very often at once). */
+const OPTIMISTIC_TRIES = 4;
+
 export async function settleClaim(
   ctx: PlatformContext,
   actor: Actor,
@@ -389,119 +452,264 @@ export async function settleClaim(
       "fixmedins_code",
     );
   }
-  const hash = contentHash(ctx.keys, raw);
-  const now = ctx.clock.now();
+  const arrival: Arrival = {
+    ctx,
+    actor,
+    input,
+    raw,
+    s,
+    hash: contentHash(ctx.keys, raw),
+    now: ctx.clock.now(),
+  };
+  // A settlement is mostly round trips. Without a precheck it takes two statements and no lock: one read
+  // (claim already made? record already stored? policy, accumulators, history) and one write that applies
+  // only if the accumulators are still as read — another settlement or revocation of the policy in between
+  // bumped their seq, so this one reads again. The write is atomic (one statement, committed on its own):
+  // a setl_id settled meanwhile makes its inserts fail on the claims or medical_records key, and the next
+  // read answers from what was stored (replay or 409). After a few tries, or with a precheck, the locked way.
+  if (input.precheck === undefined) {
+    for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+      const outcome = await retryOnDuplicate(() => settleOptimistically(arrival));
+      if (outcome !== undefined) return outcome;
+    }
+  }
+  return retryOnDuplicate(() => settleLocked(arrival));
+}
+
+/**
+ * Runs `work` again when it lost a race on the claims or medical_records key: the next read finds what the
+ * winner stored. Once more is normally enough; a third try covers a record and a claim stored by two
+ * different writers in between.
+ */
+async function retryOnDuplicate<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (attempt >= 3 || !isUniqueViolation(e)) throw e;
+    }
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "23505";
+}
+
+/** Undefined when the policy's accumulators changed between the read and the write. */
+async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefined> {
+  const { ctx, input, s } = a;
+  const read = (
+    await ctx.db.query<SettleReadUnlocked>(SETTLE_READ_UNLOCKED, [input.programId, s.setlId, s.psnNo])
+  )[0];
+  if (read === undefined) throw new Error("settlement read returned no row");
+  if (read.earlier !== null)
+    return replayFrom(read, s.setlId, input.source === undefined ? undefined : a.hash);
+  if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
+    throw setlIdConflict(s.setlId);
+  const policy = policyInForce(ctx, read, s);
+  const accumulators =
+    policy === undefined
+      ? undefined
+      : {
+          state: read.accumulators?.state,
+          seq: read.accumulators === null ? 0 : Number(read.accumulators.seq),
+          exists: read.accumulators !== null,
+          history: historyFrom(read.history),
+        };
+  return writeClaim(ctx.db, a, read, policy, accumulators);
+}
+
+async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
+  const { ctx, input, s } = a;
   const programId = input.programId;
-  // Round trips are the cost of a settlement: lock, read, lock the policy (+ history), write — one
-  // statement each. The writes go in one statement: record, accumulators, claim, event, payout journal.
   return ctx.db.transaction(async (tx) => {
     await lockSetlId(tx, programId, s.setlId);
     const read = (await tx.query<SettleRead>(SETTLE_READ, [programId, s.setlId, s.psnNo]))[0];
     if (read === undefined) throw new Error("settlement read returned no row");
     if (read.earlier !== null)
-      return replayFrom(read.earlier, s.setlId, input.source === undefined ? undefined : hash);
+      return replayFrom(read, s.setlId, input.source === undefined ? undefined : a.hash);
     if (input.precheck !== undefined) await input.precheck(s, tx);
     // A record stored under this setl_id (by the bureau's feed, a counter case) must be this one.
-    if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== hash)
+    if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
       throw setlIdConflict(s.setlId);
-
     const policy = policyInForce(ctx, read, s);
-    let adjudication: Adjudication;
-    let seq: number | null = null;
-    let accState: string | undefined;
-    if (policy === undefined) {
-      adjudication = notCovered(s, "no_policy");
-    } else {
-      const locked = await lockAccumulators(tx, programId, s.psnNo, policy, now);
-      const acc =
-        locked.state === undefined
-          ? emptyAccumulators(policy.plan)
-          : accumulatorsFromJson(policy.plan, locked.state);
-      const terms = {
-        coverage: { start: policy.start, end: policy.end },
-        cohort: policy.cohort,
-        preExisting: derivePreExisting(policy.plan, policy.start, locked.history),
-      };
-      adjudication = adjudicate(policy.plan, terms, acc, s);
-      seq = locked.seq + 1;
-      accState = JSON.stringify(accumulatorsToJson(acc));
-    }
-    const response = responseOf(s, policy?.policyNo ?? null, adjudication);
-
-    const params: SqlParam[] = [
-      programId,
-      s.setlId,
-      input.kind,
-      s.psnNo,
-      policy?.policyNo ?? null,
-      s.institutionCode,
-      adjudication.status,
-      adjudication.reason ?? null,
-      adjudication.hmbPay,
-      s.personBurden,
-      input.payee,
-      JSON.stringify(adjudication),
-      JSON.stringify(response),
-      seq,
-      actor.id,
-      now,
-      JSON.stringify({ kind: input.kind, status: adjudication.status, hmb_pay: response.hmb_pay }),
-    ];
-    const parts = [
-      `claim as (insert into claims (program_id, setl_id, kind, psn_no, policy_no, fixmedins_code, status, reason,
-         hmb_pay_fen, psn_part_amt_fen, payee, adjudication, response, seq, state, actor, created_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'settled',$15,$16))`,
-      `event as (insert into claim_events (program_id, setl_id, event, actor, at, data)
-       values ($1, $2, 'settled', $15, $16, $17))`,
-    ];
-    if (input.source !== undefined && read.stored_hash === null) {
-      const row = medicalRecordValues(programId, raw, s, input.source, hash, now, params.length + 1);
-      parts.push(`record as (insert into medical_records (${row.columns}) values ${row.values})`);
-      params.push(...row.params);
-    }
-    if (policy !== undefined && accState !== undefined && seq !== null) {
-      const b = params.length;
-      parts.push(
-        `acc as (update policy_accumulators set state = $${b + 1}, seq = $${b + 2}, updated_at = $16
-          where program_id = $1 and policy_no = $5)`,
-      );
-      params.push(accState, seq);
-    }
-    let journalRows = 0;
-    if (adjudication.hmbPay > 0) {
-      // The payout journal cannot exist yet: its id is the setl_id's, whose lock we hold, and no claim has
-      // it. So it goes in with the rest instead of through postJournal's own lock and lookup; the unique
-      // key still refuses a double post, and the row count below catches a partial one.
-      const journal = journalValues(
-        {
-          programId,
-          journalId: journalIdOf(s.setlId, "payout"),
-          kind: "claim_payout",
-          ref: s.setlId,
-          at: now,
-          legs: [
-            { debit: "expense:claims", credit: payableAccount(input.payee), amount: adjudication.hmbPay },
-          ],
-        },
-        sharesFromJson(read.shares),
-        params.length + 1,
-      );
-      parts.push(
-        `journal as (insert into ledger_transfers (${JOURNAL_COLUMNS}) values ${journal.values}
-          on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1)`,
-      );
-      params.push(...journal.params);
-      journalRows = journal.rows;
-    }
-    const written = await tx.query<{ journal_rows: number }>(
-      `with ${parts.join(",\n")}
-       select ${journalRows > 0 ? "(select count(*) from journal)::int" : "0"} as journal_rows`,
-      params,
+    const locked =
+      policy === undefined ? undefined : await lockAccumulators(tx, programId, s.psnNo, policy, a.now);
+    const outcome = await writeClaim(
+      tx,
+      a,
+      read,
+      policy,
+      locked === undefined ? undefined : { ...locked, exists: true },
     );
-    if (Number(written[0]?.journal_rows ?? 0) !== journalRows)
-      throw new Error(`claim ${s.setlId}: payout journal already (partly) posted`);
-    return { response, replay: false, hmbPay: adjudication.hmbPay };
+    if (outcome === undefined) throw new Error(`claim ${s.setlId}: locked accumulators changed`);
+    return outcome;
   });
+}
+
+interface WriteShape {
+  /** How the accumulators are written: not at all (no policy), updated if seq is as read, or created. */
+  acc: "none" | "update" | "insert";
+  /** The record came with the request and is not stored yet. */
+  record: boolean;
+  /** Rows of the payout journal (one per co-insurer), 0 when nothing is paid. */
+  journalRows: number;
+}
+
+/** Parameters of writeSql: $1–$17 the claim and its event, then accumulators (3), record (14), journal (11 a row). */
+const CLAIM_PARAMS = 17;
+const writeSqlCache = new Map<string, string>();
+
+/**
+ * The one statement that stores a claim, by shape (few: cached and prepared). With accumulators, every
+ * insert reads `from acc`, so it inserts its row exactly when the accumulators' write took effect.
+ */
+function writeSql(shape: WriteShape): string {
+  const key = `${shape.acc}/${shape.record}/${shape.journalRows}`;
+  const cached = writeSqlCache.get(key);
+  if (cached !== undefined) return cached;
+  const gated = shape.acc !== "none";
+  let next = CLAIM_PARAMS + 1;
+  const take = (n: number) => {
+    const list = Array.from({ length: n }, (_, i) => `$${next + i}`);
+    next += n;
+    return list;
+  };
+  const insert = (table: string, columns: string, values: string, tail = "") =>
+    gated
+      ? `insert into ${table} (${columns}) select ${values} from acc${tail}`
+      : `insert into ${table} (${columns}) values (${values})${tail}`;
+  const parts: string[] = [];
+  if (gated) {
+    const [state, seq, third] = take(3);
+    parts.push(
+      shape.acc === "update"
+        ? `acc as (update policy_accumulators set state = ${state}, seq = ${seq}, updated_at = $16
+             where program_id = $1 and policy_no = $5 and seq = ${third} returning 1)`
+        : `acc as (insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
+             values ($1, $5, ${third}, ${state}, ${seq}, $16) on conflict do nothing returning 1)`,
+    );
+  }
+  parts.push(
+    `claim as (${insert(
+      "claims",
+      "program_id, setl_id, kind, psn_no, policy_no, fixmedins_code, status, reason, hmb_pay_fen, psn_part_amt_fen, payee, adjudication, response, seq, state, actor, created_at",
+      "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'settled',$15,$16",
+    )})`,
+    `event as (${insert("claim_events", "program_id, setl_id, event, actor, at, data", "$1,$2,'settled',$15,$16,$17")})`,
+  );
+  if (shape.record)
+    parts.push(`record as (${insert("medical_records", MEDICAL_RECORD_COLUMNS, take(14).join(","))})`);
+  const journals: string[] = [];
+  for (let i = 0; i < shape.journalRows; i++) {
+    journals.push(`journal${i}`);
+    parts.push(
+      `journal${i} as (${insert(
+        "ledger_transfers",
+        JOURNAL_COLUMNS,
+        take(11).join(","),
+        " on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1",
+      )})`,
+    );
+  }
+  const journalCount =
+    journals.length === 0 ? "0" : journals.map((j) => `(select count(*) from ${j})`).join(" + ");
+  const sql = prepared(`with ${parts.join(",\n")}
+select ${gated ? "(select count(*) from acc)::int" : "1"} as applied, (${journalCount})::int as journal_rows`);
+  writeSqlCache.set(key, sql);
+  return sql;
+}
+
+/**
+ * Adjudicates and stores the claim in one statement: the record (when it came with the request and is not
+ * stored yet), the accumulators, the claim, its first event and the payout journal. With a policy, every
+ * insert is gated on the accumulators' update (or creation) taking effect, which requires seq to be what
+ * was read; undefined when it was not.
+ */
+async function writeClaim(
+  q: Queryable,
+  a: Arrival,
+  read: SettleRead,
+  policy: PolicyInForce | undefined,
+  acc:
+    | { state: AccumulatorsJson | undefined; seq: number; exists: boolean; history: HistoryFacts[] }
+    | undefined,
+): Promise<ClaimOutcome | undefined> {
+  const { input, s, now } = a;
+  const programId = input.programId;
+  let adjudication: Adjudication;
+  let accState: string | undefined;
+  if (policy === undefined || acc === undefined) {
+    adjudication = notCovered(s, "no_policy");
+  } else {
+    const accumulators =
+      acc.state === undefined ? emptyAccumulators(policy.plan) : accumulatorsFromJson(policy.plan, acc.state);
+    const terms = {
+      coverage: { start: policy.start, end: policy.end },
+      cohort: policy.cohort,
+      preExisting: derivePreExisting(policy.plan, policy.start, acc.history),
+    };
+    adjudication = adjudicate(policy.plan, terms, accumulators, s);
+    accState = JSON.stringify(accumulatorsToJson(accumulators));
+  }
+  const gated = policy !== undefined && acc !== undefined && accState !== undefined;
+  const seq = gated ? acc.seq + 1 : null;
+  const response = responseOf(s, policy?.policyNo ?? null, adjudication);
+
+  const params: SqlParam[] = [
+    programId,
+    s.setlId,
+    input.kind,
+    s.psnNo,
+    policy?.policyNo ?? null,
+    s.institutionCode,
+    adjudication.status,
+    adjudication.reason ?? null,
+    adjudication.hmbPay,
+    s.personBurden,
+    input.payee,
+    JSON.stringify(adjudication),
+    JSON.stringify(response),
+    seq,
+    a.actor.id,
+    now,
+    JSON.stringify({ kind: input.kind, status: adjudication.status, hmb_pay: response.hmb_pay }),
+  ];
+  const shape: WriteShape = {
+    acc: !gated ? "none" : acc.exists ? "update" : "insert",
+    record: input.source !== undefined && read.stored_hash === null,
+    journalRows: 0,
+  };
+  if (gated && policy !== undefined && acc !== undefined && accState !== undefined)
+    params.push(accState, seq, acc.exists ? acc.seq : policy.plan.planId);
+  if (shape.record) {
+    const row = medicalRecordValues(programId, a.raw, s, input.source as RecordSource, a.hash, now);
+    params.push(...row.params);
+  }
+  if (adjudication.hmbPay > 0) {
+    // The payout journal cannot exist yet: its id is the setl_id's, and no claim has that setl_id (a
+    // concurrent one makes this statement fail on the claims key). So it goes in with the rest instead
+    // of through postJournal's lock and lookup; the unique key still refuses a double post, and the row
+    // count catches a partial one.
+    const journal = journalValues(
+      {
+        programId,
+        journalId: journalIdOf(s.setlId, "payout"),
+        kind: "claim_payout",
+        ref: s.setlId,
+        at: now,
+        legs: [{ debit: "expense:claims", credit: payableAccount(input.payee), amount: adjudication.hmbPay }],
+      },
+      sharesFromJson(read.shares),
+    );
+    params.push(...journal.params);
+    shape.journalRows = journal.rows;
+  }
+  const written = await q.query<{ applied: number; journal_rows: number }>(writeSql(shape), params);
+  if (Number(written[0]?.applied ?? 0) !== 1) return undefined;
+  if (Number(written[0]?.journal_rows ?? 0) !== shape.journalRows)
+    throw new Error(`claim ${s.setlId}: payout journal already (partly) posted`);
+  return { response, replay: false, hmbPay: adjudication.hmbPay };
 }
 
 async function postClaimJournal(

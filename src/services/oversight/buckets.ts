@@ -14,7 +14,15 @@ export interface PayoutBucket {
 }
 
 const BOUNDS: readonly (Fen | undefined)[] = [
-  100_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000, 50_000_000, undefined,
+  100_000,
+  500_000,
+  1_000_000,
+  2_000_000,
+  5_000_000,
+  10_000_000,
+  20_000_000,
+  50_000_000,
+  undefined,
 ];
 
 const LABELS = [

@@ -59,8 +59,25 @@ interface Loaded {
   today: string;
 }
 
+/**
+ * Programs by database: a program's product and region never change (createProgram refuses another product
+ * under the same id), so dashboards skip the two lookups after the first. Keyed by the database object, as
+ * tests open many databases in one process.
+ */
+const programCache = new WeakMap<object, Map<string, ProgramRecord>>();
+
 async function load(ctx: PlatformContext, programId: string): Promise<Loaded> {
-  const program = await loadProgram(ctx, programId);
+  let byId = programCache.get(ctx.db);
+  if (byId === undefined) {
+    byId = new Map();
+    programCache.set(ctx.db, byId);
+  }
+  let program = byId.get(programId);
+  if (program === undefined) {
+    program = await loadProgram(ctx, programId);
+    if (byId.size > 1000) byId.clear();
+    byId.set(programId, program);
+  }
   return { program, product: productOf(program), today: beijingDay(ctx.clock.now()) };
 }
 
@@ -116,7 +133,11 @@ export function earnedOfGroup(
   };
 }
 
-async function premiumFigures(ctx: PlatformContext, programId: string, asOf: string): Promise<PremiumFigures> {
+async function premiumFigures(
+  ctx: PlatformContext,
+  programId: string,
+  asOf: string,
+): Promise<PremiumFigures> {
   const rows = await ctx.db.query<PolicyGroupRow>(
     `select plan_id, coverage_start, coverage_end, sum(issued)::bigint as issued,
             sum(issued_premium_fen)::bigint as issued_premium_fen, sum(cancelled)::bigint as cancelled,
@@ -176,7 +197,9 @@ async function premiumFigures(ctx: PlatformContext, programId: string, asOf: str
 
 // ------------------------------------------------------------------------------------------------ claims
 
-const HIST = PAYOUT_BUCKETS.map((b) => `sum(h${b.index})::bigint as h${b.index}, sum(a${b.index})::bigint as a${b.index}`).join(", ");
+const HIST = PAYOUT_BUCKETS.map(
+  (b) => `sum(h${b.index})::bigint as h${b.index}, sum(a${b.index})::bigint as a${b.index}`,
+).join(", ");
 
 interface ClaimSums {
   claims: number;
@@ -464,9 +487,18 @@ export interface EnrollmentBreakdown {
   program_id: string;
   by: EnrollmentDimension;
   as_of: string;
+  /** Order of rows: county and cohort by code, unit by roster size (largest first). */
+  order: "value" | "roster_persons_desc";
+  /** Rows of the dimension in all (the page is rows[offset … offset + limit)). */
+  total_rows: number;
+  limit: number;
+  offset: number;
   rows: EnrollmentRow[];
+  /** Over every row of the dimension, not only this page. */
   totals: Omit<EnrollmentRow, "value" | "name">;
 }
+
+export const ENROLLMENT_PAGE_MAX = 1000;
 
 /** County names of a known region, including former codes still printed on rosters. */
 export function countyNames(regionCode: string): Map<string, string> {
@@ -488,24 +520,64 @@ function nameOf(by: EnrollmentDimension, value: string, counties: Map<string, st
   return null;
 }
 
-/** Enrollment against the roster by county (admdvs), unit or cohort: current state (no as_of). */
+/**
+ * Enrollment against the roster by county (admdvs), unit or cohort: current state (no as_of). A program can
+ * have thousands of units: rows come a page at a time (default 100), totals always cover all of them.
+ */
 export async function enrollmentBreakdown(
   ctx: PlatformContext,
   programId: string,
   by: string,
+  page: { limit?: number | undefined; offset?: number | undefined } = {},
 ): Promise<EnrollmentBreakdown> {
   if (!(ENROLLMENT_DIMENSIONS as readonly string[]).includes(by)) {
     throw new ServiceError(400, "invalid_value", `by 应为 county、unit 或 cohort，收到 ${by}`, "by");
   }
+  const limit = page.limit ?? 100;
+  const offset = page.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > ENROLLMENT_PAGE_MAX)
+    throw new ServiceError(400, "invalid_value", `limit 应为 1 至 ${ENROLLMENT_PAGE_MAX} 的整数`, "limit");
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new ServiceError(400, "invalid_value", "offset 应为非负整数", "offset");
   const dim = by as EnrollmentDimension;
+  const order = dim === "unit" ? "roster_persons_desc" : "value";
   const { program, today } = await load(ctx, programId);
-  const rows = await ctx.db.query<{ value: string; roster: number; insured: number; premium: number }>(
-    `select value, sum(roster_persons)::bigint as roster, sum(insured_persons)::bigint as insured,
+  const grouped = `select value, sum(roster_persons)::bigint as roster, sum(insured_persons)::bigint as insured,
             sum(insured_premium_fen)::bigint as premium
        from oversight_enrollment where program_id = $1 and dim = $2
-      group by value having sum(roster_persons) <> 0 or sum(insured_persons) <> 0 order by value`,
-    [programId, dim],
+      group by value having sum(roster_persons) <> 0 or sum(insured_persons) <> 0`;
+  // One pass: the page, with the totals over all groups alongside (window aggregates before LIMIT).
+  const rows = await ctx.db.query<{
+    value: string;
+    roster: number;
+    insured: number;
+    premium: number;
+    n: number;
+    t_roster: number;
+    t_insured: number;
+    t_premium: number;
+  }>(
+    `select value, roster, insured, premium, count(*) over () as n, sum(roster) over ()::bigint as t_roster,
+            sum(insured) over ()::bigint as t_insured, sum(premium) over ()::bigint as t_premium
+       from (${grouped}) g order by ${order === "value" ? "value" : "roster desc, value"} limit $3 offset $4`,
+    [programId, dim, limit, offset],
   );
+  const totals =
+    rows.length > 0
+      ? [
+          {
+            n: rows[0]?.n,
+            roster: rows[0]?.t_roster,
+            insured: rows[0]?.t_insured,
+            premium: rows[0]?.t_premium,
+          },
+        ]
+      : await ctx.db.query<{ n: number; roster: number; insured: number; premium: number }>(
+          `select count(*)::bigint as n, coalesce(sum(roster), 0)::bigint as roster,
+                  coalesce(sum(insured), 0)::bigint as insured, coalesce(sum(premium), 0)::bigint as premium
+             from (${grouped}) g`,
+          [programId, dim],
+        );
   const counties = dim === "county" ? countyNames(program.regionCode) : new Map<string, string>();
   const row = (roster: number, insured: number, premium: number) => {
     const bps = ratioBps(insured, roster);
@@ -517,20 +589,22 @@ export async function enrollmentBreakdown(
       premium: formatYuan(premium),
     };
   };
-  let roster = 0;
-  let insured = 0;
-  let premium = 0;
-  const out: EnrollmentRow[] = rows.map((r) => {
-    roster += n(r.roster);
-    insured += n(r.insured);
-    premium += n(r.premium);
-    return {
+  const t = totals[0];
+  return {
+    program_id: programId,
+    by: dim,
+    as_of: today,
+    order,
+    total_rows: n(t?.n),
+    limit,
+    offset,
+    rows: rows.map((r) => ({
       value: r.value === "" ? null : r.value,
       name: nameOf(dim, r.value, counties),
       ...row(n(r.roster), n(r.insured), n(r.premium)),
-    };
-  });
-  return { program_id: programId, by: dim, as_of: today, rows: out, totals: row(roster, insured, premium) };
+    })),
+    totals: row(n(t?.roster), n(t?.insured), n(t?.premium)),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ trends
@@ -568,7 +642,9 @@ export async function oversightTrends(
 ): Promise<Trends> {
   const { product, today } = await load(ctx, programId);
   const from =
-    query.from === undefined || query.from === "" ? beijingDay(product.enrollment.start) : parseDay(query.from, "from");
+    query.from === undefined || query.from === ""
+      ? beijingDay(product.enrollment.start)
+      : parseDay(query.from, "from");
   const to = query.to === undefined || query.to === "" ? today : parseDay(query.to, "to");
   const span = daysBetween(from, to);
   if (span < 0) throw new ServiceError(400, "invalid_value", "to 不能早于 from", "to");

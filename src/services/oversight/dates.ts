@@ -91,5 +91,10 @@ export function parsePeriod(value: string, field = "period"): { period: string; 
   if (/^\d{4}$/.test(value) && Number(value) >= 1900) {
     return { period: value, from: `${value}-01-01`, to: `${value}-12-31` };
   }
-  throw new ServiceError(400, "invalid_value", `${field} 应为 yyyy-mm（月）或 yyyy（年），收到 ${value}`, field);
+  throw new ServiceError(
+    400,
+    "invalid_value",
+    `${field} 应为 yyyy-mm（月）或 yyyy（年），收到 ${value}`,
+    field,
+  );
 }

@@ -15,7 +15,6 @@ import type { Product } from "../../domain/product.js";
 import { MED_TYPES } from "../../domain/settlement.js";
 import { audit } from "../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
-import { loadProgram, productOf } from "../programs.js";
 import {
   countyNames,
   type EnrollmentRow,
@@ -27,6 +26,7 @@ import {
   periodFigures,
 } from "../oversight/dashboard.js";
 import { beijingDay, DAY_MS, parsePeriod } from "../oversight/dates.js";
+import { loadProgram, productOf } from "../programs.js";
 
 export interface LiabilityPayout {
   liability: string;
@@ -80,7 +80,8 @@ const LARGEST = 10;
 
 function liabilityNames(product: Product): Map<string, string> {
   const names = new Map<string, string>();
-  for (const plan of product.plans) for (const l of plan.liabilities) if (!names.has(l.id)) names.set(l.id, l.name);
+  for (const plan of product.plans)
+    for (const l of plan.liabilities) if (!names.has(l.id)) names.set(l.id, l.name);
   return names;
 }
 
@@ -103,7 +104,8 @@ export async function disclosureReport(
   if (period.from > today) {
     throw new ServiceError(400, "invalid_value", `披露期间 ${period.period} 尚未开始`, "period");
   }
-  const asOf = period.to < today ? period.to : today;
+  // The earlier of the period's end and today ("yyyy-mm-dd" sorts as the dates do).
+  const asOf = [period.to, today].sort()[0] as string;
   const fromStart = beijingDayStart(period.from) as Date;
   const asOfEnd = new Date((beijingDayStart(asOf) as Date).getTime() + DAY_MS);
 

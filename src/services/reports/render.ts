@@ -51,14 +51,29 @@ export function disclosureTables(r: DisclosureReport): Table[] {
     [text("赔付件数"), text("claims_paid"), int(s.claims.paid_claims), int(p.paid_claims)],
     [text("已决赔款（元）"), text("paid"), yuan(s.claims.paid), yuan(p.paid)],
     [text("IBNR 估计（元）"), text("ibnr"), yuan(s.claims.ibnr), blank],
-    [text("待审柜面案件估计（元）"), text("pending_review_estimate"), yuan(s.claims.pending_review_estimate), blank],
+    [
+      text("待审柜面案件估计（元）"),
+      text("pending_review_estimate"),
+      yuan(s.claims.pending_review_estimate),
+      blank,
+    ],
     [text("已发生赔款（元）"), text("incurred"), yuan(s.claims.incurred), blank],
     [text("满期赔付率"), text("earned_loss_ratio"), percent(s.loss_ratio.earned_bps), blank],
     [text("赔付率红线（第十一条）"), text("loss_ratio_floor"), percent(s.loss_ratio.floor_bps), blank],
-    [text("全年预测赔付率"), text("projected_loss_ratio"), percent(s.loss_ratio.projected_full_year_bps), blank],
+    [
+      text("全年预测赔付率"),
+      text("projected_loss_ratio"),
+      percent(s.loss_ratio.projected_full_year_bps),
+      blank,
+    ],
     [text("预警（预测低于红线）"), text("alert"), text(s.loss_ratio.alert ? "是" : "否"), blank],
     [text("受益人数"), text("beneficiaries"), int(s.beneficiaries.persons), blank],
-    [text("人均赔付（元）"), text("payout_per_beneficiary"), yuan(s.beneficiaries.payout_per_beneficiary), blank],
+    [
+      text("人均赔付（元）"),
+      text("payout_per_beneficiary"),
+      yuan(s.beneficiaries.payout_per_beneficiary),
+      blank,
+    ],
     [
       text("受益人赔前人均自付（元）"),
       text("burden_before_per_beneficiary"),
@@ -179,7 +194,8 @@ function preamble(r: DisclosureReport): string[] {
 
 export async function disclosurePdf(r: DisclosureReport): Promise<Buffer> {
   const font = cjkFontPath();
-  if (font === undefined) throw new Error("disclosure PDF needs a CJK font (@embedpdf/fonts-sc or HMB_PDF_CJK_FONT)");
+  if (font === undefined)
+    throw new Error("disclosure PDF needs a CJK font (@embedpdf/fonts-sc or HMB_PDF_CJK_FONT)");
   const doc = new PDFDocument({
     size: "A4",
     margin: 48,
@@ -240,9 +256,13 @@ export async function disclosurePdf(r: DisclosureReport): Promise<Buffer> {
     if (t.rows.length === 0) draw(["（无）"], false);
     for (const row of t.rows) draw(row.map(cellText), false);
     if (t.note !== undefined) {
-      doc.moveDown(0.3).fontSize(7.5).fillColor("#555555").text(t.note, left, doc.y, {
-        width: doc.page.width - doc.page.margins.left - doc.page.margins.right,
-      });
+      doc
+        .moveDown(0.3)
+        .fontSize(7.5)
+        .fillColor("#555555")
+        .text(t.note, left, doc.y, {
+          width: doc.page.width - doc.page.margins.left - doc.page.margins.right,
+        });
       doc.fillColor("black");
     }
   }

@@ -30,7 +30,6 @@ const zh = {
     resident: "参保人",
   } as Record<string, string>,
   noAccess: "此账号角色没有控制台页面。",
-  building: "此页面正在建设中。",
   notFound: "没有这个页面",
   backHome: "回到首页",
 };
@@ -64,7 +63,6 @@ const en: typeof zh = {
     resident: "resident",
   },
   noAccess: "This account's role has no console pages.",
-  building: "This page is being built.",
   notFound: "No such page",
   backHome: "Back to the start page",
 };

@@ -3,7 +3,11 @@
  * page is added in one place. Roles follow DESIGN.md §1: bureau and regulator see aggregates only.
  */
 import type { ReactNode } from "react";
-import { Placeholder } from "./placeholder.js";
+import { Pools, Sponsored, SponsoredClaims } from "./pages/charity.js";
+import { ClaimsReview } from "./pages/claims.js";
+import { AuditLog, Ledger, PolicyList, Programs, RosterImport } from "./pages/ops.js";
+import { Beneficiaries, Disclosure, EnrollmentRate, LossRatio, Trends } from "./pages/oversight.js";
+import { Overview } from "./pages/overview.js";
 
 export type ConsoleRole = "admin" | "operator" | "co_insurer" | "bureau" | "regulator" | "charity";
 
@@ -29,22 +33,32 @@ const page = (
   zh: string,
   en: string,
   roles: readonly ConsoleRole[],
-  what: { zh: string; en: string },
-  group?: { zh: string; en: string },
+  /** What the page shows (documentation of the registry; the page says it in its own words). */
+  _what: { zh: string; en: string },
+  group: { zh: string; en: string } | undefined,
+  element: ReactNode,
 ): ConsolePage => ({
   path,
   zh,
   en,
   roles,
   ...(group === undefined ? {} : { group }),
-  element: <Placeholder title={{ zh, en }} what={what} />,
+  element,
 });
 
 export const PAGES: ConsolePage[] = [
-  page("", "概览", "Overview", ["admin", "operator", "co_insurer", "bureau", "regulator", "charity"], {
-    zh: "本项目的关键数字与待办。",
-    en: "Key figures and to-dos of this program.",
-  }),
+  page(
+    "",
+    "概览",
+    "Overview",
+    ["admin", "operator", "co_insurer", "bureau", "regulator", "charity"],
+    {
+      zh: "本项目的关键数字与待办。",
+      en: "Key figures and to-dos of this program.",
+    },
+    undefined,
+    <Overview />,
+  ),
   page(
     "programs",
     "项目与产品",
@@ -55,6 +69,7 @@ export const PAGES: ConsolePage[] = [
       en: "Programs, product versions, the benefit table and compliance findings (each citing its clause).",
     },
     OPS,
+    <Programs />,
   ),
   page(
     "roster",
@@ -66,6 +81,7 @@ export const PAGES: ConsolePage[] = [
       en: "Import the bureau's roster (CSV / Excel) with progress and per-line errors.",
     },
     OPS,
+    <RosterImport />,
   ),
   page(
     "enrollments",
@@ -77,6 +93,7 @@ export const PAGES: ConsolePage[] = [
       en: "Individual, family, unit and charity enrollments with payment status.",
     },
     OPS,
+    <PolicyList title={{ zh: "投保", en: "Enrollments" }} byEnrollment />,
   ),
   page(
     "policies",
@@ -88,17 +105,19 @@ export const PAGES: ConsolePage[] = [
       en: "Policy search, e-policies, cancellations.",
     },
     OPS,
+    <PolicyList title={{ zh: "保单", en: "Policies" }} />,
   ),
   page(
     "claims",
     "理赔审核",
     "Claims review",
-    ["admin", "operator", "co_insurer"],
+    STAFF,
     {
       zh: "柜面理赔审核队列、线上理赔、一站式结算记录及计算说明。",
       en: "Counter-claim review queue, online claims, one-stop settlements and their explanations.",
     },
     OPS,
+    <ClaimsReview />,
   ),
   page(
     "ledger",
@@ -110,6 +129,7 @@ export const PAGES: ConsolePage[] = [
       en: "Double-entry ledger summary and co-insurer statements (CSV).",
     },
     OPS,
+    <Ledger />,
   ),
   page(
     "audit",
@@ -121,6 +141,7 @@ export const PAGES: ConsolePage[] = [
       en: "Search reads of personal data and privileged actions by actor, subject and time.",
     },
     OPS,
+    <AuditLog />,
   ),
   page(
     "oversight/enrollment",
@@ -132,6 +153,7 @@ export const PAGES: ConsolePage[] = [
       en: "Enrollment rate by county, unit and cohort against the roster (aggregates only).",
     },
     WATCH,
+    <EnrollmentRate />,
   ),
   page(
     "oversight/loss-ratio",
@@ -143,6 +165,7 @@ export const PAGES: ConsolePage[] = [
       en: "Written vs earned premium, paid and incurred claims, earned loss ratio against the 70% line, alert on the projected full-year ratio.",
     },
     WATCH,
+    <LossRatio />,
   ),
   page(
     "oversight/beneficiaries",
@@ -154,6 +177,7 @@ export const PAGES: ConsolePage[] = [
       en: "Beneficiaries, payout distribution, per-capita burden reduction.",
     },
     WATCH,
+    <Beneficiaries />,
   ),
   page(
     "oversight/trends",
@@ -165,17 +189,19 @@ export const PAGES: ConsolePage[] = [
       en: "Enrollments, premiums and payouts by week.",
     },
     WATCH,
+    <Trends />,
   ),
   page(
     "disclosure",
     "信息披露",
     "Disclosure",
-    ["admin", "operator", "regulator"],
+    ["admin", "operator", "bureau", "regulator"],
     {
       zh: "按月或按年生成信息披露报告（PDF / Excel）。",
       en: "Monthly or yearly disclosure reports (PDF / Excel).",
     },
     WATCH,
+    <Disclosure />,
   ),
   page(
     "charity/pools",
@@ -187,6 +213,7 @@ export const PAGES: ConsolePage[] = [
       en: "Charity pool balances, donations and spending.",
     },
     CHARITY,
+    <Pools />,
   ),
   page(
     "charity/sponsored",
@@ -198,6 +225,7 @@ export const PAGES: ConsolePage[] = [
       en: "Persons (masked) and cohorts enrolled with pool funds.",
     },
     CHARITY,
+    <Sponsored />,
   ),
   page(
     "charity/claims",
@@ -209,6 +237,7 @@ export const PAGES: ConsolePage[] = [
       en: "Claims of sponsored persons and their remaining burden.",
     },
     CHARITY,
+    <SponsoredClaims />,
   ),
 ];
 

@@ -34,3 +34,14 @@ export function beijing(iso: string): string {
   const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
   return d.toISOString().slice(0, 16).replace("T", " ");
 }
+
+/**
+ * The last day of a period whose end is exclusive: "2024-09-01 00:00:00" → "2024-08-31" (product files say
+ * "2024-08-31 24:00"; a person reads the last covered day).
+ */
+export function endDay(text: string | null | undefined): string {
+  if (text === null || text === undefined) return "—";
+  if (!text.endsWith("00:00:00")) return text.slice(0, 10);
+  const d = new Date(`${text.slice(0, 10)}T00:00:00Z`);
+  return new Date(d.getTime() - 24 * 3600_000).toISOString().slice(0, 10);
+}

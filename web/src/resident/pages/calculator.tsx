@@ -15,7 +15,7 @@ type Field = "total" | "insurance_paid" | "out_of_scope";
 export function CalculatorPage() {
   const t = useT();
   const { lang } = useLang();
-  usePageTitle(t.calc.title);
+  usePageTitle(t.nav.calc);
   const product = useLoad(loadProduct, []);
   const [values, setValues] = useState<Record<Field, string>>({
     total: "",

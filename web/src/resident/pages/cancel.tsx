@@ -1,4 +1,4 @@
-import { Button, Dialog, Result } from "antd-mobile";
+import { Button, Result } from "antd-mobile";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
@@ -22,14 +22,10 @@ export function CancelPage() {
   const [done, setDone] = useState<CancelQuote | undefined>();
   const [key] = useState(newIdempotencyKey);
 
+  const [asking, setAsking] = useState(false);
+
   async function confirm(quote: CancelQuote) {
-    const ok = await Dialog.confirm({
-      title: t.cancel.confirmTitle,
-      content: t.cancel.confirmText(yuan(quote.refund)),
-      confirmText: t.cancel.ok,
-      cancelText: t.cancel.keep,
-    });
-    if (!ok) return;
+    setAsking(false);
     setBusy(true);
     setError(undefined);
     try {
@@ -91,9 +87,39 @@ export function CancelPage() {
             />
           </div>
           <FieldError id="cancel-error" message={error} />
-          <Button block color="danger" size="large" loading={busy} onClick={() => void confirm(q)}>
-            {t.cancel.confirm}
-          </Button>
+          {asking ? (
+            <section
+              className="confirm"
+              role="alertdialog"
+              aria-labelledby="cancel-confirm-title"
+              aria-describedby="cancel-confirm-text"
+            >
+              <h3 id="cancel-confirm-title">{t.cancel.confirmTitle}</h3>
+              <p id="cancel-confirm-text">{t.cancel.confirmText(yuan(q.refund))}</p>
+              <div className="actions-row">
+                <Button id="cancel-keep" onClick={() => setAsking(false)}>
+                  {t.cancel.keep}
+                </Button>
+                <Button color="danger" loading={busy} onClick={() => void confirm(q)}>
+                  {t.cancel.ok}
+                </Button>
+              </div>
+            </section>
+          ) : (
+            <Button
+              block
+              color="danger"
+              size="large"
+              loading={busy}
+              onClick={() => {
+                setAsking(true);
+                // Focus the safe choice first: cancelling cannot be undone.
+                requestAnimationFrame(() => document.getElementById("cancel-keep")?.focus());
+              }}
+            >
+              {t.cancel.confirm}
+            </Button>
+          )}
         </section>
       )}
     </Async>

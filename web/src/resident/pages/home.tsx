@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { bigYuan, day, yuan } from "../../shared/format.js";
+import { bigYuan, day, endDay, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import type { LiabilityView, ProductSheet, RatioView } from "../../shared/types.js";
 import { Async, useLoad, usePageTitle } from "../components.js";
@@ -26,7 +26,7 @@ function LiabilityCell({ l, t, lang }: { l: LiabilityView | undefined; t: Reside
   return (
     <td>
       <div>
-        {t.home.deductible}：{l.deductible === null ? "0" : bigYuan(l.deductible.amount, lang)}
+        {t.home.deductible}：{bigYuan(l.deductible?.amount ?? "0.00", lang)}
       </div>
       <div>
         {t.home.ratio}：{l.ratios.map((r) => ratioText(r, lang)).join("；")}
@@ -113,10 +113,10 @@ export function HomePage() {
               <h2 id="product-name">{p.name}</h2>
               <p className="price">{t.home.priceFrom(yuan(cheapest))}</p>
               <p>
-                {t.home.enrollWindow}：{day(p.enrollment_start)} – {day(p.enrollment_end)}
+                {t.home.enrollWindow}：{day(p.enrollment_start)} – {endDay(p.enrollment_end)}
               </p>
               <p>
-                {t.home.coverage}：{day(p.coverage_start)} – {day(p.coverage_end)}
+                {t.home.coverage}：{day(p.coverage_start)} – {endDay(p.coverage_end)}
               </p>
               <ul>
                 {t.home.features.map((f) => (

@@ -2,18 +2,43 @@ import { Button, Result } from "antd-mobile";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
-import { yuan } from "../../shared/format.js";
+import { endDay, yuan } from "../../shared/format.js";
 import type { ClaimableRecord, ConsentView } from "../../shared/types.js";
 import { Async, FieldError, Loading, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
-import { programPath } from "../product.js";
-
-const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+import { loadProduct, programPath } from "../product.js";
 
 function ConsentForm({ onGranted }: { onGranted: () => void }) {
   const t = useT();
-  const [from, setFrom] = useState(`${today().slice(0, 4)}-01-01`);
-  const [to, setTo] = useState(today());
+  const product = useLoad(loadProduct, []);
+  return (
+    <Async state={product}>
+      {(p) => (
+        <ConsentFields
+          onGranted={onGranted}
+          from={p.coverage_start.slice(0, 10)}
+          to={endDay(p.coverage_end)}
+          t={t}
+        />
+      )}
+    </Async>
+  );
+}
+
+function ConsentFields({
+  onGranted,
+  from: initialFrom,
+  to: initialTo,
+  t,
+}: {
+  onGranted: () => void;
+  from: string;
+  to: string;
+  t: ReturnType<typeof useT>;
+}) {
+  // The policy year by default: the records a claim of this year can need, and no more.
+  const [from, setFrom] = useState(initialFrom);
+  const [to, setTo] = useState(initialTo);
   const [days, setDays] = useState("30");
   const [agree, setAgree] = useState(false);
   const [error, setError] = useState<string | undefined>();

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { api } from "../../shared/api.js";
-import { day, yuan } from "../../shared/format.js";
+import { day, endDay, yuan } from "../../shared/format.js";
 import type { MyPolicy, ResidentOverview } from "../../shared/types.js";
 import { Async, Empty, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
@@ -36,7 +36,7 @@ function PolicyCard({ p }: { p: MyPolicy }) {
         </dd>
         <dt>{t.policies.coverage}</dt>
         <dd>
-          {day(p.coverage_start)} – {day(p.coverage_end)}
+          {day(p.coverage_start)} – {endDay(p.coverage_end)}
         </dd>
         <dt>{t.policies.policyNo}</dt>
         <dd>{p.policy_no}</dd>

@@ -2,7 +2,7 @@ import { Button } from "antd-mobile";
 import { useState } from "react";
 import { useParams } from "react-router";
 import { api, errorText, raw } from "../../shared/api.js";
-import { day, yuan } from "../../shared/format.js";
+import { day, endDay, yuan } from "../../shared/format.js";
 import type { PolicyView } from "../../shared/types.js";
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
@@ -70,7 +70,7 @@ export function PolicyPage() {
               <dd>{yuan(p.premium)}</dd>
               <dt>{t.policy.coverage}</dt>
               <dd>
-                {day(p.coverage_start)} – {day(p.coverage_end)}
+                {day(p.coverage_start)} – {endDay(p.coverage_end)}
               </dd>
               <dt>{t.policies.policyNo}</dt>
               <dd>{p.policy_no}</dd>

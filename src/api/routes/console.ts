@@ -1,0 +1,181 @@
+/**
+ * Read routes for the console (issue 5 item 2): compliance findings of the program's product, audit log
+ * search, policy lists, charity pools and their sponsored persons' claims. Thin: services/console.ts does the work, masks and audits.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import {
+  ENROLLMENT_KINDS,
+  listCharityPools,
+  listPolicies,
+  listSponsoredClaims,
+  POLICY_STATUSES,
+  programCompliance,
+  searchAudit,
+} from "../../services/console.js";
+import type { PlatformContext } from "../../services/context.js";
+import { requireActor } from "../auth.js";
+import { errorResponses, programParams } from "./schemas.js";
+
+const DAY = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
+// Query strings are not coerced (server ajv options): digits here, range checked by the service.
+const LIMIT = { type: "string", pattern: "^\\d{1,4}$" } as const;
+const OFFSET = { type: "string", pattern: "^\\d{1,9}$" } as const;
+const WORD = { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.@:*-]+$" } as const;
+const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+
+export const consoleRoutes =
+  (ctx: PlatformContext): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { program_id: string }; Querystring: { rules?: string } }>(
+      "/programs/:program_id/compliance",
+      {
+        config: { roles: ["operator", "admin", "bureau", "regulator"] },
+        schema: {
+          tags: ["programs"],
+          summary:
+            "合规检查：对本项目当前产品版本运行规则集（默认 yunnan-2023，云医保〔2023〕152号），逐条给出条款、实际值与限值（与 hmb check 相同）",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { rules: { ...WORD, default: "yunnan-2023" } },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        programCompliance(ctx, request.params.program_id, request.query.rules ?? "yunnan-2023"),
+    );
+
+    app.get<{
+      Params: { program_id: string };
+      Querystring: {
+        action?: string;
+        actor?: string;
+        subject?: string;
+        from?: string;
+        to?: string;
+        limit?: string;
+        offset?: string;
+      };
+    }>(
+      "/programs/:program_id/audit",
+      {
+        config: { roles: ["operator", "admin", "regulator"] },
+        schema: {
+          tags: ["audit"],
+          summary:
+            "审计日志检索（新在前）：action 精确匹配或以 . 结尾作前缀，actor、subject，from … to 北京时间日期（均含）；limit 1–200（默认 50）/offset；检索本身也记入审计",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              action: WORD,
+              actor: WORD,
+              subject: { type: "string", minLength: 1, maxLength: 128, pattern: "^[^\\u0000]*$" },
+              from: DAY,
+              to: DAY,
+              limit: LIMIT,
+              offset: OFFSET,
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return searchAudit(ctx, requireActor(request), request.params.program_id, {
+          action: q.action,
+          actor: q.actor,
+          subject: q.subject,
+          from: q.from,
+          to: q.to,
+          limit: num(q.limit),
+          offset: num(q.offset),
+        });
+      },
+    );
+
+    app.get<{
+      Params: { program_id: string };
+      Querystring: { status?: string; kind?: string; pool?: string; limit?: string; offset?: string };
+    }>(
+      "/programs/:program_id/policies",
+      {
+        config: { roles: ["operator", "admin", "co_insurer", "charity"] },
+        schema: {
+          tags: ["policies"],
+          summary:
+            "保单列表（新在前）：按状态、投保方式（individual/family/unit/charity）、资金池筛选；经办人员看到 psn_no，共保公司与慈善机构为脱敏；慈善机构只看资助的投保；limit 1–200 / offset；记入审计",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              status: { type: "string", enum: [...POLICY_STATUSES] },
+              kind: { type: "string", enum: [...ENROLLMENT_KINDS] },
+              pool: WORD,
+              limit: LIMIT,
+              offset: OFFSET,
+            },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        return listPolicies(ctx, requireActor(request), request.params.program_id, {
+          status: q.status,
+          kind: q.kind,
+          pool: q.pool,
+          limit: num(q.limit),
+          offset: num(q.offset),
+        });
+      },
+    );
+
+    const CHARITY_READERS = ["operator", "admin", "charity", "co_insurer", "regulator"] as const;
+
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/charity-pools",
+      {
+        config: { roles: CHARITY_READERS },
+        schema: {
+          tags: ["charity"],
+          summary: "慈善资金池列表：余额、捐款、资助支出、退回与资助人数（不含个人信息）",
+          params: programParams,
+          response: errorResponses,
+        },
+      },
+      async (request) => listCharityPools(ctx, requireActor(request), request.params.program_id),
+    );
+
+    app.get<{
+      Params: { program_id: string };
+      Querystring: { pool?: string; limit?: string; offset?: string };
+    }>(
+      "/programs/:program_id/charity-claims",
+      {
+        config: { roles: ["operator", "admin", "charity"] },
+        schema: {
+          tags: ["charity"],
+          summary:
+            "资助对象的理赔（新在前）：惠民保赔付与赔付后个人仍须负担的金额；psn_no 脱敏；pool 筛选，limit 1–200 / offset；记入审计",
+          params: programParams,
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { pool: WORD, limit: LIMIT, offset: OFFSET },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        listSponsoredClaims(ctx, requireActor(request), request.params.program_id, {
+          pool: request.query.pool,
+          limit: num(request.query.limit),
+          offset: num(request.query.offset),
+        }),
+    );
+  };

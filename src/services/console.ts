@@ -1,0 +1,429 @@
+/**
+ * Read models the console needs and no other service offers: the compliance check of a program's product,
+ * audit log search, and policy lists (masked for those who may not see persons). Writes stay in their own
+ * services; every read of personal data here is itself audited.
+ */
+import { checkProduct } from "../compliance/check.js";
+import { findRuleSet, listRuleSets } from "../compliance/rulesets/index.js";
+import type { Finding } from "../compliance/types.js";
+import { type Fen, formatYuan } from "../domain/money.js";
+import { audit } from "./audit.js";
+import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { loadProgram, productOf } from "./programs.js";
+
+export interface ComplianceView {
+  program_id: string;
+  product_id: string;
+  product_version: number;
+  rules: string;
+  rules_name: string;
+  source: string;
+  passed: number;
+  failed: number;
+  findings: (Pick<Finding, "clause" | "rule" | "subject" | "status" | "value" | "limit"> & {
+    note: string | null;
+    title: string | null;
+  })[];
+}
+
+/** The product-file rules (no operating figures: the loss ratio is watched on the oversight pages). */
+export async function programCompliance(
+  ctx: PlatformContext,
+  programId: string,
+  rules: string,
+): Promise<ComplianceView> {
+  const ruleSet = findRuleSet(rules);
+  if (ruleSet === undefined)
+    throw new ServiceError(
+      400,
+      "invalid_value",
+      `未知的规则集 ${rules}：可用 ${listRuleSets()
+        .map((r) => r.id)
+        .join("、")}`,
+      "rules",
+    );
+  const program = await loadProgram(ctx, programId);
+  const product = productOf(program);
+  const findings = checkProduct(product, ruleSet);
+  const titles = new Map<string, string>(ruleSet.rules.map((r) => [r.id, r.title.zh]));
+  return {
+    program_id: programId,
+    product_id: product.id,
+    product_version: product.version,
+    rules: ruleSet.id,
+    rules_name: ruleSet.name.zh,
+    source: ruleSet.source,
+    passed: findings.filter((f) => f.status === "pass").length,
+    failed: findings.filter((f) => f.status === "fail").length,
+    findings: findings.map((f) => ({
+      clause: f.clause,
+      rule: f.rule,
+      subject: f.subject,
+      status: f.status,
+      value: f.value,
+      limit: f.limit,
+      note: f.note ?? null,
+      title: titles.get(f.rule) ?? null,
+    })),
+  };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const MAX_PAGE = 200;
+
+function page(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
+  const l = limit ?? 50;
+  if (!Number.isInteger(l) || l < 1 || l > MAX_PAGE)
+    throw new ServiceError(400, "invalid_value", `limit 须在 1 到 ${MAX_PAGE} 之间`, "limit");
+  const o = offset ?? 0;
+  if (!Number.isInteger(o) || o < 0)
+    throw new ServiceError(400, "invalid_value", "offset 须为非负整数", "offset");
+  return { limit: l, offset: o };
+}
+
+/** A Beijing calendar day → its first instant (UTC). */
+function beijingStart(day: string, field: string): Date {
+  const d = new Date(`${day}T00:00:00+08:00`);
+  if (!DAY.test(day) || Number.isNaN(d.getTime()))
+    throw new ServiceError(400, "invalid_value", `${field} 须为日期 yyyy-mm-dd`, field);
+  return d;
+}
+
+export interface AuditEntry {
+  audit_id: string;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  subject: string;
+  detail: unknown;
+}
+
+/**
+ * The audit log, newest first. Filters: action (exact, or a prefix ending in "."), actor, Beijing days
+ * from … to (inclusive). The search itself is recorded: who looked at who looked.
+ */
+export async function searchAudit(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: {
+    action?: string | undefined;
+    actor?: string | undefined;
+    subject?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    limit?: number | undefined;
+    offset?: number | undefined;
+  },
+): Promise<{ program_id: string; total: number; limit: number; offset: number; entries: AuditEntry[] }> {
+  await loadProgram(ctx, programId);
+  const { limit, offset } = page(query.limit, query.offset);
+  const from = query.from === undefined ? null : beijingStart(query.from, "from");
+  const to = query.to === undefined ? null : new Date(beijingStart(query.to, "to").getTime() + 24 * 3600_000);
+  if (from !== null && to !== null && to <= from)
+    throw new ServiceError(400, "invalid_value", "to 不能早于 from", "to");
+  const action = query.action ?? null;
+  const prefix = action?.endsWith(".") ? `${action}%` : null;
+  const where = `where program_id = $1
+      and ($2::text is null or action = $2 or ($3::text is not null and action like $3))
+      and ($4::text is null or actor = $4) and ($5::text is null or subject = $5)
+      and ($6::timestamptz is null or at >= $6) and ($7::timestamptz is null or at < $7)`;
+  const params = [
+    programId,
+    prefix === null ? action : null,
+    prefix,
+    query.actor ?? null,
+    query.subject ?? null,
+    from,
+    to,
+  ];
+  const [count] = await ctx.db.query<{ n: number }>(
+    `select count(*)::int as n from audit_log ${where}`,
+    params,
+  );
+  const rows = await ctx.db.query<{
+    audit_id: string | number;
+    at: Date;
+    actor: string;
+    role: string;
+    action: string;
+    subject: string;
+    detail: unknown;
+  }>(
+    `select audit_id, at, actor, role, action, subject, detail from audit_log ${where}
+      order by at desc, audit_id desc limit ${limit} offset ${offset}`,
+    params,
+  );
+  await audit(ctx.db, actor, programId, "audit.search", action ?? "*", {
+    actor: query.actor ?? null,
+    subject: query.subject ?? null,
+    from: query.from ?? null,
+    to: query.to ?? null,
+    count: rows.length,
+  });
+  return {
+    program_id: programId,
+    total: Number(count?.n ?? 0),
+    limit,
+    offset,
+    entries: rows.map((r) => ({
+      audit_id: String(r.audit_id),
+      at: new Date(r.at).toISOString(),
+      actor: r.actor,
+      role: r.role,
+      action: r.action,
+      subject: r.subject,
+      detail: typeof r.detail === "string" ? JSON.parse(r.detail) : r.detail,
+    })),
+  };
+}
+
+export const POLICY_STATUSES = ["pending_payment", "pending_effective", "active", "cancelled"] as const;
+export const ENROLLMENT_KINDS = ["individual", "family", "unit", "charity"] as const;
+
+export interface PolicyListItem {
+  policy_no: string;
+  /** Full for operator / admin; masked ("P****1234") for co-insurers and charities. */
+  psn_no: string;
+  plan_id: string;
+  enrollment_id: string;
+  enrollment_kind: string;
+  relation: string;
+  unit_code: string | null;
+  pool_id: string | null;
+  premium: string;
+  status: string;
+  paid_channel: string | null;
+  coverage_start: string;
+  coverage_end: string;
+  issued_at: string | null;
+  cancelled_at: string | null;
+}
+
+/** "P000123" → "P0***23": enough to tell rows apart, not to look a person up. */
+export function maskPsnNo(psnNo: string): string {
+  if (psnNo.length <= 2) return "*".repeat(psnNo.length);
+  if (psnNo.length <= 4) return `${psnNo[0]}${"*".repeat(psnNo.length - 2)}${psnNo.slice(-1)}`;
+  return `${psnNo.slice(0, 2)}${"*".repeat(psnNo.length - 4)}${psnNo.slice(-2)}`;
+}
+
+/**
+ * Policies (one per insured person) with their enrollment, newest first. A charity sees only persons it
+ * sponsored (a pool), masked; co-insurers see every policy, masked; staff see psn_no. Audited.
+ */
+export async function listPolicies(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: {
+    status?: string | undefined;
+    kind?: string | undefined;
+    pool?: string | undefined;
+    limit?: number | undefined;
+    offset?: number | undefined;
+  },
+): Promise<{ program_id: string; total: number; limit: number; offset: number; policies: PolicyListItem[] }> {
+  await loadProgram(ctx, programId);
+  const { limit, offset } = page(query.limit, query.offset);
+  if (query.status !== undefined && !(POLICY_STATUSES as readonly string[]).includes(query.status))
+    throw new ServiceError(400, "invalid_value", `未知的保单状态 ${query.status}`, "status");
+  let kind = query.kind ?? null;
+  if (kind !== null && !(ENROLLMENT_KINDS as readonly string[]).includes(kind))
+    throw new ServiceError(400, "invalid_value", `未知的投保方式 ${kind}`, "kind");
+  const charity = actor.role === "charity";
+  if (charity) {
+    if (kind !== null && kind !== "charity")
+      throw new ServiceError(403, "forbidden", "慈善机构只能查看资金池资助的投保", "kind");
+    kind = "charity";
+  }
+  const where = `where program_id = $1 and ($2::text is null or status = $2)
+      and ($3::text is null or enrollment_kind = $3) and ($4::text is null or pool_id = $4)
+      and ($5::boolean is false or pool_id is not null)`;
+  const params = [programId, query.status ?? null, kind, query.pool ?? null, charity];
+  const [count] = await ctx.db.query<{ n: number }>(
+    `select count(*)::int as n from policies ${where}`,
+    params,
+  );
+  const rows = await ctx.db.query<{
+    policy_no: string;
+    psn_no: string;
+    plan_id: string;
+    enrollment_id: string;
+    enrollment_kind: string;
+    relation: string;
+    unit_code: string | null;
+    pool_id: string | null;
+    premium_fen: number | string;
+    status: string;
+    paid_channel: string | null;
+    coverage_start: Date;
+    coverage_end: Date;
+    issued_at: Date | null;
+    cancelled_at: Date | null;
+  }>(
+    `select policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, unit_code, pool_id, premium_fen,
+            status, paid_channel, coverage_start, coverage_end, issued_at, cancelled_at
+       from policies ${where} order by created_at desc, policy_no desc limit ${limit} offset ${offset}`,
+    params,
+  );
+  const staff = actor.role === "operator" || actor.role === "admin";
+  await audit(ctx.db, actor, programId, "policy.list", query.status ?? "*", {
+    kind,
+    pool: query.pool ?? null,
+    count: rows.length,
+    masked: !staff,
+  });
+  const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+  return {
+    program_id: programId,
+    total: Number(count?.n ?? 0),
+    limit,
+    offset,
+    policies: rows.map((r) => ({
+      policy_no: r.policy_no,
+      psn_no: staff ? r.psn_no : maskPsnNo(r.psn_no),
+      plan_id: r.plan_id,
+      enrollment_id: r.enrollment_id,
+      enrollment_kind: r.enrollment_kind,
+      relation: r.relation,
+      unit_code: r.unit_code,
+      pool_id: r.pool_id,
+      premium: formatYuan(Number(r.premium_fen) as Fen),
+      status: r.status,
+      paid_channel: r.paid_channel,
+      coverage_start: new Date(r.coverage_start).toISOString(),
+      coverage_end: new Date(r.coverage_end).toISOString(),
+      issued_at: iso(r.issued_at),
+      cancelled_at: iso(r.cancelled_at),
+    })),
+  };
+}
+
+export interface PoolSummary {
+  pool_id: string;
+  name: string;
+  balance: string;
+  donated: string;
+  sponsored: string;
+  refunded: string;
+  donations: number;
+  sponsored_persons: number;
+}
+
+/** Every charity pool of the program with what went in and out (no persons). */
+export async function listCharityPools(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+): Promise<{ program_id: string; pools: PoolSummary[] }> {
+  await loadProgram(ctx, programId);
+  const rows = await ctx.db.query<{
+    pool_id: string;
+    name: string;
+    balance_fen: number | string;
+    donated: number | string;
+    sponsored: number | string;
+    refunded: number | string;
+    donations: number;
+    persons: number;
+  }>(
+    `select p.pool_id, p.name, p.balance_fen,
+            coalesce((select sum(amount_fen) from charity_pool_movements m
+                       where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'donation'), 0)::bigint as donated,
+            coalesce((select sum(amount_fen) from charity_pool_movements m
+                       where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'sponsorship'), 0)::bigint as sponsored,
+            coalesce((select sum(amount_fen) from charity_pool_movements m
+                       where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'refund'), 0)::bigint as refunded,
+            (select count(*) from charity_pool_movements m
+              where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'donation')::int as donations,
+            (select count(*) from policies x
+              where x.program_id = p.program_id and x.pool_id = p.pool_id and x.status <> 'cancelled')::int as persons
+       from charity_pools p where p.program_id = $1 order by p.pool_id`,
+    [programId],
+  );
+  await audit(ctx.db, actor, programId, "charity_pool.list", "*", { count: rows.length });
+  const y = (v: number | string) => formatYuan(Math.abs(Number(v)) as Fen);
+  return {
+    program_id: programId,
+    pools: rows.map((r) => ({
+      pool_id: r.pool_id,
+      name: r.name,
+      balance: formatYuan(Number(r.balance_fen) as Fen),
+      donated: y(r.donated),
+      sponsored: y(r.sponsored),
+      refunded: y(r.refunded),
+      donations: Number(r.donations),
+      sponsored_persons: Number(r.persons),
+    })),
+  };
+}
+
+export interface SponsoredClaim {
+  setl_id: string;
+  kind: string;
+  psn_no: string;
+  pool_id: string;
+  status: string;
+  state: string;
+  hmb_pay: string;
+  psn_part_amt: string;
+  /** What the person still bears after 惠民保 (the charity's question: is help still needed?). */
+  remaining: string;
+  settled_at: string;
+}
+
+/**
+ * Claims of persons a charity pool sponsored, newest first, psn_no masked for everyone: a charity follows
+ * outcomes, not persons. Audited.
+ */
+export async function listSponsoredClaims(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: { pool?: string | undefined; limit?: number | undefined; offset?: number | undefined },
+): Promise<{ program_id: string; total: number; limit: number; offset: number; claims: SponsoredClaim[] }> {
+  await loadProgram(ctx, programId);
+  const { limit, offset } = page(query.limit, query.offset);
+  const from = `from claims c join policies p on p.program_id = c.program_id and p.psn_no = c.psn_no
+      where c.program_id = $1 and p.pool_id is not null and ($2::text is null or p.pool_id = $2)`;
+  const params = [programId, query.pool ?? null];
+  const [count] = await ctx.db.query<{ n: number }>(`select count(*)::int as n ${from}`, params);
+  const rows = await ctx.db.query<{
+    setl_id: string;
+    kind: string;
+    psn_no: string;
+    pool_id: string;
+    status: string;
+    state: string;
+    hmb_pay_fen: number | string;
+    psn_part_amt_fen: number | string;
+    created_at: Date;
+  }>(
+    `select c.setl_id, c.kind, c.psn_no, p.pool_id, c.status, c.state, c.hmb_pay_fen, c.psn_part_amt_fen, c.created_at
+       ${from} order by c.created_at desc, c.setl_id desc limit ${limit} offset ${offset}`,
+    params,
+  );
+  await audit(ctx.db, actor, programId, "charity_claim.list", query.pool ?? "*", { count: rows.length });
+  return {
+    program_id: programId,
+    total: Number(count?.n ?? 0),
+    limit,
+    offset,
+    claims: rows.map((r) => {
+      const pay = r.state === "revoked" ? 0 : Number(r.hmb_pay_fen);
+      return {
+        setl_id: r.setl_id,
+        kind: r.kind,
+        psn_no: maskPsnNo(r.psn_no),
+        pool_id: r.pool_id,
+        status: r.status,
+        state: r.state,
+        hmb_pay: formatYuan(Number(r.hmb_pay_fen) as Fen),
+        psn_part_amt: formatYuan(Number(r.psn_part_amt_fen) as Fen),
+        remaining: formatYuan((Number(r.psn_part_amt_fen) - pay) as Fen),
+        settled_at: new Date(r.created_at).toISOString(),
+      };
+    }),
+  };
+}
