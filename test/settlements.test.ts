@@ -80,7 +80,9 @@ describe.each(BACKENDS)("one-stop settlement API on %s", (backend) => {
       ),
     ).toBe(true);
     expect(rows.reduce((s, r) => s + Number(r.amount_fen), 0)).toBe(Y(6400));
-    const insurers = await platform.ctx.db.query("select 1 from program_insurers where program_id = $1", [PROGRAM]);
+    const insurers = await platform.ctx.db.query("select 1 from program_insurers where program_id = $1", [
+      PROGRAM,
+    ]);
     expect(new Set(rows.map((r) => r.insurer_code)).size).toBe(insurers.length);
   });
 

@@ -68,31 +68,54 @@ export function sharesFromJson(rows: readonly [string, number, boolean][] | null
 export const JOURNAL_COLUMNS =
   "program_id, journal_id, leg, insurer_code, kind, debit_account, credit_account, amount_fen, leg_amount_fen, ref, at";
 
+export interface JournalLeg {
+  readonly leg: number;
+  readonly debit: Account;
+  readonly credit: Account;
+  readonly amount: Fen;
+  /** The leg split among the co-insurers (splitByShares). */
+  readonly parts: { code: string; amount: Fen }[];
+}
+
+/** A journal's legs with their co-insurers' parts, validated like postJournal; legs of zero are left out. */
+export function journalLegs(journal: Journal, insurers: readonly InsurerShare[]): JournalLeg[] {
+  validateJournal(journal);
+  const legs: JournalLeg[] = [];
+  for (const [leg, l] of journal.legs.entries()) {
+    if (l.amount <= 0) continue;
+    if (insurers.length === 0) throw new Error(`program ${journal.programId} has no co-insurers`);
+    legs.push({
+      leg,
+      debit: l.debit,
+      credit: l.credit,
+      amount: l.amount,
+      parts: splitByShares(l.amount, insurers),
+    });
+  }
+  return legs;
+}
+
 /**
  * A journal's rows split among the co-insurers, as a VALUES list for JOURNAL_COLUMNS whose parameters are
- * numbered from `firstParam` (and each row's parameter list alone, in `tuples`). Validates the journal;
- * legs of zero are left out (rows may then be 0).
+ * numbered from `firstParam`. Validates the journal; legs of zero are left out (rows may then be 0).
  */
 export function journalValues(
   journal: Journal,
   insurers: readonly InsurerShare[],
   firstParam = 1,
-): { values: string; tuples: string[]; params: SqlParam[]; rows: number } {
-  validateJournal(journal);
-  if (insurers.length === 0) throw new Error(`program ${journal.programId} has no co-insurers`);
+): { values: string; params: SqlParam[]; rows: number } {
   const params: SqlParam[] = [];
-  const tuples: string[] = [];
-  for (const [leg, l] of journal.legs.entries()) {
-    if (l.amount <= 0) continue;
-    for (const part of splitByShares(l.amount, insurers)) {
+  const rows: string[] = [];
+  for (const l of journalLegs(journal, insurers)) {
+    for (const part of l.parts) {
       const b = firstParam - 1 + params.length;
-      tuples.push(
-        `$${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11}`,
+      rows.push(
+        `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},$${b + 11})`,
       );
       params.push(
         journal.programId,
         journal.journalId,
-        leg,
+        l.leg,
         part.code,
         journal.kind,
         l.debit,
@@ -104,7 +127,7 @@ export function journalValues(
       );
     }
   }
-  return { values: tuples.map((t) => `(${t})`).join(", "), tuples, params, rows: tuples.length };
+  return { values: rows.join(", "), params, rows: rows.length };
 }
 
 /**

@@ -34,13 +34,7 @@ import { blindIndex } from "../../platform/crypto.js";
 import { getProduct } from "../../products/index.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
-import {
-  JOURNAL_COLUMNS,
-  journalValues,
-  PROGRAM_SHARES_JSON,
-  postJournal,
-  sharesFromJson,
-} from "../ledger.js";
+import { JOURNAL_COLUMNS, journalLegs, PROGRAM_SHARES_JSON, postJournal, sharesFromJson } from "../ledger.js";
 import {
   contentHash,
   historyFacts,
@@ -552,11 +546,11 @@ interface WriteShape {
   acc: "none" | "update" | "insert";
   /** The record came with the request and is not stored yet. */
   record: boolean;
-  /** Rows of the payout journal (one per co-insurer), 0 when nothing is paid. */
-  journalRows: number;
+  /** A payout journal is posted (one row per co-insurer). */
+  journal: boolean;
 }
 
-/** Parameters of writeSql: $1–$17 the claim and its event, then accumulators (3), record (14), journal (11 a row). */
+/** Parameters of writeSql: $1–$17 the claim and its event, then accumulators (3), record (14), journal (6). */
 const CLAIM_PARAMS = 17;
 const writeSqlCache = new Map<string, string>();
 
@@ -565,7 +559,7 @@ const writeSqlCache = new Map<string, string>();
  * insert reads `from acc`, so it inserts its row exactly when the accumulators' write took effect.
  */
 function writeSql(shape: WriteShape): string {
-  const key = `${shape.acc}/${shape.record}/${shape.journalRows}`;
+  const key = `${shape.acc}/${shape.record}/${shape.journal}`;
   const cached = writeSqlCache.get(key);
   if (cached !== undefined) return cached;
   const gated = shape.acc !== "none";
@@ -600,22 +594,19 @@ function writeSql(shape: WriteShape): string {
   );
   if (shape.record)
     parts.push(`record as (${insert("medical_records", MEDICAL_RECORD_COLUMNS, take(14).join(","))})`);
-  const journals: string[] = [];
-  for (let i = 0; i < shape.journalRows; i++) {
-    journals.push(`journal${i}`);
+  if (shape.journal) {
+    // One row per co-insurer: its code and part from two arrays, the rest shared (one leg, leg 0).
+    const [journalId, debit, credit, legAmount, codes, amounts] = take(6);
     parts.push(
-      `journal${i} as (${insert(
-        "ledger_transfers",
-        JOURNAL_COLUMNS,
-        take(11).join(","),
-        " on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1",
-      )})`,
+      `journal as (insert into ledger_transfers (${JOURNAL_COLUMNS})
+         select $1, ${journalId}, 0, part.code, 'claim_payout', ${debit}, ${credit}, part.amount, ${legAmount}, $2, $16
+           from ${gated ? "acc, " : ""}unnest(${codes}::text[], ${amounts}::bigint[]) as part (code, amount)
+         on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1)`,
     );
   }
-  const journalCount =
-    journals.length === 0 ? "0" : journals.map((j) => `(select count(*) from ${j})`).join(" + ");
   const sql = prepared(`with ${parts.join(",\n")}
-select ${gated ? "(select count(*) from acc)::int" : "1"} as applied, (${journalCount})::int as journal_rows`);
+select ${gated ? "(select count(*) from acc)::int" : "1"} as applied,
+       ${shape.journal ? "(select count(*) from journal)::int" : "0"} as journal_rows`);
   writeSqlCache.set(key, sql);
   return sql;
 }
@@ -678,7 +669,7 @@ async function writeClaim(
   const shape: WriteShape = {
     acc: !gated ? "none" : acc.exists ? "update" : "insert",
     record: input.source !== undefined && read.stored_hash === null,
-    journalRows: 0,
+    journal: adjudication.hmbPay > 0,
   };
   if (gated && policy !== undefined && acc !== undefined && accState !== undefined)
     params.push(accState, seq, acc.exists ? acc.seq : policy.plan.planId);
@@ -686,15 +677,17 @@ async function writeClaim(
     const row = medicalRecordValues(programId, a.raw, s, input.source as RecordSource, a.hash, now);
     params.push(...row.params);
   }
-  if (adjudication.hmbPay > 0) {
+  let journalRows = 0;
+  if (shape.journal) {
     // The payout journal cannot exist yet: its id is the setl_id's, and no claim has that setl_id (a
     // concurrent one makes this statement fail on the claims key). So it goes in with the rest instead
     // of through postJournal's lock and lookup; the unique key still refuses a double post, and the row
     // count catches a partial one.
-    const journal = journalValues(
+    const journalId = journalIdOf(s.setlId, "payout");
+    const [leg] = journalLegs(
       {
         programId,
-        journalId: journalIdOf(s.setlId, "payout"),
+        journalId,
         kind: "claim_payout",
         ref: s.setlId,
         at: now,
@@ -702,12 +695,20 @@ async function writeClaim(
       },
       sharesFromJson(read.shares),
     );
-    params.push(...journal.params);
-    shape.journalRows = journal.rows;
+    if (leg === undefined) throw new Error(`claim ${s.setlId}: no payout leg`);
+    params.push(
+      journalId,
+      leg.debit,
+      leg.credit,
+      leg.amount,
+      leg.parts.map((p) => p.code),
+      leg.parts.map((p) => String(p.amount)),
+    );
+    journalRows = leg.parts.length;
   }
   const written = await q.query<{ applied: number; journal_rows: number }>(writeSql(shape), params);
   if (Number(written[0]?.applied ?? 0) !== 1) return undefined;
-  if (Number(written[0]?.journal_rows ?? 0) !== shape.journalRows)
+  if (Number(written[0]?.journal_rows ?? 0) !== journalRows)
     throw new Error(`claim ${s.setlId}: payout journal already (partly) posted`);
   return { response, replay: false, hmbPay: adjudication.hmbPay };
 }
