@@ -2,6 +2,8 @@
  * One small interface over the two back ends (embedded PGlite, PostgreSQL server), so services and
  * migrations have a single code path. SQL is PostgreSQL's; parameters are $1, $2, …
  */
+import { createHash } from "node:crypto";
+
 export type SqlParam = string | number | boolean | null | Date | Uint8Array | bigint | readonly string[];
 
 export interface Queryable {
@@ -52,4 +54,25 @@ export function sqlStateOf(e: unknown): string | undefined {
     return (e as { code: string }).code;
   }
   return undefined;
+}
+
+/** Statement text → name, for statements run often enough that planning them each time would dominate. */
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED = 500;
+
+/**
+ * Marks a statement to run as a named prepared statement on the PostgreSQL back end: each pooled
+ * connection parses it once and, after a few executions, keeps a generic plan. A settlement's reads are
+ * cheap to execute but cost more to plan than to run, so this is most of the database's work saved.
+ * Returns the text unchanged (PGlite ignores the mark). For a bounded set of statement shapes only.
+ */
+export function prepared(sql: string): string {
+  if (!preparedNames.has(sql) && preparedNames.size < MAX_PREPARED)
+    preparedNames.set(sql, `hmb_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`);
+  return sql;
+}
+
+/** The prepared-statement name of a statement marked with `prepared`, if any. */
+export function preparedNameOf(sql: string): string | undefined {
+  return preparedNames.get(sql);
 }

@@ -1,35 +1,18 @@
 /** PostgreSQL server back end (DATABASE_URL), via node-postgres with a connection pool. */
 
-import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { Database, Queryable, SqlParam } from "./database.js";
+import { type Database, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
 
 // Keep int8 (bigint) columns as JS numbers: every amount is bounded far below 2^53 (see domain/money.ts).
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-/** Statement text → name, for statements run often enough that planning them each time would dominate. */
-const preparedNames = new Map<string, string>();
-const MAX_PREPARED = 500;
-
-/**
- * Marks a statement to run as a named prepared statement on the PostgreSQL back end: each pooled
- * connection parses it once and, after a few executions, keeps a generic plan. A settlement's reads are
- * cheap to execute but cost more to plan than to run, so this is most of the database's work saved.
- * Returns the text unchanged (PGlite ignores the mark). For a bounded set of statement shapes only.
- */
-export function prepared(sql: string): string {
-  if (!preparedNames.has(sql) && preparedNames.size < MAX_PREPARED)
-    preparedNames.set(sql, `hmb_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`);
-  return sql;
-}
-
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
-      const name = preparedNames.get(sql);
+      const name = preparedNameOf(sql);
       const result =
         name === undefined
           ? await client.query(sql, params as unknown[])

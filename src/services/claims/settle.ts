@@ -14,8 +14,7 @@
  * after repeated conflicts: the setl_id's advisory lock, then the accumulator row FOR UPDATE, in one
  * transaction). Revocation takes the locks and subtracts exactly what the claim added.
  */
-import type { Queryable, SqlParam } from "../../db/database.js";
-import { prepared } from "../../db/postgres.js";
+import { prepared, type Queryable, type SqlParam } from "../../db/database.js";
 import type { Cohort } from "../../domain/cohort.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
