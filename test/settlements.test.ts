@@ -229,6 +229,22 @@ describe.each(BACKENDS)("one-stop settlement API on %s", (backend) => {
     expect(view.json().events.map((e: { event: string }) => e.event)).toEqual(["settled", "revoked"]);
   });
 
+  it("refuses a revocation whose reason is not text, and leaves the claim settled", async () => {
+    const rec = await recordFor(fx, { setlId: "S-REV-BAD", psnNo: "P003", inScope: Y(500) });
+    expect((await postSettlement(app, fx, rec)).statusCode).toBe(200);
+    const text = JSON.stringify({ reason: 42 });
+    const res = await app.inject({
+      method: "POST",
+      url: `/api/v1/programs/${PROGRAM}/settlements/S-REV-BAD/revoke`,
+      headers: signHeaders(fx.secrets.get(HOSPITAL) as string, text),
+      payload: text,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe("reason");
+    const view = await getSettlement(app, "S-REV-BAD", await authHeaders(app, "op1"));
+    expect(view.json().state).toBe("settled");
+  });
+
   it("GET: the sending institution, the operator and the resident it belongs to; nobody else", async () => {
     const body = "";
     const as = (code: string) => signHeaders(fx.secrets.get(code) as string, body, code);

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { getClaim, revokeClaim, settleClaim } from "../../services/claims/settle.js";
-import type { PlatformContext } from "../../services/context.js";
+import { type PlatformContext, ServiceError } from "../../services/context.js";
 import { requireActor } from "../auth.js";
 import { errorResponses, programParams } from "./schemas.js";
 
@@ -66,11 +66,12 @@ export const settlementRoutes =
         },
       },
       async (request) => {
-        const body = request.body;
-        const reason =
-          body !== null && typeof body === "object" && typeof body.reason === "string"
-            ? body.reason.slice(0, 200)
-            : undefined;
+        const body = request.body as unknown;
+        if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body)))
+          throw new ServiceError(400, "invalid_request", "请求体应为 JSON 对象或为空");
+        const reason = (body as { reason?: unknown } | null | undefined)?.reason;
+        if (reason !== undefined && (typeof reason !== "string" || reason.length > 200))
+          throw new ServiceError(400, "invalid_value", "reason 应为不超过 200 字的文字", "reason");
         return revokeClaim(
           ctx,
           requireActor(request),
