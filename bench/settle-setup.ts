@@ -104,7 +104,7 @@ export async function seedBenchProgram(url: string, persons: number): Promise<Be
       CLI_ACTOR,
       BENCH_PROGRAM,
       csvRecords(Readable.from([Buffer.from(csv, "utf8")])),
-      { source: "bench-settle", workers: 0 },
+      { source: "bench-settle" },
     );
     if (imported.rejected > 0) throw new Error(`bench roster: ${imported.rejected} rows rejected`);
     process.stderr.write(`roster imported in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

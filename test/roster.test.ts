@@ -25,6 +25,7 @@ import {
 } from "../src/services/roster.js";
 import { createUser } from "../src/services/users.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
+import { addRosterPersons } from "./support/roster.js";
 
 const run = promisify(execFile);
 const HEADER = "psn_no,certno,psn_name,gend,brdy,insutype,admdvs,unit_code,cohort";
@@ -190,10 +191,19 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
     expect(count[0]?.n).toBe(40);
     const p5 = await findRosterPerson(platform.ctx.db, "ws-2023", (base[5] as Person).psnNo);
     expect(p5).toMatchObject({ name: "改名", cohort: "tekun", unitCode: "U9" });
-    const staging = await platform.ctx.db.query<{ n: number }>(
-      "select count(*)::int as n from roster_staging",
+    // Every import swapped in a new partition and left no build table behind.
+    const leftovers = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from pg_tables where tablename ~ '^roster_(load|next|diff)_'",
     );
-    expect(staging[0]?.n).toBe(0);
+    expect(leftovers[0]?.n).toBe(0);
+    const history = await platform.ctx.db.query<{ status: string; inserted: number; updated: number }>(
+      "select status, inserted::int, updated::int from roster_imports where program_id = 'ws-2023' order by started_at",
+    );
+    expect(history).toEqual([
+      { status: "done", inserted: 40, updated: 0 },
+      { status: "done", inserted: 0, updated: 0 },
+      { status: "done", inserted: 0, updated: 1 },
+    ]);
   });
 
   it("reports each bad row with its line and field and keeps the good rows", async () => {
@@ -311,6 +321,121 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("swaps whole partitions: duplicates on a first import, absent persons kept, rows written outside an import carried over", async () => {
+    await createProgram(platform.ctx, CLI_ACTOR, { programId: "pt-2023", productId: "wenshan-2023" });
+    // A person written outside any import (as data from before partitions was): lives in the default partition.
+    await addRosterPersons(platform.ctx, "pt-2023", [
+      { psnNo: "DIRECT-1", name: "直写", brdy: "1980-05-06", cohort: "tekun" },
+    ]);
+    const ps = people(6, 700);
+    const [a, b] = ps as [Person, Person];
+    // First import into the program's own partition, with a psn_no repeated: the last line wins.
+    const first = await importRoster(
+      platform.ctx,
+      CLI_ACTOR,
+      "pt-2023",
+      recordsOf(csvOf([...ps, { ...a, name: "重复后者" }])),
+    );
+    expect(first).toMatchObject({ read: 7, imported: 6, rejected: 1, inserted: 6, persons: 7 });
+    expect(first.errors).toEqual([{ line: 2, field: "psn_no", message: "与第 8 行重复，以第 8 行为准" }]);
+    expect((await findRosterPerson(platform.ctx.db, "pt-2023", a.psnNo))?.name).toBe("重复后者");
+    expect((await findRosterPerson(platform.ctx.db, "pt-2023", "DIRECT-1"))?.cohort).toBe("tekun");
+    const where = await platform.ctx.db.query<{ part: string; n: number }>(
+      `select tableoid::regclass::text as part, count(*)::int as n from roster_persons
+        where program_id = 'pt-2023' group by 1`,
+    );
+    expect(where).toEqual([{ part: `roster_persons_${first.importId}`, n: 7 }]);
+
+    // A later file without b: b stays on the roster; a changes.
+    const second = await importRoster(
+      platform.ctx,
+      CLI_ACTOR,
+      "pt-2023",
+      recordsOf(csvOf(ps.filter((p) => p !== b).map((p) => (p === a ? { ...p, cohort: "dibao" } : p)))),
+    );
+    expect(second).toMatchObject({ read: 5, imported: 5, inserted: 0, updated: 1, unchanged: 4, persons: 7 });
+    const partitionOf = async () =>
+      (
+        await platform.ctx.db.query<{ part: string }>(
+          "select distinct tableoid::regclass::text as part from roster_persons where program_id = 'pt-2023'",
+        )
+      ).map((r) => r.part);
+    // One changed person of seven: applied in place, the partition stays.
+    expect(await partitionOf()).toEqual([`roster_persons_${first.importId}`]);
+    expect(await findRosterPerson(platform.ctx.db, "pt-2023", b.psnNo)).toBeDefined();
+    expect((await findRosterPerson(platform.ctx.db, "pt-2023", a.psnNo))?.cohort).toBe("dibao");
+    expect(await findRosterPersonByCertno(platform.ctx, "pt-2023", b.certno)).toMatchObject({
+      psnNo: b.psnNo,
+    });
+    const parts = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from pg_tables where tablename like 'roster_persons_%' and tablename <> 'roster_persons_default'",
+    );
+    const programsWithRoster = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from roster_partitions",
+    );
+    expect(parts[0]?.n).toBe(programsWithRoster[0]?.n);
+
+    // Every name changed: too many changes to apply in place, a new partition is built and swapped in.
+    const third = await importRoster(
+      platform.ctx,
+      CLI_ACTOR,
+      "pt-2023",
+      recordsOf(
+        csvOf(ps.map((p) => ({ ...p, name: `新${p.name.length}`, cohort: p === a ? "dibao" : "tekun" }))),
+      ),
+    );
+    expect(third).toMatchObject({ read: 6, imported: 6, inserted: 0, updated: 6, unchanged: 0, persons: 7 });
+    expect(await partitionOf()).toEqual([`roster_persons_${third.importId}`]);
+    expect((await findRosterPerson(platform.ctx.db, "pt-2023", b.psnNo))?.cohort).toBe("tekun");
+
+    // The enrollment rollup equals a count over the roster itself.
+    const rollup = await platform.ctx.db.query<{ value: string; n: number }>(
+      `select value, sum(roster_persons)::int as n from oversight_enrollment
+        where program_id = 'pt-2023' and dim = 'cohort' group by value having sum(roster_persons) <> 0 order by value`,
+    );
+    const direct = await platform.ctx.db.query<{ value: string; n: number }>(
+      `select coalesce(cohort, '') as value, count(*)::int as n from roster_persons
+        where program_id = 'pt-2023' group by 1 order by 1`,
+    );
+    expect(rollup).toEqual(direct);
+  });
+
+  it("lets one of two simultaneous imports of a program win; the other is refused or follows it", async () => {
+    await createProgram(platform.ctx, CLI_ACTOR, { programId: "race-2023", productId: "wenshan-2023" });
+    const one = people(30, 900);
+    const two = people(30, 915);
+    const results = await Promise.allSettled([
+      importRoster(platform.ctx, CLI_ACTOR, "race-2023", recordsOf(csvOf(one))),
+      importRoster(platform.ctx, CLI_ACTOR, "race-2023", recordsOf(csvOf(two))),
+    ]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    for (const r of results) {
+      if (r.status === "rejected")
+        expect(r.reason).toMatchObject({ status: 409, code: "roster_import_conflict" });
+    }
+    const count = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from roster_persons where program_id = 'race-2023'",
+    );
+    // One file (30 persons) or both merged in order (45 distinct persons).
+    expect(count[0]?.n).toBe(won.length === 2 ? 45 : 30);
+    const leftovers = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from pg_tables where tablename ~ '^roster_(load|next|diff)_'",
+    );
+    expect(leftovers[0]?.n).toBe(0);
+    const statuses = await platform.ctx.db.query<{ status: string; n: number }>(
+      "select status, count(*)::int as n from roster_imports where program_id = 'race-2023' group by 1 order by 1",
+    );
+    expect(statuses).toEqual(
+      won.length === 2
+        ? [{ status: "done", n: 2 }]
+        : [
+            { status: "done", n: 1 },
+            { status: "failed", n: 1 },
+          ],
+    );
   });
 
   it("serves imports and masked, audited reads over HTTP with roles", async () => {
@@ -477,7 +602,7 @@ describe("hmb roster import (real binary)", () => {
     expect(json).toMatchObject({ read: 3, imported: 2, rejected: 1, errors: [{ line: 4, field: "certno" }] });
 
     if (process.env.TEST_DATABASE_URL) {
-      // PostgreSQL: the COPY path with worker threads doing validation + encryption.
+      // PostgreSQL: the COPY path through the CLI.
       const admin = process.env.TEST_DATABASE_URL;
       const name = `hmb_t_${randomBytes(6).toString("hex")}`;
       const c = new pg.Client({ connectionString: admin });
@@ -494,10 +619,7 @@ describe("hmb roster import (real binary)", () => {
         const many = people(10_000);
         const bigFile = join(dir, "big.csv");
         writeFileSync(bigFile, `${csvOf(many)}${p0.psnNo},123,x,1,1990-01-01,390,532621,,\n`);
-        const res = await hmb(
-          ["roster", "import", "--program", "ws-2023", "--file", bigFile, "--workers", "2"],
-          pgEnv,
-        );
+        const res = await hmb(["roster", "import", "--program", "ws-2023", "--file", bigFile], pgEnv);
         expect(res.stderr).toContain("line 10002: certno:");
         expect(res.stdout).toMatch(
           /read 10001, imported 10000 \(new 10000, updated 0, unchanged 0\), rejected 1/,

@@ -46,9 +46,6 @@ export async function runRosterImport(ctx: PlatformContext, opts: RosterImportCl
     const result = await importRoster(ctx, CLI_ACTOR, opts.program, records, {
       maxErrors: opts.report === undefined ? 0 : REPORT_LIMIT,
       source: basename(opts.file),
-      ...(opts.workers === undefined
-        ? {}
-        : { workers: Math.max(0, Math.min(16, Number(opts.workers) || 0)) }),
       onError: (e: RosterImportError) => {
         pending += `line ${e.line}: ${e.field}: ${e.message}\n`;
         if (pending.length > 1 << 16) flushErrors();
@@ -108,7 +105,7 @@ export function registerRosterCommand(program: Command): void {
     .option("--no-progress", "no progress bar")
     .option(
       "--workers <n>",
-      "worker threads for validation + encryption (PostgreSQL; default 2 with ≥ 4 cores, else 0)",
+      "accepted for scripts written against earlier versions; no effect (sealing is batched in-thread)",
     )
     .action(async (opts: RosterImportCliOptions) => {
       let ctx: PlatformContext | undefined;

@@ -19,13 +19,14 @@ export interface Database extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   /**
-   * Bulk-loads CSV text rows into a table with COPY … FROM STDIN (PostgreSQL) or the PGlite equivalent.
-   * `rows` yields CSV lines without trailing newline.
+   * Bulk-loads rows with COPY … FROM STDIN (FORMAT binary) on PostgreSQL, or PGlite's equivalent. `chunks`
+   * hold whole tuples in the binary COPY format (db/copy-binary); the file header and trailer are added
+   * here. Resolves to the number of rows loaded.
    */
-  copyCsv(
+  copyBinary(
     table: string,
     columns: readonly string[],
-    rows: AsyncIterable<string> | Iterable<string>,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<number>;
   close(): Promise<void>;
 }

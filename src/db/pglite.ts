@@ -1,6 +1,7 @@
 /** Embedded PostgreSQL (PGlite, WebAssembly) — the default back end, data under ./data/ unless told otherwise. */
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from "./copy-binary.js";
 import type { Database, Queryable, SqlParam } from "./database.js";
 
 function wrap(q: { query: PGlite["query"] }): Queryable {
@@ -26,22 +27,28 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async exec(sql: string) {
       await db.exec(sql);
     },
-    async copyCsv(table, columns, rows) {
-      // PGlite reads COPY input from a Blob; batch rows so memory stays bounded on large files.
+    async copyBinary(table, columns, chunks) {
+      // PGlite reads COPY input from a Blob: one COPY per few MB of tuples keeps memory bounded.
       let total = 0;
-      let batch: string[] = [];
+      let pending: Uint8Array[] = [];
+      let bytes = 0;
       const flush = async () => {
-        if (batch.length === 0) return;
-        const blob = new Blob([`${batch.join("\n")}\n`]);
-        await db.query(`copy ${table} (${columns.join(", ")}) from '/dev/blob' with (format csv)`, [], {
-          blob,
-        });
-        total += batch.length;
-        batch = [];
+        if (pending.length === 0) return;
+        const blob = new Blob([COPY_BINARY_HEADER, ...pending, COPY_BINARY_TRAILER]);
+        const result = await db.query(
+          `copy ${table} (${columns.join(", ")}) from '/dev/blob' with (format binary)`,
+          [],
+          { blob },
+        );
+        total += result.affectedRows ?? 0;
+        pending = [];
+        bytes = 0;
       };
-      for await (const row of rows as AsyncIterable<string>) {
-        batch.push(row);
-        if (batch.length >= 50_000) await flush();
+      for await (const chunk of chunks) {
+        if (chunk.length === 0) continue;
+        pending.push(chunk);
+        bytes += chunk.length;
+        if (bytes >= 8 << 20) await flush();
       }
       await flush();
       return total;

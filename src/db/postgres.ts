@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from "./copy-binary.js";
 import { type Database, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
 
 // Keep int8 (bigint) columns as JS numbers: every amount is bounded far below 2^53 (see domain/money.ts).
@@ -56,16 +57,18 @@ export async function openPostgres(url: string, poolSize = defaultPoolSize()): P
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async copyCsv(table, columns, rows) {
+    async copyBinary(table, columns, chunks) {
       const client = await pool.connect();
       try {
         const stream = client.query(
-          copyFrom(`copy ${table} (${columns.join(", ")}) from stdin with (format csv)`),
+          copyFrom(`copy ${table} (${columns.join(", ")}) from stdin with (format binary)`),
         );
-        async function* lines() {
-          for await (const row of rows as AsyncIterable<string>) yield `${row}\n`;
+        async function* framed() {
+          yield COPY_BINARY_HEADER;
+          for await (const chunk of chunks) if (chunk.length > 0) yield chunk;
+          yield COPY_BINARY_TRAILER;
         }
-        await pipeline(Readable.from(lines()), stream);
+        await pipeline(Readable.from(framed()), stream);
         return stream.rowCount ?? 0;
       } finally {
         client.release();

@@ -258,7 +258,7 @@ export async function seedDemo(
       CLI_ACTOR,
       DEMO_PROGRAM,
       csvRecords(Readable.from([Buffer.from(demoRosterCsv(persons), "utf8")])),
-      { source: "demo-seed", workers: 0 },
+      { source: "demo-seed" },
     );
     if (result.rejected > 0)
       throw new Error(
