@@ -139,7 +139,7 @@ describe.each(BACKENDS)("kill -9 during a settlement load on %s", (backend) => {
       what: "revoke",
       setlId,
       path: `/api/v1/programs/${PROGRAM}/settlements/${setlId}/revoke`,
-      body: JSON.stringify({ reason: "结算有误" }),
+      body: JSON.stringify({ reason: "结算有误", setl_id: setlId }),
     });
     const toRevoke = new Set(settles.filter((_, i) => i % 5 === 0).map((r) => r.setlId));
 

@@ -31,6 +31,9 @@ describe.each(BACKENDS)("payments on %s", (backend) => {
       { psnNo: "Q004", name: "丁", brdy: "1980-01-04" },
       { psnNo: "Q005", name: "戊", brdy: "1980-01-05" },
       { psnNo: "Q006", name: "己", brdy: "1980-01-06" },
+      { psnNo: "Q007", name: "庚", brdy: "1980-01-07" },
+      { psnNo: "Q008", name: "辛", brdy: "1980-01-08" },
+      { psnNo: "Q009", name: "壬", brdy: "1980-01-09" },
     ]);
     const g = gatewaysOf(platform.ctx);
     cash = g.cash as SandboxGateway;
@@ -113,6 +116,65 @@ describe.each(BACKENDS)("payments on %s", (backend) => {
       payload: signed.body,
     });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it("reconciliation asks the provider about orders whose callback never came and applies the answer once", async () => {
+    const lost = await cashEnroll("Q007");
+    const declined = await cashEnroll("Q008");
+    const open = await cashEnroll("Q009");
+    // The provider collects Q007's premium and declines Q008's, but neither callback reaches us.
+    const lateCallback = cash.pay({
+      programId: PROGRAM,
+      orderNo: lost.payment.order_no,
+      status: "paid",
+      amount: lost.payment.amount_fen,
+    });
+    cash.pay({
+      programId: PROGRAM,
+      orderNo: declined.payment.order_no,
+      status: "failed",
+      amount: declined.payment.amount_fen,
+    });
+    const op = await authHeaders(app, "op1");
+    const reconcile = (payload: unknown, headers = op) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/programs/${PROGRAM}/payments/reconcile`,
+        headers,
+        payload: payload as object,
+      });
+    const income = await premiumIncome(platform.ctx, PROGRAM);
+    const first = await reconcile({ older_than_minutes: 0 });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ paid: 1, failed: 1, amount_mismatches: [] });
+    expect(first.json().pending).toBeGreaterThanOrEqual(1);
+    expect(await orderStatus(lost.payment.order_no)).toBe("paid");
+    expect(await orderStatus(declined.payment.order_no)).toBe("failed");
+    expect(await orderStatus(open.payment.order_no)).toBe("created");
+    expect(await premiumIncome(platform.ctx, PROGRAM)).toBe(income + lost.payment.amount_fen);
+    const policy = await platform.ctx.db.query<{ status: string }>(
+      "select status from policies where program_id = $1 and psn_no = 'Q007'",
+      [PROGRAM],
+    );
+    expect(policy[0]?.status).not.toBe("pending_payment");
+
+    // Again, and the late callback: nothing changes.
+    expect((await reconcile({ older_than_minutes: 0 })).json()).toMatchObject({ paid: 0, failed: 0 });
+    const late = await app.inject({
+      method: "POST",
+      url: "/api/v1/payments/callback/sandbox",
+      headers: lateCallback.headers,
+      payload: lateCallback.body,
+    });
+    expect(late.json()).toMatchObject({ status: "paid", changed: false });
+    expect(await premiumIncome(platform.ctx, PROGRAM)).toBe(income + lost.payment.amount_fen);
+
+    // Orders younger than the threshold are left alone; bad input and other roles are refused.
+    expect((await reconcile({ older_than_minutes: 60 })).json()).toMatchObject({ checked: 0 });
+    const bad = await reconcile({ older_than_minutes: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe("older_than_minutes");
+    expect((await reconcile({}, await authHeaders(app, "res1"))).statusCode).toBe(403);
   });
 
   it("concurrent duplicate callbacks pay exactly once", async () => {

@@ -245,6 +245,60 @@ describe.each(BACKENDS)("one-stop settlement API on %s", (backend) => {
     expect(view.json().state).toBe("settled");
   });
 
+  it("a captured signed request cannot be replayed against another settlement; a retry of the same request passes", async () => {
+    for (const setlId of ["S-RPL-1", "S-RPL-2"]) {
+      const rec = await recordFor(fx, { setlId, psnNo: "P003", inScope: Y(300) });
+      expect((await postSettlement(app, fx, rec)).statusCode).toBe(200);
+    }
+    const secret = fx.secrets.get(HOSPITAL) as string;
+    const revokeAt = (setlId: string, text: string, headers: Record<string, string>) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/programs/${PROGRAM}/settlements/${setlId}/revoke`,
+        headers,
+        payload: text,
+      });
+    const stateOf = async (setlId: string) =>
+      (await getSettlement(app, setlId, await authHeaders(app, "op1"))).json().state;
+
+    // The bare contract body {reason}: the signature does not cover the URL, so it is bound to its first use.
+    const text = JSON.stringify({ reason: "结算有误" });
+    const headers = signHeaders(secret, text);
+    expect((await revokeAt("S-RPL-1", text, headers)).statusCode).toBe(200);
+    expect((await revokeAt("S-RPL-1", text, headers)).statusCode).toBe(200); // a retry
+    const replay = await revokeAt("S-RPL-2", text, headers);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error).toMatchObject({ code: "replayed_signature", field: "X-Hmb-Signature" });
+    expect(await stateOf("S-RPL-2")).toBe("settled");
+
+    // A settlement's own signed request sent to a revoke URL is not a revocation.
+    const rec = await recordFor(fx, { setlId: "S-RPL-3", psnNo: "P003", inScope: Y(300) });
+    const settleText = JSON.stringify(rec);
+    const settleHeaders = signHeaders(secret, settleText);
+    expect(
+      (
+        await app.inject({
+          method: "POST",
+          url: `/api/v1/programs/${PROGRAM}/settlements`,
+          headers: settleHeaders,
+          payload: settleText,
+        })
+      ).statusCode,
+    ).toBe(200);
+    const misused = await revokeAt("S-RPL-2", settleText, settleHeaders);
+    expect(misused.statusCode).toBe(400);
+    expect(await stateOf("S-RPL-2")).toBe("settled");
+
+    // A body naming its setl_id must match the path.
+    const named = JSON.stringify({ reason: "结算有误", setl_id: "S-RPL-3" });
+    const wrong = await revokeAt("S-RPL-2", named, signHeaders(secret, named));
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.field).toBe("setl_id");
+    expect(await stateOf("S-RPL-2")).toBe("settled");
+    expect((await revokeAt("S-RPL-3", named, signHeaders(secret, named))).statusCode).toBe(200);
+    expect(await stateOf("S-RPL-3")).toBe("revoked");
+  });
+
   it("GET: the sending institution, the operator and the resident it belongs to; nobody else", async () => {
     const body = "";
     const as = (code: string) => signHeaders(fx.secrets.get(code) as string, body, code);

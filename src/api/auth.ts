@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Actor, PlatformContext, Role } from "../services/context.js";
-import { verifyInstitutionSignature } from "../services/institutions.js";
+import { bindSignatureToRequest, verifyInstitutionSignature } from "../services/institutions.js";
 import { actorForToken } from "../services/users.js";
 import { errorBody } from "./errors.js";
 
@@ -18,6 +18,12 @@ declare module "fastify" {
     roles?: readonly Role[];
     /** Institutions authenticate with HMAC headers on this route. */
     signed?: boolean;
+    /**
+     * True when the signed body itself names what the request acts on (a settlement's setl_id), so the
+     * signature cannot be replayed against another resource and need not be bound to the URL (which costs a
+     * write per request).
+     */
+    bodyNamesResource?: (request: FastifyRequest) => boolean;
   }
 }
 
@@ -88,6 +94,24 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
         return reply
           .status(415)
           .send(errorBody("unsupported_media_type", "签名请求的请求体应为 application/json", "content-type"));
+      }
+      // Reads are exempt: they change nothing, and parallel GETs signed in the same millisecond share a
+      // signature (empty body).
+      if (
+        config.bodyNamesResource?.(request) !== true &&
+        request.method !== "GET" &&
+        request.method !== "HEAD" &&
+        !(await bindSignatureToRequest(
+          ctx,
+          programId,
+          check.actor.id,
+          header(request, "x-hmb-signature") as string,
+          `${request.method} ${request.url}`,
+        ))
+      ) {
+        return reply
+          .status(401)
+          .send(errorBody("replayed_signature", "该签名已用于另一请求", "X-Hmb-Signature"));
       }
       request.actor = check.actor;
     } else {

@@ -31,6 +31,7 @@ if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
   enroll.registerEnrollCommand(program);
   roster.registerRosterCommand(program);
   (await import("./claims.js")).registerClaimsCommand(program);
+  (await import("./payments.js")).registerPaymentsCommand(program);
   report.registerReportCommand(program);
 }
 

@@ -170,3 +170,37 @@ export async function verifyInstitutionSignature(
   }
   return { ok: true, actor: { id: institution, role: "hospital", programId } };
 }
+
+/** Signatures older than the freshness window (plus a margin) are purged every this many new signatures. */
+const SIGNATURE_PURGE_EVERY = 1000;
+let signaturesSincePurge = 0;
+
+/**
+ * Binds a verified signature to the request it came with ("METHOD /url"). True for its first use and for
+ * retries of the same request; false when the signature was already used for another request (a replay
+ * against another URL: the signature does not cover the URL).
+ */
+export async function bindSignatureToRequest(
+  ctx: PlatformContext,
+  programId: string,
+  institution: string,
+  signature: string,
+  request: string,
+): Promise<boolean> {
+  const rows = await ctx.db.query(
+    `insert into institution_signatures as s (program_id, fixmedins_code, signature, request)
+     values ($1, $2, $3, $4)
+     on conflict (program_id, fixmedins_code, signature) do update set seen_at = s.seen_at
+       where s.request = excluded.request
+     returning 1`,
+    [programId, institution, signature.toLowerCase(), request],
+  );
+  if (++signaturesSincePurge >= SIGNATURE_PURGE_EVERY) {
+    signaturesSincePurge = 0;
+    await ctx.db.query(
+      `delete from institution_signatures where seen_at < now() - make_interval(secs => $1)`,
+      [(2 * SIGNATURE_WINDOW_MS) / 1000],
+    );
+  }
+  return rows.length === 1;
+}

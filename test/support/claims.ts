@@ -101,7 +101,8 @@ export async function revokeSettlement(
   setlId: string,
   institution = HOSPITAL,
 ): Promise<LightMyRequestResponse> {
-  const text = JSON.stringify({ reason: "结算有误" });
+  // Naming the setl_id in the body binds the signature to this settlement (see the replay test).
+  const text = JSON.stringify({ reason: "结算有误", setl_id: setlId });
   return app.inject({
     method: "POST",
     url: `/api/v1/programs/${PROGRAM}/settlements/${setlId}/revoke`,

@@ -8,6 +8,7 @@ import {
   orderView,
   sandboxPay,
 } from "../../services/payments/index.js";
+import { reconcilePayments } from "../../services/payments/reconcile.js";
 import { sandboxActive } from "../../services/payments/registry.js";
 import { requireActor } from "../auth.js";
 import { errorResponses, programParams } from "./schemas.js";
@@ -84,6 +85,31 @@ export const paymentRoutes =
         await audit(ctx.db, actor, request.params.program_id, "payment.read", o.order_no);
         return orderView(o);
       },
+    );
+
+    app.post<{ Params: { program_id: string }; Body: { older_than_minutes?: number } | undefined }>(
+      "/programs/:program_id/payments/reconcile",
+      {
+        config: { roles: ["operator", "admin"] },
+        schema: {
+          tags: ["payments"],
+          summary:
+            "支付对账：向支付渠道查询超过 older_than_minutes（默认 10）仍未回调的订单，已付/失败的按回调同一路径入账（只入一次），并支付待退款",
+          params: programParams,
+          body: {
+            type: ["object", "null"],
+            additionalProperties: false,
+            properties: { older_than_minutes: { type: "integer", minimum: 0, maximum: 527040 } },
+          },
+          response: errorResponses,
+        },
+      },
+      async (request) =>
+        reconcilePayments(ctx, requireActor(request), request.params.program_id, {
+          ...(request.body?.older_than_minutes === undefined
+            ? {}
+            : { olderThanMinutes: request.body.older_than_minutes }),
+        }),
     );
 
     app.post<{

@@ -23,7 +23,7 @@ export const settlementRoutes =
     app.post<{ Params: { program_id: string } }>(
       "/programs/:program_id/settlements",
       {
-        config: { roles: ["hospital"], signed: true },
+        config: { roles: ["hospital"], signed: true, bodyNamesResource: () => true },
         schema: {
           tags: ["claims"],
           summary:
@@ -57,10 +57,18 @@ export const settlementRoutes =
     app.post<{ Params: { program_id: string; setl_id: string }; Body: { reason?: string } | undefined }>(
       "/programs/:program_id/settlements/:setl_id/revoke",
       {
-        config: { roles: ["hospital", "operator", "admin"], signed: true },
+        config: {
+          roles: ["hospital", "operator", "admin"],
+          signed: true,
+          // A body naming its setl_id cannot be replayed against another settlement.
+          bodyNamesResource: (request) =>
+            (request.body as { setl_id?: unknown } | undefined)?.setl_id ===
+            (request.params as { setl_id?: string }).setl_id,
+        },
         schema: {
           tags: ["claims"],
-          summary: "结算撤销：冲回赔付与年度累计；之后可用新的 setl_id 提交更正后的记录",
+          summary:
+            "结算撤销：冲回赔付与年度累计；之后可用新的 setl_id 提交更正后的记录。请求体 { reason?, setl_id? }：带上与路径一致的 setl_id，签名即绑定这笔结算",
           params: setlParams,
           response: errorResponses,
         },
@@ -69,6 +77,19 @@ export const settlementRoutes =
         const body = request.body as unknown;
         if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body)))
           throw new ServiceError(400, "invalid_request", "请求体应为 JSON 对象或为空");
+        // Only `reason` and `setl_id`: a body meant for another route (a settlement's, say) must not pass as
+        // a revocation.
+        const fields = (body ?? {}) as Record<string, unknown>;
+        const extra = Object.keys(fields).find((k) => k !== "reason" && k !== "setl_id");
+        if (extra !== undefined)
+          throw new ServiceError(
+            400,
+            "invalid_request",
+            `撤销请求体只接受 reason、setl_id，不接受 ${extra}`,
+            extra,
+          );
+        if (fields.setl_id !== undefined && fields.setl_id !== request.params.setl_id)
+          throw new ServiceError(400, "invalid_value", "请求体中的 setl_id 与路径不一致", "setl_id");
         const reason = (body as { reason?: unknown } | null | undefined)?.reason;
         if (reason !== undefined && (typeof reason !== "string" || reason.length > 200))
           throw new ServiceError(400, "invalid_value", "reason 应为不超过 200 字的文字", "reason");

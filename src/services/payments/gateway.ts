@@ -29,6 +29,10 @@ export interface GatewayRefund {
   readonly amount: Fen;
 }
 
+export type GatewayOrderStatus =
+  | { readonly status: "unknown" | "created" | "failed" }
+  | { readonly status: "paid"; readonly amount: Fen; readonly providerTxn: string };
+
 export interface PaymentGateway {
   /** The `:provider` of `POST /api/v1/payments/callback/:provider`. */
   readonly provider: string;
@@ -39,6 +43,10 @@ export interface PaymentGateway {
     rawBody: string,
     headers: Record<string, string | string[] | undefined>,
   ): CallbackEvent | undefined;
-  query(orderNo: string): Promise<{ status: "unknown" | "created" | "paid" | "failed" }>;
+  /**
+   * The provider's view of an order, for reconciliation when a callback never arrived. For a paid order the
+   * provider reports the amount it collected and its transaction id.
+   */
+  query(orderNo: string): Promise<GatewayOrderStatus>;
   refund(refund: GatewayRefund): Promise<{ ok: boolean; providerRefundId: string }>;
 }

@@ -4,13 +4,22 @@
  * memory and are idempotent by refund_no.
  */
 import { constantTimeEqualHex, hmacHex, randomToken } from "../../platform/crypto.js";
-import type { CallbackEvent, GatewayOrder, GatewayRefund, PaymentGateway } from "./gateway.js";
+import type {
+  CallbackEvent,
+  GatewayOrder,
+  GatewayOrderStatus,
+  GatewayRefund,
+  PaymentGateway,
+} from "./gateway.js";
 
 export const SANDBOX_SIGNATURE_HEADER = "x-sandbox-signature";
 
 export class SandboxGateway implements PaymentGateway {
   readonly sandbox = true;
-  readonly orders = new Map<string, GatewayOrder & { status: "created" | "paid" | "failed" }>();
+  readonly orders = new Map<
+    string,
+    GatewayOrder & { status: "created" | "paid" | "failed"; paid?: { amount: number; providerTxn: string } }
+  >();
   readonly refunds = new Map<string, GatewayRefund & { providerRefundId: string }>();
   readonly #secret: string;
 
@@ -49,9 +58,13 @@ export class SandboxGateway implements PaymentGateway {
     body: string;
     headers: Record<string, string>;
   } {
+    const providerTxn = event.providerTxn ?? `SBX${randomToken(9)}`;
     const known = this.orders.get(event.orderNo);
-    if (known !== undefined) known.status = event.status;
-    return this.signCallback({ ...event, providerTxn: event.providerTxn ?? `SBX${randomToken(9)}` });
+    if (known !== undefined) {
+      known.status = event.status;
+      if (event.status === "paid") known.paid = { amount: event.amount, providerTxn };
+    }
+    return this.signCallback({ ...event, providerTxn });
   }
 
   verifyCallback(
@@ -89,8 +102,13 @@ export class SandboxGateway implements PaymentGateway {
     };
   }
 
-  async query(orderNo: string): Promise<{ status: "unknown" | "created" | "paid" | "failed" }> {
-    return { status: this.orders.get(orderNo)?.status ?? "unknown" };
+  async query(orderNo: string): Promise<GatewayOrderStatus> {
+    const known = this.orders.get(orderNo);
+    if (known === undefined) return { status: "unknown" };
+    if (known.status === "paid" && known.paid !== undefined) {
+      return { status: "paid", amount: known.paid.amount, providerTxn: known.paid.providerTxn };
+    }
+    return { status: known.status === "paid" ? "created" : known.status };
   }
 
   async refund(refund: GatewayRefund): Promise<{ ok: boolean; providerRefundId: string }> {

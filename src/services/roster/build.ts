@@ -31,7 +31,8 @@ const IN_PLACE_MAX_SHARE = 0.2;
 /** A build table left by an import that never finished (the process died) is dropped after this long. */
 const ABANDONED_AFTER = "6 hours";
 
-const ROSTER_COLUMNS = [
+/** roster_persons' columns an import writes (imported_at is set by the database). */
+export const ROSTER_TABLE_COLUMNS = [
   "program_id",
   "psn_no",
   "certno_enc",
@@ -113,9 +114,12 @@ export class RosterBuild {
 
   /**
    * Turns the loaded rows into the program's next roster: a built partition with its indexes, or (a small
-   * re-import) the set of rows to upsert in place. Duplicate psn_no lines are removed and returned.
+   * re-import) the set of rows to upsert in place. Duplicate psn_no lines are removed and returned;
+   * `maybeRepeated: false` (the stage saw no psn_no twice) skips looking for them.
    */
-  async prepare(): Promise<{ counts: BuildCounts; duplicates: DuplicateLine[] }> {
+  async prepare(staged: {
+    maybeRepeated: boolean;
+  }): Promise<{ counts: BuildCounts; duplicates: DuplicateLine[] }> {
     this.base = await currentRoster(this.db, this.programId);
     const [current] = await this.db.query<{ n: number }>(
       "select count(*)::int as n from roster_persons where program_id = $1",
@@ -123,7 +127,9 @@ export class RosterBuild {
     );
     const currentN = current?.n ?? 0;
     if (currentN === 0) return this.prepareFirst();
-    const duplicates = await this.removeDuplicates();
+    // The planner needs the build table's size: without statistics it sorts both sides of the joins.
+    await this.db.query(`analyze ${this.loadTable}`);
+    const duplicates = staged.maybeRepeated ? await this.removeDuplicates() : [];
     if (this.base.tableName !== null) {
       const diff = await this.diffAgainstCurrent(currentN);
       if (diff !== undefined) {
@@ -167,7 +173,7 @@ export class RosterBuild {
       await tx.query(`set local work_mem = '${INDEX_SORT_MEMORY}'`);
       await tx.query(
         `create unlogged table ${this.diffTable} as
-         select ${ROSTER_COLUMNS.map((c) => `l.${c}`).join(", ")}, c.psn_no is null as is_new
+         select ${ROSTER_TABLE_COLUMNS.map((c) => `l.${c}`).join(", ")}, c.psn_no is null as is_new
            from ${this.loadTable} l
            left join (select * from roster_persons where program_id = ${quoteLiteralForDdl(this.programId)}) c
              on c.psn_no = l.psn_no
@@ -216,8 +222,8 @@ export class RosterBuild {
         );
       }
       if (plan.kind === "in_place") {
-        const cols = ROSTER_COLUMNS.join(", ");
-        const updates = ROSTER_COLUMNS.filter((c) => c !== "program_id" && c !== "psn_no")
+        const cols = ROSTER_TABLE_COLUMNS.join(", ");
+        const updates = ROSTER_TABLE_COLUMNS.filter((c) => c !== "program_id" && c !== "psn_no")
           .map((c) => `${c} = excluded.${c}`)
           .join(", ");
         await tx.query(
@@ -240,6 +246,7 @@ export class RosterBuild {
         await tx.query("delete from roster_persons_default where program_id = $1", [this.programId]);
       }
       await tx.query(`alter table ${plan.candidate} rename to ${partition}`);
+      await tx.query(`alter table ${partition} reset (autovacuum_enabled)`);
       await tx.query(
         `alter table roster_persons attach partition ${partition} for values in (${quoteLiteralForDdl(this.programId)})`,
       );
@@ -314,8 +321,8 @@ export class RosterBuild {
    * their imported_at (unchanged): updated = current − unchanged − kept.
    */
   private async mergeIntoNext(): Promise<BuildCounts> {
-    const cols = ROSTER_COLUMNS.join(", ");
-    const loadCols = ROSTER_COLUMNS.map((c) => `l.${c}`).join(", ");
+    const cols = ROSTER_TABLE_COLUMNS.join(", ");
+    const loadCols = ROSTER_TABLE_COLUMNS.map((c) => `l.${c}`).join(", ");
     await this.db.exec(
       `create table ${this.nextTable} (like roster_persons including defaults) with (autovacuum_enabled = false)`,
     );
@@ -339,7 +346,7 @@ export class RosterBuild {
       const [kept] = await tx.query<{ n: number }>(
         `with ins as (
            insert into ${this.nextTable} (${cols}, imported_at)
-           select ${ROSTER_COLUMNS.map((c) => `c.${c}`).join(", ")}, c.imported_at
+           select ${ROSTER_TABLE_COLUMNS.map((c) => `c.${c}`).join(", ")}, c.imported_at
              from roster_persons c
             where c.program_id = $1
               and not exists (select 1 from ${this.loadTable} l where l.psn_no = c.psn_no)

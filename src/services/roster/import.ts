@@ -16,7 +16,7 @@ import { type Actor, type PlatformContext, ServiceError } from "../context.js";
 import { RosterBuild } from "./build.js";
 import type { SourceRecord } from "./files.js";
 import { assertProgramExists } from "./lookup.js";
-import { LOAD_COLUMNS, type RosterImportError, type StagedBatch, stageBatch } from "./stage.js";
+import { LOAD_COLUMNS, RepeatWatch, type RosterImportError, type StagedBatch, stageBatch } from "./stage.js";
 
 export type { RosterImportError } from "./stage.js";
 
@@ -82,6 +82,7 @@ export async function importRoster(
   let header: RosterHeader | undefined;
   const sealer = createCertnoBatchSealer(ctx.keys);
   const writer = new CopyTupleWriter();
+  const repeats = new RepeatWatch();
 
   function take(r: StagedBatch): void {
     read += r.read;
@@ -102,7 +103,7 @@ export async function importRoster(
         rows = batch.slice(1);
       }
       if (rows.length === 0) continue;
-      const r = stageBatch(sealer, writer, programId, header, rows);
+      const r = stageBatch(sealer, writer, programId, header, rows, repeats);
       take(r);
       if (r.rows > 0) yield r.tuples;
     }
@@ -115,7 +116,7 @@ export async function importRoster(
     await ctx.db.copyBinary(build.loadTable, LOAD_COLUMNS, stagedTuples());
     const stagedAt = performance.now();
     options.onProgress?.(read);
-    const { counts, duplicates } = await build.prepare();
+    const { counts, duplicates } = await build.prepare({ maybeRepeated: repeats.maybeRepeated });
     for (const d of duplicates.sort((a, b) => a.line - b.line)) {
       report({ line: d.line, field: "psn_no", message: `与第 ${d.last} 行重复，以第 ${d.last} 行为准` });
     }

@@ -8,6 +8,7 @@ import type { CopyTupleWriter } from "../../db/copy-binary.js";
 import { maskCertno } from "../../domain/certno.js";
 import { parseRosterRow, type RosterColumn, type RosterHeader, type RosterRow } from "../../domain/roster.js";
 import { BLIND_INDEX_BYTES, type CertnoBatchSealer, SEALED_BYTES } from "../../platform/certno-sealer.js";
+import { ROSTER_TABLE_COLUMNS } from "./build.js";
 import type { SourceRecord } from "./files.js";
 
 export interface RosterImportError {
@@ -16,22 +17,8 @@ export interface RosterImportError {
   readonly message: string;
 }
 
-/** Columns of the build table in COPY order (the roster's columns plus the source line). */
-export const LOAD_COLUMNS = [
-  "program_id",
-  "psn_no",
-  "certno_enc",
-  "certno_bidx",
-  "certno_masked",
-  "psn_name",
-  "gend",
-  "brdy",
-  "insutype",
-  "admdvs",
-  "unit_code",
-  "cohort",
-  "line",
-] as const;
+/** Columns of the build table in COPY order: the roster's, plus the source line (for duplicate reports). */
+export const LOAD_COLUMNS = [...ROSTER_TABLE_COLUMNS, "line"] as const;
 
 export interface StagedBatch {
   readonly read: number;
@@ -43,6 +30,34 @@ export interface StagedBatch {
   readonly tuples: Buffer;
 }
 
+/**
+ * Whether the file may repeat a psn_no, without keeping the psn_nos: a 52-bit hash of each (a number in a
+ * Set, ~20 bytes per person). No repeat seen means none exists; a repeat seen may be a hash collision, which
+ * the database then rules out. Lets a re-import skip the duplicate search over the whole build table.
+ */
+export class RepeatWatch {
+  private readonly seen = new Set<number>();
+  private repeated = false;
+
+  get maybeRepeated(): boolean {
+    return this.repeated;
+  }
+
+  see(psnNo: string): void {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < psnNo.length; i++) {
+      const c = psnNo.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    const key = (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
+    if (this.seen.has(key)) this.repeated = true;
+    else this.seen.add(key);
+  }
+}
+
 /** Validates, seals and writes one batch of data records as COPY tuples for the program's build table. */
 export function stageBatch(
   sealer: CertnoBatchSealer,
@@ -50,6 +65,7 @@ export function stageBatch(
   programId: string,
   header: RosterHeader,
   records: readonly SourceRecord[],
+  repeats?: RepeatWatch,
 ): StagedBatch {
   const valid: { line: number; row: RosterRow }[] = [];
   const errors: RosterImportError[] = [];
@@ -62,6 +78,7 @@ export function stageBatch(
       continue;
     }
     valid.push({ line: record.line, row: result.row });
+    repeats?.see(result.row.psnNo);
   }
   const { sealed, blindIndexes } = sealer.seal(valid.map((v) => v.row.certno));
   for (let i = 0; i < valid.length; i++) {

@@ -1,0 +1,115 @@
+/**
+ * Payment reconciliation: orders still waiting for their provider's callback are asked about with
+ * `gateway.query`. A callback lost on the way (network, our restart) would otherwise leave a paid premium
+ * without a policy. What the provider reports is applied through the same exactly-once path as a callback
+ * (applyPaymentResult), so reconciling twice, or a late callback after reconciliation, changes nothing.
+ * Refunds that failed or were left requested are paid in the same run.
+ */
+import { audit } from "../audit.js";
+import { type Actor, type PlatformContext, ServiceError } from "../context.js";
+import { applyPaymentResult, type OrderRow } from "./index.js";
+import { processRefunds } from "./refunds.js";
+import { gatewayByProvider } from "./registry.js";
+
+export interface PaymentReconciliation {
+  readonly program_id: string;
+  /** Orders asked about (waiting longer than older_than_minutes). */
+  readonly checked: number;
+  readonly paid: number;
+  readonly failed: number;
+  /** Still open at the provider (or unknown to it): left as they are. */
+  readonly pending: number;
+  /** Paid at the provider with another amount than the order's: not applied, to be investigated. */
+  readonly amount_mismatches: readonly { order_no: string; order_fen: number; provider_fen: number }[];
+  readonly refunds_paid: number;
+}
+
+export async function reconcilePayments(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  options: { olderThanMinutes?: number } = {},
+): Promise<PaymentReconciliation> {
+  const olderThan = options.olderThanMinutes ?? 10;
+  if (!Number.isInteger(olderThan) || olderThan < 0 || olderThan > 60 * 24 * 366) {
+    throw new ServiceError(
+      400,
+      "invalid_value",
+      "older_than_minutes 应为 0 到 527040 的整数",
+      "older_than_minutes",
+    );
+  }
+  const programs = await ctx.db.query("select 1 from programs where program_id = $1", [programId]);
+  if (programs.length === 0)
+    throw new ServiceError(404, "not_found", `项目 ${programId} 不存在`, "program_id");
+  const cutoff = new Date(ctx.clock.now().getTime() - olderThan * 60_000);
+  const open = await ctx.db.query<Pick<OrderRow, "order_no" | "provider" | "amount_fen">>(
+    `select order_no, provider, amount_fen from payment_orders
+      where program_id = $1 and status in ('created', 'preauthorized') and created_at <= $2
+      order by created_at, order_no`,
+    [programId, cutoff],
+  );
+  let paid = 0;
+  let failed = 0;
+  let pending = 0;
+  const mismatches: { order_no: string; order_fen: number; provider_fen: number }[] = [];
+  for (const order of open) {
+    const gateway = gatewayByProvider(ctx, order.provider);
+    const seen = gateway === undefined ? { status: "unknown" as const } : await gateway.query(order.order_no);
+    if (seen.status === "paid") {
+      if (seen.amount !== Number(order.amount_fen)) {
+        mismatches.push({
+          order_no: order.order_no,
+          order_fen: Number(order.amount_fen),
+          provider_fen: seen.amount,
+        });
+        continue;
+      }
+      const outcome = await applyPaymentResult(
+        ctx,
+        {
+          programId,
+          orderNo: order.order_no,
+          status: "paid",
+          amount: seen.amount,
+          providerTxn: seen.providerTxn,
+        },
+        `reconcile:${actor.id}`,
+      );
+      if (outcome.changed) paid++;
+    } else if (seen.status === "failed") {
+      const outcome = await applyPaymentResult(
+        ctx,
+        {
+          programId,
+          orderNo: order.order_no,
+          status: "failed",
+          amount: Number(order.amount_fen),
+          providerTxn: "",
+        },
+        `reconcile:${actor.id}`,
+      );
+      if (outcome.changed) failed++;
+    } else {
+      pending++;
+    }
+  }
+  const refundsPaid = await processRefunds(ctx, programId);
+  const result: PaymentReconciliation = {
+    program_id: programId,
+    checked: open.length,
+    paid,
+    failed,
+    pending,
+    amount_mismatches: mismatches,
+    refunds_paid: refundsPaid,
+  };
+  await audit(ctx.db, actor, programId, "payment.reconcile", programId, {
+    checked: result.checked,
+    paid,
+    failed,
+    pending,
+    amount_mismatches: mismatches.length,
+  });
+  return result;
+}
