@@ -30,6 +30,7 @@ import { openPlatform } from "../src/services/platform.js";
 import { createProgram } from "../src/services/programs.js";
 import { stageBatch } from "../src/services/roster/stage.js";
 import { importRoster, openRosterFile } from "../src/services/roster.js";
+import { machine, saveResults } from "./common.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   const keys = deriveKeys(randomBytes(32));
   try {
     // (c) CPU stage alone.
+    const cpuOnly = { sealer: "", rate: 0 };
     {
       const { records } = openRosterFile(file);
       const sealer = createCertnoBatchSealer(keys);
@@ -112,6 +114,8 @@ async function main(): Promise<void> {
         n += stageBatch(sealer, writer, "bench-2023", header.header, rows).rows;
       }
       const s = (performance.now() - t) / 1000;
+      cpuOnly.sealer = sealer.implementation;
+      cpuOnly.rate = Math.round(n / s);
       process.stdout.write(
         `(c) CPU only (read + validate + seal [${sealer.implementation}] + COPY tuples): ${n} rows in ${s.toFixed(2)} s = ${Math.round(n / s)} rows/s\n`,
       );
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
 
     const ctx = await openPlatform({ url, keys });
     let serviceRate = 0;
+    const imports: Record<string, unknown>[] = [];
     try {
       await createProgram(ctx, CLI_ACTOR, { programId: "bench-2023", productId: "wenshan-2023" });
       for (const label of ["(a) hmb roster import, empty roster", "(a') re-import, all unchanged"]) {
@@ -127,6 +132,14 @@ async function main(): Promise<void> {
         const s = result.elapsedMs / 1000;
         const rate = Math.round(result.read / s);
         if (serviceRate === 0) serviceRate = rate;
+        imports.push({
+          label,
+          seconds: Number(s.toFixed(2)),
+          rows_per_s: rate,
+          stage_s: Number((result.stageMs / 1000).toFixed(2)),
+          build_s: Number((result.buildMs / 1000).toFixed(2)),
+          commit_s: Number((result.swapMs / 1000).toFixed(2)),
+        });
         process.stdout.write(
           `${label}: read ${result.read}, imported ${result.imported} (new ${result.inserted}, unchanged ${result.unchanged}), rejected ${result.rejected} in ${s.toFixed(2)} s (read+seal+COPY ${(result.stageMs / 1000).toFixed(2)} s, build+indexes ${(result.buildMs / 1000).toFixed(2)} s, swap ${(result.swapMs / 1000).toFixed(2)} s) = ${rate} rows/s\n`,
         );
@@ -159,6 +172,20 @@ async function main(): Promise<void> {
       await client.query("create index on keyed_roster (unit_code) where unit_code is not null");
       process.stdout.write("(b') bare COPY into a table with the roster's keys:\n");
       const keyedRate = await bareCopy("keyed_roster");
+      saveResults({
+        roster_import: {
+          date: new Date().toISOString().slice(0, 10),
+          machine: machine(),
+          persons,
+          sealer: cpuOnly.sealer,
+          cpu_only_rows_per_s: cpuOnly.rate,
+          imports,
+          bare_copy_rows_per_s: bareRate,
+          keyed_copy_rows_per_s: keyedRate,
+          ratio_to_bare_copy: Number((serviceRate / bareRate).toFixed(2)),
+          ratio_to_keyed_copy: Number((serviceRate / keyedRate).toFixed(2)),
+        },
+      });
       process.stdout.write(
         `import ${serviceRate} rows/s (target ≥ 200000); ratio import / bare COPY = ${(serviceRate / bareRate).toFixed(2)} (target ≥ 0.5); import / keyed COPY = ${(serviceRate / keyedRate).toFixed(2)}\n`,
       );
