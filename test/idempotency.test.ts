@@ -1,7 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
-import { authHeaders, expectLedgerConsistent, NOW, PROGRAM, setupWenshan } from "./support/roster.js";
+import {
+  addRosterPersons,
+  authHeaders,
+  expectLedgerConsistent,
+  NOW,
+  PROGRAM,
+  setupWenshan,
+} from "./support/roster.js";
 
 describe.each(BACKENDS)("Idempotency-Key on %s", (backend) => {
   let platform: TestPlatform;
@@ -70,5 +77,45 @@ describe.each(BACKENDS)("Idempotency-Key on %s", (backend) => {
     const res = await app.inject({ method: "POST", url, headers: admin, payload });
     expect(res.headers["idempotent-replay"]).toBeUndefined();
     expect(res.statusCode).toBe(201);
+  });
+
+  it("concurrent first attempts with one key run the write once; the others are told it is in progress", async () => {
+    await addRosterPersons(platform.ctx, PROGRAM, [{ psnNo: "P090", name: "并发", brdy: "1985-03-04" }]);
+    const headers = { ...(await authHeaders(app, "op1")), "idempotency-key": "race-0001-P090" };
+    const payload = { kind: "individual", psn_no: "P090", channel: "offline", plan: "standard" };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => app.inject({ method: "POST", url, headers, payload })),
+    );
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 201).length).toBeGreaterThanOrEqual(1);
+    for (const a of answers) {
+      if (a.statusCode === 409) expect(a.json().error.code).toBe("idempotency_in_progress");
+      else expect(a.statusCode).toBe(201);
+    }
+    const first = answers.find((a) => a.statusCode === 201 && a.headers["idempotent-replay"] === undefined);
+    expect(first).toBeDefined();
+    for (const a of answers.filter((x) => x.statusCode === 201)) expect(a.json()).toEqual(first?.json());
+    const n = await platform.ctx.db.query<{ n: number }>(
+      "select count(*)::int as n from policies where psn_no = 'P090'",
+    );
+    expect(n[0]?.n).toBe(1);
+    // Once it has answered, the key replays.
+    const later = await app.inject({ method: "POST", url, headers, payload });
+    expect(later.headers["idempotent-replay"]).toBe("true");
+    await expectLedgerConsistent(platform.ctx, PROGRAM);
+  });
+
+  it("a key reserved by a request that died is taken over after a minute", async () => {
+    await addRosterPersons(platform.ctx, PROGRAM, [{ psnNo: "P091", name: "接管", brdy: "1985-03-05" }]);
+    const headers = { ...(await authHeaders(app, "op1")), "idempotency-key": "orphan-0001-P091" };
+    const payload = { kind: "individual", psn_no: "P091", channel: "offline", plan: "standard" };
+    await platform.ctx.db.query(
+      `insert into idempotency_keys (program_id, idem_key, actor, request_hash, status_code, response, created_at)
+       values ($1, 'orphan-0001-P091', 'op1', 'x', null, null, now() - interval '2 minutes')`,
+      [PROGRAM],
+    );
+    const res = await app.inject({ method: "POST", url, headers, payload });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers["idempotent-replay"]).toBeUndefined();
   });
 });

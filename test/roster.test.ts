@@ -507,6 +507,23 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
     });
     expect(json.statusCode).toBe(400);
 
+    // The import history: newest first, the failed header attempt included, no personal data.
+    const history = await app.inject({
+      method: "GET",
+      url: "/api/v1/programs/ws-2023/roster/imports",
+      headers: bureau,
+    });
+    expect(history.statusCode).toBe(200);
+    const imports = history.json() as {
+      import_id: string;
+      status: string;
+      source: string;
+      rejected: number;
+    }[];
+    expect(imports[0]).toMatchObject({ status: "failed", source: "api" });
+    expect(imports[1]).toMatchObject({ import_id: res.json().import_id, status: "done", rejected: 1 });
+    for (const p of extra) expect(history.body).not.toContain(p.certno);
+
     const who = extra[1] as Person;
     for (const headers of [op, bureau]) {
       const get = await app.inject({

@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import { type PlatformContext, ServiceError } from "../../services/context.js";
-import { csvRecords, importRoster, readRosterPerson, xlsxRecords } from "../../services/roster.js";
+import {
+  csvRecords,
+  importRoster,
+  listRosterImports,
+  readRosterPerson,
+  xlsxRecords,
+} from "../../services/roster.js";
 import { requireActor } from "../auth.js";
 import { errorResponses, errorSchema, programParams } from "./schemas.js";
 
@@ -11,6 +17,8 @@ const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 const importResult = {
   type: "object",
   properties: {
+    import_id: { type: "string" },
+    persons: { type: "integer", description: "名单总人数（本次导入后）" },
     read: { type: "integer" },
     imported: { type: "integer" },
     rejected: { type: "integer" },
@@ -89,6 +97,8 @@ export const rosterRoutes =
           source: "api",
         });
         return {
+          import_id: result.importId,
+          persons: result.persons,
           read: result.read,
           imported: result.imported,
           rejected: result.rejected,
@@ -99,6 +109,44 @@ export const rosterRoutes =
           errors_truncated: result.errorsTruncated,
         };
       },
+    );
+
+    const count = { type: ["integer", "null"] } as const;
+    app.get<{ Params: { program_id: string } }>(
+      "/programs/:program_id/roster/imports",
+      {
+        config: { roles: ["admin", "operator", "bureau"] },
+        schema: {
+          tags: ["roster"],
+          summary:
+            "名单导入记录（最近 50 次，最新在前）：状态、起止时间、来源与各项计数；运行中的导入显示为 running",
+          params: programParams,
+          response: {
+            200: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: {
+                  import_id: { type: "string" },
+                  status: { type: "string", enum: ["running", "done", "failed"] },
+                  started_at: { type: "string" },
+                  finished_at: { type: ["string", "null"] },
+                  source: { type: ["string", "null"] },
+                  read: count,
+                  imported: count,
+                  rejected: count,
+                  inserted: count,
+                  updated: count,
+                  unchanged: count,
+                  failure: { type: ["string", "null"] },
+                },
+              },
+            },
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => listRosterImports(ctx, request.params.program_id),
     );
 
     app.get<{ Params: { program_id: string; psn_no: string } }>(

@@ -82,7 +82,10 @@ export async function importRoster(
   let header: RosterHeader | undefined;
   const sealer = createCertnoBatchSealer(ctx.keys);
   const writer = new CopyTupleWriter();
-  const repeats = new RepeatWatch();
+  // A first import finds repeated psn_nos through its unique index for free; only a re-import needs the watch.
+  const reimport =
+    (await ctx.db.query("select 1 from roster_persons where program_id = $1 limit 1", [programId])).length > 0;
+  const repeats = reimport ? new RepeatWatch() : undefined;
 
   function take(r: StagedBatch): void {
     read += r.read;
@@ -116,7 +119,7 @@ export async function importRoster(
     await ctx.db.copyBinary(build.loadTable, LOAD_COLUMNS, stagedTuples());
     const stagedAt = performance.now();
     options.onProgress?.(read);
-    const { counts, duplicates } = await build.prepare({ maybeRepeated: repeats.maybeRepeated });
+    const { counts, duplicates } = await build.prepare({ maybeRepeated: repeats?.maybeRepeated ?? true });
     for (const d of duplicates.sort((a, b) => a.line - b.line)) {
       report({ line: d.line, field: "psn_no", message: `与第 ${d.last} 行重复，以第 ${d.last} 行为准` });
     }
@@ -157,4 +160,36 @@ export async function importRoster(
   } finally {
     await build.cleanUp();
   }
+}
+
+/** One import in the program's history (no personal data: counts and the source's name only). */
+export interface RosterImportRecord {
+  readonly import_id: string;
+  readonly status: "running" | "done" | "failed";
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly source: string | null;
+  readonly read: number | null;
+  readonly imported: number | null;
+  readonly rejected: number | null;
+  readonly inserted: number | null;
+  readonly updated: number | null;
+  readonly unchanged: number | null;
+  readonly failure: string | null;
+}
+
+/** The program's imports, newest first: what ran, when, with what result (and which are still running). */
+export async function listRosterImports(
+  ctx: PlatformContext,
+  programId: string,
+  limit = 50,
+): Promise<RosterImportRecord[]> {
+  await assertProgramExists(ctx.db, programId);
+  return ctx.db.query<RosterImportRecord>(
+    `select import_id, status, to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at,
+            to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as finished_at, source,
+            read::int, imported::int, rejected::int, inserted::int, updated::int, unchanged::int, failure
+       from roster_imports where program_id = $1 order by started_at desc, import_id limit $2`,
+    [programId, limit],
+  );
 }
