@@ -83,9 +83,10 @@ export async function importRoster(
   const sealer = createCertnoBatchSealer(ctx.keys);
   const writer = new CopyTupleWriter();
   // A first import finds repeated psn_nos through its unique index for free; only a re-import needs the watch.
-  const reimport =
-    (await ctx.db.query("select 1 from roster_persons where program_id = $1 limit 1", [programId])).length > 0;
-  const repeats = reimport ? new RepeatWatch() : undefined;
+  const current = await ctx.db.query("select 1 from roster_persons where program_id = $1 limit 1", [
+    programId,
+  ]);
+  const repeats = current.length > 0 ? new RepeatWatch() : undefined;
 
   function take(r: StagedBatch): void {
     read += r.read;
