@@ -8,15 +8,17 @@
  * file is idempotent: unchanged persons keep their imported_at, changed ones are updated, persons absent
  * from the file stay on the roster.
  */
-import { CopyTupleWriter } from "../../db/copy-binary.js";
 import { type RosterHeader, resolveRosterHeader } from "../../domain/roster.js";
-import { createCertnoBatchSealer } from "../../platform/certno-sealer.js";
 import { audit } from "../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
 import { RosterBuild } from "./build.js";
 import type { SourceRecord } from "./files.js";
 import { assertProgramExists } from "./lookup.js";
-import { LOAD_COLUMNS, RepeatWatch, type RosterImportError, type StagedBatch, stageBatch } from "./stage.js";
+import { LOAD_COLUMNS, type RosterImportError, type StagedBatch } from "./stage.js";
+import { createStager, type Stager } from "./stager.js";
+
+/** Batches handed to the stager before the first answer is awaited. */
+const STAGED_AHEAD = 2;
 
 export type { RosterImportError } from "./stage.js";
 
@@ -29,6 +31,8 @@ export interface RosterImportOptions {
   maxErrors?: number;
   /** Recorded in the audit entry and the import history (a file name, "api"); never personal data. */
   source?: string;
+  /** Stage in a worker thread (PostgreSQL, compiled code); default true. */
+  thread?: boolean;
 }
 
 export interface RosterImportResult {
@@ -80,13 +84,12 @@ export async function importRoster(
   let read = 0;
   let invalid = 0;
   let header: RosterHeader | undefined;
-  const sealer = createCertnoBatchSealer(ctx.keys);
-  const writer = new CopyTupleWriter();
   // A first import finds repeated psn_nos through its unique index for free; only a re-import needs the watch.
   const current = await ctx.db.query("select 1 from roster_persons where program_id = $1 limit 1", [
     programId,
   ]);
-  const repeats = current.length > 0 ? new RepeatWatch() : undefined;
+  let stager: Stager | undefined;
+  let maybeRepeated: boolean | undefined;
 
   function take(r: StagedBatch): void {
     read += r.read;
@@ -96,6 +99,8 @@ export async function importRoster(
   }
 
   async function* stagedTuples(): AsyncGenerator<Buffer> {
+    // Batches staged ahead of COPY: enough to keep the stager busy while the main thread parses.
+    const inflight: Promise<StagedBatch>[] = [];
     for await (const batch of records) {
       let rows = batch;
       if (header === undefined) {
@@ -105,13 +110,26 @@ export async function importRoster(
         if (!h.ok) throw new ServiceError(400, "invalid_header", h.error.message, "header");
         header = h.header;
         rows = batch.slice(1);
+        stager = createStager(
+          { keys: ctx.keys, programId, header, watchRepeats: current.length > 0 },
+          { thread: ctx.db.kind === "postgres" && options.thread !== false },
+        );
       }
-      if (rows.length === 0) continue;
-      const r = stageBatch(sealer, writer, programId, header, rows, repeats);
+      if (rows.length === 0 || stager === undefined) continue;
+      inflight.push(stager.stage(rows));
+      while (inflight.length > STAGED_AHEAD) {
+        const r = await (inflight.shift() as Promise<StagedBatch>);
+        take(r);
+        if (r.rows > 0) yield r.tuples;
+      }
+    }
+    for (const p of inflight.splice(0)) {
+      const r = await p;
       take(r);
       if (r.rows > 0) yield r.tuples;
     }
     if (header === undefined) throw new ServiceError(400, "invalid_header", "文件为空，缺少表头", "header");
+    maybeRepeated = await stager?.maybeRepeated();
   }
 
   const build = new RosterBuild(ctx.db, programId);
@@ -120,7 +138,7 @@ export async function importRoster(
     await ctx.db.copyBinary(build.loadTable, LOAD_COLUMNS, stagedTuples());
     const stagedAt = performance.now();
     options.onProgress?.(read);
-    const { counts, duplicates } = await build.prepare({ maybeRepeated: repeats?.maybeRepeated ?? true });
+    const { counts, duplicates } = await build.prepare({ maybeRepeated: maybeRepeated ?? true });
     for (const d of duplicates.sort((a, b) => a.line - b.line)) {
       report({ line: d.line, field: "psn_no", message: `与第 ${d.last} 行重复，以第 ${d.last} 行为准` });
     }
@@ -159,6 +177,7 @@ export async function importRoster(
     await build.fail(e);
     throw e;
   } finally {
+    await stager?.close();
     await build.cleanUp();
   }
 }
