@@ -326,8 +326,11 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
       buffer: Buffer.from("not,a,roster\n1,2,3\n"),
     });
     await page.getByRole("button", { name: "开始导入" }).click();
-    await page.getByText("完成").waitFor();
+    await page.getByText("完成", { exact: true }).waitFor();
     await expect.poll(() => page.getByRole("alert").count()).toBeGreaterThan(0);
+    // The history lists the refused upload (newest first) under the demo seed's import.
+    await expect.poll(() => page.getByRole("cell", { name: "失败", exact: true }).count()).toBe(1);
+    expect(await page.getByRole("cell", { name: "demo-seed", exact: true }).count()).toBeGreaterThan(0);
     await visit("投保", "投保", "operator-enrollments");
     await visit("保单", "保单", "operator-policies");
     expect(await page.getByRole("cell", { name: claimant.psnNo, exact: true }).count()).toBe(1);

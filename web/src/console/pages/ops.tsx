@@ -239,8 +239,29 @@ interface ImportResult {
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/** One row of GET /roster/imports (services/roster/import.ts RosterImportRecord). */
+interface RosterImportRecord {
+  import_id: string;
+  status: "running" | "done" | "failed";
+  started_at: string;
+  finished_at: string | null;
+  source: string | null;
+  read: number | null;
+  inserted: number | null;
+  updated: number | null;
+  unchanged: number | null;
+  rejected: number | null;
+}
+
+const IMPORT_STATUS: Record<RosterImportRecord["status"], { zh: string; en: string }> = {
+  running: { zh: "导入中", en: "Running" },
+  done: { zh: "已完成", en: "Done" },
+  failed: { zh: "失败", en: "Failed" },
+};
+
 export function RosterImport() {
   const tr = useTr();
+  const history = useLoad<RosterImportRecord[]>("/roster/imports");
   const [file, setFile] = useState<File | undefined>();
   const [sent, setSent] = useState<number | undefined>();
   const [phase, setPhase] = useState<"idle" | "uploading" | "processing" | "done">("idle");
@@ -268,6 +289,7 @@ export function RosterImport() {
     xhr.upload.onload = () => setPhase("processing");
     xhr.onload = () => {
       setPhase("done");
+      history.reload();
       try {
         const body = JSON.parse(xhr.responseText) as ImportResult & { error?: { message: string } };
         if (xhr.status >= 200 && xhr.status < 300) setResult(body);
@@ -362,6 +384,43 @@ export function RosterImport() {
             )}
           </>
         )}
+      </Card>
+      <Card
+        style={{ marginTop: 16 }}
+        title={<h3 style={{ margin: 0 }}>{tr({ zh: "导入记录", en: "Import history" })}</h3>}
+      >
+        <Loading
+          state={history}
+          isEmpty={(d) => d.length === 0}
+          empty={tr({ zh: "还没有导入过名单。", en: "No roster imported yet." })}
+        >
+          {(d) => (
+            <Table
+              rowKey="import_id"
+              size="small"
+              pagination={false}
+              dataSource={d}
+              columns={[
+                {
+                  title: tr({ zh: "开始时间（北京）", en: "Started (Beijing)" }),
+                  dataIndex: "started_at",
+                  render: (v: string) => beijing(v),
+                },
+                {
+                  title: tr({ zh: "状态", en: "Status" }),
+                  dataIndex: "status",
+                  render: (v: RosterImportRecord["status"]) => tr(IMPORT_STATUS[v]),
+                },
+                { title: tr({ zh: "来源", en: "Source" }), dataIndex: "source" },
+                { title: tr({ zh: "读取", en: "Read" }), dataIndex: "read" },
+                { title: tr({ zh: "新增", en: "New" }), dataIndex: "inserted" },
+                { title: tr({ zh: "更新", en: "Updated" }), dataIndex: "updated" },
+                { title: tr({ zh: "未变", en: "Unchanged" }), dataIndex: "unchanged" },
+                { title: tr({ zh: "出错", en: "Rejected" }), dataIndex: "rejected" },
+              ]}
+            />
+          )}
+        </Loading>
       </Card>
     </>
   );
