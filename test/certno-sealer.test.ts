@@ -138,31 +138,6 @@ describe.each(IMPLEMENTATIONS)("certno batch sealer: $name", ({ option, name }) 
       ),
     ).toThrow(/32 bytes/);
   });
-
-  it("prints its rate over 200,000 certnos (one batch, and batches of 4,096)", (ctx) => {
-    const s = sealer(ctx);
-    const input = certnos(200_000).slice(0, 200_000);
-    const batches: string[][] = [];
-    for (let i = 0; i < input.length; i += 4096) batches.push(input.slice(i, i + 4096));
-    s.seal(input.slice(0, 20_000)); // warm-up
-    const runs = option === "native" ? 5 : 1;
-    const rate = (work: () => void): string => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let run = 0; run < runs; run++) {
-        const started = process.hrtime.bigint();
-        work();
-        best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e9);
-      }
-      return Math.round(input.length / best).toLocaleString("en");
-    };
-    const single = rate(() => expect(s.seal(input).count).toBe(200_000));
-    const batched = rate(() => {
-      for (const batch of batches) s.seal(batch);
-    });
-    console.log(
-      `certno sealer ${name}: ${single} rows/s in one batch, ${batched} rows/s in batches of 4,096`,
-    );
-  });
 });
 
 describe("native certno sealer", () => {

@@ -10,7 +10,12 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { CLI_ACTOR, type PlatformContext, ServiceError } from "../services/context.js";
 import { openPlatform } from "../services/platform.js";
-import { importRoster, openRosterFile, type RosterImportError } from "../services/roster.js";
+import {
+  importRoster,
+  openRosterFile,
+  type RosterImportError,
+  rosterImportCounts,
+} from "../services/roster.js";
 
 /** Errors kept for the JSON report; the rejected count and stderr lines are always complete. */
 const REPORT_LIMIT = 100_000;
@@ -65,12 +70,7 @@ export async function runRosterImport(ctx: PlatformContext, opts: RosterImportCl
           {
             program_id: opts.program,
             file: basename(opts.file),
-            read: result.read,
-            imported: result.imported,
-            rejected: result.rejected,
-            inserted: result.inserted,
-            updated: result.updated,
-            unchanged: result.unchanged,
+            ...rosterImportCounts(result),
             errors: result.errors,
             errors_truncated: result.errorsTruncated,
           },

@@ -1,7 +1,8 @@
 /**
  * Tuples in PostgreSQL's binary COPY format, written straight into one growing buffer: no string per row and
  * no hex text for bytea, so bulk loads cost little more than the bytes themselves (the server skips text
- * parsing too). Only the field types bulk loads use here: text, bytea, int4, date. Database.copyBinary
+ * parsing too). pg-copy-streams-binary would take an object per field and per row, the garbage this module
+ * exists to avoid. Only the field types bulk loads use here: text, bytea, int4, date. Database.copyBinary
  * adds the file header and trailer; chunks handed to it hold whole tuples.
  *
  * Format: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4

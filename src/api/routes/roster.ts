@@ -6,6 +6,7 @@ import {
   importRoster,
   listRosterImports,
   readRosterPerson,
+  rosterImportCounts,
   xlsxRecords,
 } from "../../services/roster.js";
 import { requireActor } from "../auth.js";
@@ -99,12 +100,7 @@ export const rosterRoutes =
         return {
           import_id: result.importId,
           persons: result.persons,
-          read: result.read,
-          imported: result.imported,
-          rejected: result.rejected,
-          inserted: result.inserted,
-          updated: result.updated,
-          unchanged: result.unchanged,
+          ...rosterImportCounts(result),
           errors: result.errors,
           errors_truncated: result.errorsTruncated,
         };

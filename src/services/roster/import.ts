@@ -59,6 +59,18 @@ export interface RosterImportResult {
   readonly swapMs: number;
 }
 
+/** The counts every report of an import shows (audit entry, API answer, CLI report), in this order. */
+export function rosterImportCounts(r: RosterImportResult) {
+  return {
+    read: r.read,
+    imported: r.imported,
+    rejected: r.rejected,
+    inserted: r.inserted,
+    updated: r.updated,
+    unchanged: r.unchanged,
+  };
+}
+
 /**
  * Imports records (the first one is the header) into a program's roster. Throws ServiceError for fatal
  * problems (unknown program, bad header, unreadable file, another import finishing first); invalid rows
@@ -165,12 +177,7 @@ export async function importRoster(
     await audit(ctx.db, actor, programId, "roster.import", programId, {
       source: options.source ?? null,
       import_id: result.importId,
-      read: result.read,
-      imported: result.imported,
-      rejected: result.rejected,
-      inserted: result.inserted,
-      updated: result.updated,
-      unchanged: result.unchanged,
+      ...rosterImportCounts(result),
     });
     return result;
   } catch (e) {
