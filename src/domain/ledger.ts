@@ -4,6 +4,7 @@
  * of one or more legs. Each leg is split across the program's co-insurers by share, remainder to the lead.
  */
 import type { Fen } from "./money.js";
+import { BEIJING_OFFSET_MS } from "./time.js";
 
 export const ACCOUNTS = {
   "asset:gateway_clearing": "支付渠道待清算（现金）",
@@ -68,7 +69,6 @@ export function isJournalKind(name: string): name is JournalKind {
   return (JOURNAL_KINDS as readonly string[]).includes(name);
 }
 
-const BEIJING_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

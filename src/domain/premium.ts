@@ -5,8 +5,7 @@
 import type { Fen } from "./money.js";
 import type { Plan } from "./product.js";
 import type { EpochMs } from "./time.js";
-
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+import { BEIJING_OFFSET_MS } from "./time.js";
 
 export interface PremiumSubject {
   /** Birth date "yyyy-MM-dd" (roster `brdy`). */

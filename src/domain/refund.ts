@@ -7,9 +7,9 @@
  */
 import type { Fen } from "./money.js";
 import type { Period } from "./time.js";
+import { BEIJING_OFFSET_MS } from "./time.js";
 
 const DAY_MS = 86_400_000;
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
 export type RefundRule = "unearned_pro_rata_by_day" | "none";
 

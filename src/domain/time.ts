@@ -4,7 +4,8 @@
  */
 export type EpochMs = number;
 
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+/** Beijing time is UTC+8 all year (China has no daylight saving time). */
+export const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const NATIONAL = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 /** Parses national format (Beijing time) or ISO 8601 with an explicit offset; undefined when unparseable. */

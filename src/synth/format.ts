@@ -3,9 +3,8 @@
  * buffer, so generating a million lines allocates almost nothing. The text is identical to what
  * `formatYuan` and `formatBusinessTime` produce (checked in test/synth.test.ts).
  */
-import { formatBusinessTime } from "../domain/time.js";
+import { BEIJING_OFFSET_MS, formatBusinessTime } from "../domain/time.js";
 
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 86_400_000;
 const utf8 = new TextEncoder();
 

@@ -8,7 +8,7 @@
  * Every parameter, its source or the fact that it is an assumption, is documented in docs/synthetic-data.md.
  */
 import type { Catalog, Product } from "../domain/product.js";
-import { minusYears } from "../domain/time.js";
+import { BEIJING_OFFSET_MS, minusYears } from "../domain/time.js";
 import {
   ADULT_INPATIENT,
   CANCER_TABLE,
@@ -82,7 +82,6 @@ export interface SynthStats {
 }
 
 const DAY_MS = 86_400_000;
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const CERTNO_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CERTNO_CHECK = "10X98765432";
 const SURNAME_BYTES = SURNAMES.map((c) => encode(c));

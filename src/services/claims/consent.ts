@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../../db/database.js";
 import { statementPeriod } from "../../domain/ledger.js";
+import { BEIJING_OFFSET_MS } from "../../domain/time.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { assertProgramExists } from "../roster.js";
@@ -18,7 +19,6 @@ export const MAX_CONSENT_DAYS = 90;
 export const MAX_RECORD_SPAN_DAYS = 366;
 
 const DAY_MS = 24 * 3600_000;
-const BEIJING_OFFSET_MS = 8 * 3600_000;
 
 export interface ConsentInput {
   readonly scope: ConsentScope;

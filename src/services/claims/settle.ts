@@ -14,7 +14,7 @@
  * after repeated conflicts: the setl_id's advisory lock, then the accumulator row FOR UPDATE, in one
  * transaction). Revocation takes the locks and subtracts exactly what the claim added.
  */
-import { prepared, type Queryable, type SqlParam } from "../../db/database.js";
+import { prepared, type Queryable, type SqlParam, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
 import type { Cohort } from "../../domain/cohort.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
@@ -474,18 +474,16 @@ export async function settleClaim(
  * winner stored. Once more is normally enough; a third try covers a record and a claim stored by two
  * different writers in between.
  */
+const MAX_DUPLICATE_ATTEMPTS = 3;
+
 async function retryOnDuplicate<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (e) {
-      if (attempt >= 3 || !isUniqueViolation(e)) throw e;
+      if (attempt >= MAX_DUPLICATE_ATTEMPTS || sqlStateOf(e) !== UNIQUE_VIOLATION) throw e;
     }
   }
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "23505";
 }
 
 /** Undefined when the policy's accumulators changed between the read and the write. */
