@@ -168,11 +168,22 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 in Chromium on %s", (backend) 
     await page.goto(url("/enroll"));
     await page.getByLabel(/为本人投保/).waitFor();
     expect(await page.getByLabel(/为本人投保/).isChecked()).toBe(true);
+    // The ID number with another name is refused when the enrollment is submitted; nothing is enrolled.
+    await page.getByLabel("家庭成员身份证号").fill(spouse?.certno ?? "");
+    await page.getByLabel("家庭成员姓名").fill("王大锤");
+    await page.getByLabel("与您的关系").selectOption({ label: "配偶" });
+    await page.getByRole("button", { name: "添加", exact: true }).click();
+    await page.getByRole("button", { name: "移除 王大锤" }).waitFor();
+    await page.getByRole("button", { name: "确认投保并支付 138.00 元" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("身份证号与姓名不一致");
+    await page.getByRole("button", { name: "移除 王大锤" }).click();
     for (const [member, relation] of [
       [spouse, "配偶"],
       [child, "子女"],
     ] as const) {
+      // A relative is named by ID number and name (a roster number alone is not accepted from a resident).
       await page.getByLabel("家庭成员身份证号").fill(member?.certno ?? "");
+      await page.getByLabel("家庭成员姓名").fill(member?.name ?? "");
       await page.getByLabel("与您的关系").selectOption({ label: relation });
       await page.getByRole("button", { name: "添加", exact: true }).click();
       await page

@@ -28,12 +28,12 @@ import { record } from "./fixtures.js";
 import { HOSPITAL, setupClaims, signHeaders } from "./support/claims.js";
 import { claimProblems, loadClaims, replayProblems } from "./support/claims-invariants.js";
 import { buildCli } from "./support/cli.js";
-import { BACKENDS, TEST_KEYS } from "./support/platform.js";
+import { BACKENDS, TEST_DATA_KEY, TEST_KEYS } from "./support/platform.js";
 import { NOW, PROGRAM, type TestPerson } from "./support/roster.js";
 import { createDatabase, type ServerProcess, startServer } from "./support/server-process.js";
 
 const Y = (yuan: number) => yuan * 100;
-const DATA_KEY = Buffer.alloc(32, 7).toString("base64"); // TEST_KEYS
+const DATA_KEY = TEST_DATA_KEY; // TEST_KEYS
 const PERSONS: TestPerson[] = Array.from({ length: 12 }, (_, i) => ({
   psnNo: `K${String(i).padStart(3, "0")}`,
   name: "压测",

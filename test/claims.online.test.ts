@@ -410,7 +410,7 @@ describe.each(BACKENDS)("online claims on %s", (backend) => {
     const staff = await send("GET", "/online-claims?psn_no=P001", "op1");
     expect(staff.json().claims).toHaveLength(3);
     const audits = await platform.ctx.db.query(
-      "select 1 from audit_log where program_id = $1 and action = 'claim.trail.read' and subject = 'P001'",
+      "select 1 from audit_log where program_id = $1 and action = 'claim.trail.read' and subject = 'P001' and actor = 'op1'",
       [PROGRAM],
     );
     expect(audits).toHaveLength(1);

@@ -31,7 +31,13 @@ import {
   signHeaders,
 } from "./support/claims.js";
 import { buildCli, runHmb } from "./support/cli.js";
-import { BACKENDS, openTestPlatform, TEST_KEYS, type TestPlatform } from "./support/platform.js";
+import {
+  BACKENDS,
+  openTestPlatform,
+  TEST_DATA_KEY,
+  TEST_KEYS,
+  type TestPlatform,
+} from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
 
 /** A business clock the test moves from day to day (claims are dated by it, not by setl_time). */
@@ -94,12 +100,15 @@ describe.each(BACKENDS)("payout batches and reconciliation on %s", (backend) => 
       url: `/api/v1/programs/${PROGRAM}/reconciliation?${query}`,
       headers: headers ?? (await authHeaders(app, "op1")),
     });
-  const signedGet = (institution: string) => {
+  // Reads are signed with version 2: the signature covers method and URL (docs/claims.md).
+  const signedGet = (institution: string, query: string) => {
     const ts = String(Date.now());
+    const target = `/api/v1/programs/${PROGRAM}/reconciliation?${query}`;
     return {
       "x-hmb-institution": institution,
       "x-hmb-timestamp": ts,
-      "x-hmb-signature": hmacHex(fx.secrets.get(institution) as string, `${ts}\n`),
+      "x-hmb-signature-version": "2",
+      "x-hmb-signature": hmacHex(fx.secrets.get(institution) as string, `${ts}\nGET ${target}\n`),
     };
   };
   const accountNet = async (account: string) => {
@@ -202,13 +211,14 @@ describe.each(BACKENDS)("payout batches and reconciliation on %s", (backend) => 
     ]);
 
     // An institution, signing its request, sees its own account only.
-    const own = await reconcile("date=2023-10-10", signedGet(HOSPITAL));
+    const own = await reconcile("date=2023-10-10", signedGet(HOSPITAL, "date=2023-10-10"));
     expect(own.statusCode).toBe(200);
     expect(own.json()).toMatchObject({ institution: HOSPITAL, matches: true });
     expect(own.json().institutions.map((i: { fixmedins_code: string }) => i.fixmedins_code)).toEqual([
       HOSPITAL,
     ]);
-    const other = await reconcile(`date=2023-10-10&institution=${OTHER_HOSPITAL}`, signedGet(HOSPITAL));
+    const otherQuery = `date=2023-10-10&institution=${OTHER_HOSPITAL}`;
+    const other = await reconcile(otherQuery, signedGet(HOSPITAL, otherQuery));
     expect(other.statusCode).toBe(403);
     expect(other.json().error.field).toBe("institution");
     const filtered = await reconcile(`date=2023-10-10&institution=${PHARMACY}`);
@@ -464,7 +474,7 @@ describe.each(BACKENDS)("payout batches and reconciliation on %s", (backend) => 
       expect.objectContaining({ fixmedins_code: HOSPITAL, matches: "false", mismatches: "S7" }),
     ]);
     // The institution sees its own mismatch, not the program's unattributed postings.
-    const own = await reconcile("date=2023-10-14", signedGet(HOSPITAL));
+    const own = await reconcile("date=2023-10-14", signedGet(HOSPITAL, "date=2023-10-14"));
     expect(own.json()).toMatchObject({ matches: false, unknown_ledger_refs: [] });
   });
 });
@@ -479,7 +489,7 @@ describe.each(BACKENDS)("hmb claims reconcile (built binary) on %s", (backend) =
     dir = mkdtempSync(join(tmpdir(), "hmb-reconcile-"));
     env = {
       HMB_DATA_DIR: join(dir, "pg"),
-      HMB_DATA_KEY: Buffer.alloc(32, 7).toString("base64"),
+      HMB_DATA_KEY: TEST_DATA_KEY,
       HMB_NOW: "",
     };
     if (backend === "postgres") {

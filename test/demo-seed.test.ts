@@ -8,7 +8,13 @@ import { isValidCertno } from "../src/domain/certno.js";
 import { DEMO_NOW, DEMO_PROGRAM, demoPopulation, seedDemo } from "../src/services/demo-seed.js";
 import { checkLedger } from "../src/services/ledger.js";
 import { BIN, buildCli, ROOT } from "./support/cli.js";
-import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
+import {
+  BACKENDS,
+  openTestPlatform,
+  TEST_DATA_KEY,
+  type TestPlatform,
+  testServer,
+} from "./support/platform.js";
 
 describe("demo population (pure)", () => {
   it("is deterministic, ~2000 valid 5326xx persons with families, units and cohorts", () => {
@@ -115,7 +121,7 @@ describe("hmb serve --demo (built binary)", () => {
       HMB_NOW: "",
       NODE_ENV: "development",
       HMB_DATA_DIR: join(dir, "pg"),
-      HMB_DATA_KEY: Buffer.alloc(32, 9).toString("base64"),
+      HMB_DATA_KEY: TEST_DATA_KEY,
       LOG_LEVEL: "warn",
     };
     const proc = spawn(process.execPath, [BIN, "serve", "--demo", "--port", String(port)], {

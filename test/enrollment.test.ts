@@ -210,41 +210,41 @@ describe.each(BACKENDS)("enrollment on %s", (backend) => {
     expect(await platform.ctx.db.query("select 1 from policies where psn_no = 'P100'")).toHaveLength(0);
   });
 
-  it("two simultaneous enrollments of one person yield exactly one policy", async () => {
-    const attempts = await Promise.allSettled([
-      enroll(platform.ctx, CLI_ACTOR, {
-        programId: PROGRAM,
-        kind: "individual",
-        psnNo: "P101",
-        channel: "offline",
-      }),
-      enroll(platform.ctx, CLI_ACTOR, {
-        programId: PROGRAM,
-        kind: "individual",
-        psnNo: "P101",
-        channel: "offline",
-      }),
-      enroll(platform.ctx, CLI_ACTOR, {
-        programId: PROGRAM,
-        kind: "individual",
-        psnNo: "P101",
-        channel: "cash",
-      }),
-    ]);
-    expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);
+  it("simultaneous enrollments of one person issue exactly one policy; an unpaid one blocks nobody", async () => {
+    const attempt = (channel: string) =>
+      enroll(platform.ctx, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P101", channel });
+    const attempts = await Promise.allSettled([attempt("offline"), attempt("offline"), attempt("cash")]);
     for (const a of attempts) {
       if (a.status === "rejected") expect(a.reason).toMatchObject({ status: 409, code: "already_enrolled" });
     }
-    const rows = await platform.ctx.db.query(
-      "select 1 from policies where program_id = $1 and psn_no = 'P101'",
+    // The offline enrollments are paid at once: exactly one of them issues. The cash one is either refused
+    // (it came after) or an unpaid order that reserved nothing (it came first).
+    const [first, second, cash] = attempts;
+    expect([first, second].filter((a) => a?.status === "fulfilled")).toHaveLength(1);
+    const issued = await platform.ctx.db.query(
+      "select 1 from policies where program_id = $1 and psn_no = 'P101' and issued_at is not null",
       [PROGRAM],
     );
-    expect(rows).toHaveLength(1);
-    const orders = await platform.ctx.db.query(
-      "select 1 from payment_items where program_id = $1 and psn_no = 'P101'",
-      [PROGRAM],
-    );
-    expect(orders).toHaveLength(1);
+    expect(issued).toHaveLength(1);
+    if (cash?.status === "fulfilled") {
+      // Its payment lands second: refunded in full, its policy cancelled without ever being in force.
+      const late = await app.inject({
+        method: "POST",
+        url: `/api/v1/sandbox/pay/${cash.value.payment.order_no}`,
+      });
+      expect(late.json()).toMatchObject({ status: "paid", changed: true, refunds_requested: 1 });
+      const row = await platform.ctx.db.query<{ status: string; issued_at: Date | null }>(
+        "select status, issued_at from policies where program_id = $1 and policy_no = $2",
+        [PROGRAM, cash.value.policies[0]?.policy_no ?? ""],
+      );
+      expect(row).toEqual([{ status: "cancelled", issued_at: null }]);
+    }
+    expect(
+      await platform.ctx.db.query(
+        "select 1 from policies where program_id = $1 and psn_no = 'P101' and issued_at is not null",
+        [PROGRAM],
+      ),
+    ).toHaveLength(1);
   });
 
   it("unit enrollment takes every roster member of the unit; a second run skips them", async () => {

@@ -5,6 +5,7 @@ import { enroll, preauthorizePersonalAccount } from "../src/services/enrollment.
 import { createOrderTx, handleCallback, newOrderNo, sandboxPay } from "../src/services/payments/index.js";
 import { gatewaysOf } from "../src/services/payments/registry.js";
 import { SandboxGateway } from "../src/services/payments/sandbox.js";
+import { memberIdentity } from "./support/members.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import {
   authHeaders,
@@ -416,7 +417,7 @@ describe.each(BACKENDS)("payments on %s", (backend) => {
         channel: "personal_account",
         members: [
           { psn_no: "P005", relation: "self" },
-          { psn_no: "P006", relation: "spouse" },
+          { ...(await memberIdentity(platform.ctx, PROGRAM, "P006")), relation: "spouse" },
         ],
       },
     });

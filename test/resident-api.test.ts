@@ -13,6 +13,7 @@ import { decrypt } from "../src/platform/crypto.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
 import { createProgram } from "../src/services/programs.js";
+import { memberIdentity } from "./support/members.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM, setupWenshan } from "./support/roster.js";
 
@@ -205,7 +206,7 @@ describe.each(BACKENDS)("resident API on %s", (backend) => {
         channel: "cash",
         members: [
           { psn_no: "P001", relation: "self" },
-          { psn_no: "P003", relation: "child" },
+          { ...(await memberIdentity(platform.ctx, PROGRAM, "P003")), relation: "child" },
         ],
       },
     });
@@ -231,6 +232,8 @@ describe.each(BACKENDS)("resident API on %s", (backend) => {
         amount: "138.00",
         status: "created",
         pay_url: `/api/v1/sandbox/pay/${orderNo}`,
+        // NOW + 30 minutes (the default expiry), Beijing time.
+        expires_at: "2023-08-01 10:30:00",
       },
     });
 

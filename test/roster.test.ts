@@ -24,6 +24,7 @@ import {
   revealRosterCertno,
 } from "../src/services/roster.js";
 import { createUser } from "../src/services/users.js";
+import { rosterWorkbooks } from "./support/broken-xlsx.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { addRosterPersons } from "./support/roster.js";
 
@@ -49,7 +50,7 @@ function people(n: number, offset = 0): Person[] {
     return {
       psnNo: `P${String(i).padStart(8, "0")}`,
       certno: makeCertno("532621", birth, i),
-      name: i % 5 === 0 ? `王, "小${i}"` : `张${i}`,
+      name: i % 5 === 0 ? `王, 小${i}` : `张${i}`,
       gend: i % 3 === 0 ? "女" : String(1 + (i % 2)),
       brdy: i % 2 === 0 ? `${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6)}` : birth,
       insutype: i % 4 === 0 ? "310" : "390",
@@ -236,13 +237,14 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
 
   it("counts lines across blank lines, CRLF and newlines inside quoted fields", async () => {
     const [a, b] = people(2, 500) as [Person, Person];
-    const row = (p: Person, name: string) =>
-      [p.psnNo, p.certno, name, p.gend, p.brdy, p.insutype, p.admdvs, "", ""].join(",");
-    const text = `\uFEFF${HEADER}\r\n\r\n${row(a, '"两行\r\n名字"')}\r\n${row(b, "x").replace(",390,", ",999,").replace(",310,", ",999,")}\r\n`;
+    // A quoted newline in a column the import ignores (备注) still counts as a line of the file.
+    const row = (p: Person, name: string, note: string) =>
+      [p.psnNo, p.certno, name, p.gend, p.brdy, p.insutype, p.admdvs, "", "", note].join(",");
+    const text = `\uFEFF${HEADER},note\r\n\r\n${row(a, "甲", '"两行\r\n备注"')}\r\n${row(b, "x", "").replace(",390,", ",999,").replace(",310,", ",999,")}\r\n`;
     const result = await importRoster(platform.ctx, CLI_ACTOR, "cx-2023", recordsOf(text));
     expect(result).toMatchObject({ read: 2, imported: 1, rejected: 1 });
     expect(result.errors).toEqual([{ line: 5, field: "insutype", message: expect.any(String) }]);
-    expect((await findRosterPerson(platform.ctx.db, "cx-2023", a.psnNo))?.name).toBe("两行\r\n名字");
+    expect((await findRosterPerson(platform.ctx.db, "cx-2023", a.psnNo))?.name).toBe("甲");
   });
 
   it("keeps the last of a psn_no repeated in the file and reports the earlier line", async () => {
@@ -571,10 +573,13 @@ describe("hmb roster import (real binary)", () => {
   async function hmb(
     args: string[],
     extraEnv: Record<string, string> = {},
+    timeout = 0,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
       const { stdout, stderr } = await run("node", ["bin/hmb.js", ...args], {
         env: { ...env(), ...extraEnv },
+        // A command that hangs is killed (and fails the test) instead of holding the suite.
+        timeout,
       });
       return { code: 0, stdout, stderr };
     } catch (e) {
@@ -666,4 +671,58 @@ describe("hmb roster import (real binary)", () => {
     const missing = await hmb(["roster", "import", "--program", "ws-2023", "--file", join(dir, "none.csv")]);
     expect(missing.code).toBe(1);
   }, 120_000);
+
+  it("an empty, corrupt or fake XLSX and a CSV with an unclosed quote fail at once: exit 1, one Chinese line, nothing imported", async () => {
+    const { corrupt } = await rosterWorkbooks(50, "CLI");
+    const files: [string, Buffer | string, RegExp][] = [
+      ["empty.xlsx", Buffer.alloc(0), /^hmb: 无法读取 Excel 文件：文件为空/m],
+      ["corrupt.xlsx", corrupt, /^hmb: 无法读取 Excel 文件：/m],
+      ["fake.xlsx", "psn_no,certno\nnot a workbook\n", /^hmb: 无法读取 Excel 文件：不是 xlsx 文件/m],
+      ["unclosed.csv", `${HEADER}\nP1,"unclosed,x\n`, /^hmb: CSV 格式错误：第 \d+ 行引号没有闭合/m],
+    ];
+    const backends: Record<string, string>[] = [{}];
+    const admin = process.env.TEST_DATABASE_URL;
+    const name = `hmb_t_${randomBytes(6).toString("hex")}`;
+    if (admin !== undefined && admin !== "") {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`create database ${name}`);
+      await c.end();
+      const u = new URL(admin);
+      u.pathname = `/${name}`;
+      backends.push({ DATABASE_URL: u.toString() });
+    }
+    try {
+      for (const backendEnv of backends) {
+        const create = await hmb(
+          ["program", "create", "--id", "bx-2023", "--product", "wenshan-2023"],
+          backendEnv,
+        );
+        expect(create.code, create.stderr).toBe(0);
+        for (const [fileName, bytes, message] of files) {
+          const path = join(dir, fileName);
+          writeFileSync(path, bytes);
+          const started = performance.now();
+          const res = await hmb(
+            ["roster", "import", "--program", "bx-2023", "--file", path],
+            backendEnv,
+            30_000,
+          );
+          const label = `${fileName}: ${res.code} ${res.stderr}`;
+          expect(res.code, label).toBe(1);
+          expect(res.stderr, label).toMatch(message);
+          expect(res.stdout, label).toBe("");
+          // Process start and the embedded database's open take most of it; the file itself fails at once.
+          expect(performance.now() - started, label).toBeLessThan(20_000);
+        }
+      }
+    } finally {
+      if (backends.length > 1) {
+        const d = new pg.Client({ connectionString: admin });
+        await d.connect();
+        await d.query(`drop database if exists ${name} with (force)`);
+        await d.end();
+      }
+    }
+  }, 240_000);
 });

@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { makeCertno } from "../src/domain/certno.js";
-import { parseSettlement, parseSettlementLine } from "../src/domain/settlement.js";
+import {
+  latestPossibleSettlement,
+  parseSettlement,
+  parseSettlementLine,
+  type SettlementParseOptions,
+} from "../src/domain/settlement.js";
 import { record, TEST_CERTNO, Y } from "./fixtures.js";
 
 /** A consistent record: burden 1,500 = 1,000 in scope + 300 全自费 + 200 超限价; funds 5,000 + 100 大病. */
@@ -18,8 +23,8 @@ const base = (): Record<string, unknown> =>
     criticalIllness: Y(100),
   });
 
-function rejection(raw: unknown) {
-  const parsed = parseSettlement(raw);
+function rejection(raw: unknown, options?: SettlementParseOptions) {
+  const parsed = parseSettlement(raw, options);
   if (parsed.ok) throw new Error("expected a rejection");
   expect(Object.keys(parsed)).toEqual(["ok", "error"]);
   expect(parsed.error.message.length).toBeGreaterThan(0);
@@ -68,6 +73,7 @@ describe("a valid record", () => {
       overlmt_selfpay: 200.0,
       psn_part_amt: "1500.00",
       acct_pay: 12.34,
+      psn_cash_pay: "1487.66",
     });
     expect(parsed.ok).toBe(true);
     if (parsed.ok) expect(parsed.settlement.accountPay).toBe(1_234);
@@ -265,5 +271,109 @@ describe("rejections name the field", () => {
       overlmt_selfpay: "0",
     });
     expect(e).toMatchObject({ code: "inconsistent_amounts", field: "fund_pay_sumamt" });
+  });
+});
+
+describe("impossible records (issue 10, finding 5)", () => {
+  // base(): setl_time = begntime = 2023-10-10 10:00:00, burden 1,500.
+  it.each([
+    [{ begntime: "2023-10-09 10:00:00", endtime: "2023-10-08 10:00:00" }, "begntime"],
+    [{ begntime: "2023-10-01 10:00:00", endtime: "2023-10-10 10:00:01" }, "endtime"],
+    [{ begntime: "2023-10-10 10:00:01" }, "begntime"],
+    [{ setl_time: "0000-10-10 10:00:00", begntime: "0000-10-10 10:00:00" }, "setl_time"],
+    [{ begntime: "0099-10-10 10:00:00" }, "begntime"],
+    [{ endtime: "1899-10-10 10:00:00" }, "endtime"],
+    [{ setl_time: "2100-01-01 00:00:00", begntime: "2100-01-01 00:00:00" }, "setl_time"],
+  ])("times out of order or out of range: %j → %s", (change, field) => {
+    expect(rejection({ ...base(), ...change })).toMatchObject({ code: "invalid_time", field });
+  });
+
+  it("accepts admission = discharge = settlement, and an ISO time with its offset", () => {
+    const t = "2023-10-10 10:00:00";
+    expect(parseSettlement({ ...base(), begntime: t, endtime: t, setl_time: t }).ok).toBe(true);
+    expect(
+      parseSettlement({ ...base(), begntime: "2023-10-10T09:00:00+08:00", setl_time: "2023-10-10T02:00:00Z" })
+        .ok,
+    ).toBe(true);
+  });
+
+  it("a settlement after now is refused only where there is a clock (live routes), never in a file", () => {
+    const future = { ...base(), setl_time: "2090-01-01 10:00:00", begntime: "2090-01-01 09:00:00" };
+    // hmb adjudicate: no clock, any year in range is a record like another.
+    expect(parseSettlement(future).ok).toBe(true);
+    expect(parseSettlementLine(JSON.stringify(future)).ok).toBe(true);
+    const now = latestPossibleSettlement(Date.parse("2023-10-10T10:00:00+08:00"), 0);
+    expect(parseSettlement(base(), { notAfter: now }).ok).toBe(true);
+    expect(rejection({ ...base(), setl_time: "2023-10-10 10:05:01" }, { notAfter: now })).toMatchObject({
+      code: "invalid_time",
+      field: "setl_time",
+    });
+    // Within the skew a hospital's clock may have: accepted.
+    expect(parseSettlement({ ...base(), setl_time: "2023-10-10 10:05:00" }, { notAfter: now }).ok).toBe(true);
+    // A business clock pinned in the past (demo, tests) is bounded by the real now instead.
+    expect(latestPossibleSettlement(0, 1_000)).toBe(1_000 + 5 * 60_000);
+  });
+
+  it("acct_pay + psn_cash_pay must equal psn_part_amt when the record says how the person paid", () => {
+    expect(parseSettlement({ ...base(), acct_pay: "1000.00", psn_cash_pay: "500.00" }).ok).toBe(true);
+    expect(parseSettlement({ ...base(), psn_cash_pay: "1500.00" }).ok).toBe(true);
+    expect(rejection({ ...base(), acct_pay: "1000.00", psn_cash_pay: "500.01" })).toMatchObject({
+      code: "inconsistent_amounts",
+      field: "psn_cash_pay",
+    });
+    expect(rejection({ ...base(), acct_pay: "1000.00" })).toMatchObject({
+      code: "inconsistent_amounts",
+      field: "acct_pay",
+    });
+  });
+
+  it.each(["I10", "C34.9", "C34.900", "I10.x00", "C56.x00", "J18.900x001", "A17.000+", "c50.900"])(
+    "dise_codg %s is ICD-10 shaped",
+    (code) => {
+      expect(parseSettlement({ ...base(), dise_codg: code }).ok).toBe(true);
+    },
+  );
+
+  it.each([
+    "I63 900",
+    "63.900",
+    "stroke",
+    "I63.900 ",
+    " I63.900",
+    "I6",
+    "I63.9000",
+    "I63..9",
+    "脑梗死",
+    "II63.900",
+  ])("dise_codg %j is refused", (code) => {
+    expect(rejection({ ...base(), dise_codg: code })).toMatchObject({
+      code: "invalid_value",
+      field: "dise_codg",
+    });
+  });
+
+  it.each(AMOUNT_FIELDS)("%s padded with spaces is refused", (field) => {
+    for (const value of [" 1.00", "1.00 ", "\t1.00"]) {
+      expect(rejection({ ...base(), [field]: value })).toMatchObject({ code: "invalid_amount", field });
+    }
+  });
+
+  it("keeps the national fields exactly as sent and drops every other field", () => {
+    const raw = {
+      ...base(),
+      note: "x".repeat(100_000),
+      nested: { a: [1, 2] },
+      feedetail: [
+        { med_list_codg: "SAMPLE-WS-D01", det_item_fee_sumamt: "10.00", chrgitm_lv: "01", blob: "y" },
+      ],
+    };
+    const parsed = parseSettlement(raw);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const { note: _n, nested: _x, feedetail: _f, ...national } = raw;
+    expect(parsed.record).toEqual({
+      ...national,
+      feedetail: [{ med_list_codg: "SAMPLE-WS-D01", det_item_fee_sumamt: "10.00", chrgitm_lv: "01" }],
+    });
   });
 });

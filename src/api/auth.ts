@@ -27,7 +27,7 @@ declare module "fastify" {
   }
 }
 
-function bearerOf(request: FastifyRequest): string | undefined {
+export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice(7).trim();
   const cookie = (request.cookies as Record<string, string | undefined> | undefined)?.hmb_session;
@@ -83,8 +83,10 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
           // Only 64 hex digits can be a signature: anything else would make the constant-time comparison
           // throw (a 500) instead of failing closed with 401.
           signature: hexSignature(header(request, "x-hmb-signature")),
+          version: header(request, "x-hmb-signature-version"),
         },
-        request.rawBody ?? "",
+        // request.url is the request target as sent (path and query), which version 2 signs.
+        { method: request.method, target: request.url, rawBody: request.rawBody ?? "" },
         Date.now(),
       );
       if (!check.ok)
@@ -95,9 +97,11 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
           .status(415)
           .send(errorBody("unsupported_media_type", "签名请求的请求体应为 application/json", "content-type"));
       }
-      // Reads are exempt: they change nothing, and parallel GETs signed in the same millisecond share a
-      // signature (empty body).
+      // A version-1 signature covers only the timestamp and the body, so a write's is bound to the first URL it
+      // arrives with. Exempt: version 2 (it signs method and URL), bodies that name their resource, and reads
+      // (they must be version 2: verifyInstitutionSignature refuses a version-1 read).
       if (
+        !check.coversRequest &&
         config.bodyNamesResource?.(request) !== true &&
         request.method !== "GET" &&
         request.method !== "HEAD" &&

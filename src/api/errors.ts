@@ -41,7 +41,9 @@ export function installErrorHandler(app: FastifyInstance): void {
             : status === 429
               ? "rate_limited"
               : "invalid_request";
-      return reply.status(status).send(errorBody(code, e.message, null));
+      // Fastify's own words are English; a body over a route's limit is the one a sender must act on.
+      const message = status === 413 ? "请求体超过该接口允许的大小" : e.message;
+      return reply.status(status).send(errorBody(code, message, null));
     }
     request.log.error({ err: e }, "unhandled error");
     return reply.status(500).send(errorBody("internal_error", "服务器内部错误，请稍后重试", null));

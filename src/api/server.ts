@@ -1,6 +1,7 @@
 /**
  * The HTTP server: Fastify with JSON-schema validation, OpenAPI at /docs, health at /healthz, one error
- * shape, roles on every route. Routes are thin: they validate, call a service, map the result.
+ * shape, roles on every route, security headers on every answer (api/security). Routes are thin: they
+ * validate, call a service, map the result.
  * Each route module is a Fastify plugin registered here.
  */
 import cookie from "@fastify/cookie";
@@ -8,10 +9,13 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import type { Clock } from "../platform/clock.js";
 import type { PlatformContext } from "../services/context.js";
+import { demoAccountsPresent } from "../services/demo-seed.js";
 import { installAuth } from "./auth.js";
 import { errorBody, installErrorHandler } from "./errors.js";
 import { installIdempotency } from "./idempotency.js";
+import { installInputGuard } from "./input-guard.js";
 import { authRoutes } from "./routes/auth.js";
 import { consoleRoutes } from "./routes/console.js";
 import { counterClaimRoutes } from "./routes/counter-claims.js";
@@ -32,18 +36,33 @@ import { residentRoutes } from "./routes/resident.js";
 import { rosterRoutes } from "./routes/roster.js";
 import { settlementRoutes } from "./routes/settlements.js";
 import { specialDrugRoutes } from "./routes/special-drugs.js";
+import { docsForStaffOnly, installSecurityHeaders, securityConfig } from "./security.js";
 import { installWeb } from "./static.js";
 
 export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /** Requests per minute per IP on public and login routes. */
   publicRateLimit?: number;
+  /** Where NODE_ENV, HMB_HTTPS and HMB_DOCS are read (api/security); process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** The real clock of login lockouts (tests pin it); never the business clock. */
+  wallClock?: Clock;
 }
 
 export async function buildServer(
   ctx: PlatformContext,
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
+  const security = securityConfig(options.env ?? process.env);
+  // Demo logins have published passwords: a production server does not start while any exists.
+  if (security.production) {
+    const demo = await demoAccountsPresent(ctx);
+    if (demo.length > 0) {
+      throw new Error(
+        `生产环境（NODE_ENV=production）不能保留演示账号 ${demo.map((d) => d.username).join("、")}：请先运行 hmb user remove --demo 删除`,
+      );
+    }
+  }
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1 << 20,
@@ -61,6 +80,7 @@ export async function buildServer(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   installErrorHandler(app);
+  await installSecurityHeaders(app, security);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -74,12 +94,20 @@ export async function buildServer(
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  if (security.docs !== "off") {
+    await app.register(swaggerUi, {
+      routePrefix: "/docs",
+      ...(security.docs === "staff" ? { uiHooks: { onRequest: docsForStaffOnly(ctx) } } : {}),
+    });
+  }
   installAuth(app, ctx);
+  // After authentication: refused characters anywhere in a request are a 400 naming the field.
+  installInputGuard(app);
   installIdempotency(app, ctx);
   const limits = { publicRateLimit: options.publicRateLimit ?? 120 };
+  const session = { secureCookie: security.https, wallClock: options.wallClock };
   await app.register(healthRoutes(ctx));
-  await app.register(authRoutes(ctx, limits), { prefix: "/api/v1" });
+  await app.register(authRoutes(ctx, limits, session), { prefix: "/api/v1" });
   await app.register(programRoutes(ctx), { prefix: "/api/v1" });
   await app.register(institutionRoutes(ctx), { prefix: "/api/v1" });
   await app.register(enrollmentRoutes(ctx), { prefix: "/api/v1" });

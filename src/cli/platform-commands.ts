@@ -1,16 +1,23 @@
 /**
  * Operator commands that work on the database directly (same services as the API routes):
- * `hmb serve`, `hmb program create`, `hmb institution add`, `hmb user add`.
+ * `hmb serve`, `hmb program create`, `hmb institution add`, `hmb user add`, `hmb user remove`.
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { FastifyInstance } from "fastify";
 import { buildServer } from "../api/server.js";
-import { CLI_ACTOR, type PlatformContext, type Role, ServiceError } from "../services/context.js";
-import { DEMO_NOW, type DemoSeedResult, seedDemo } from "../services/demo-seed.js";
+import {
+  CLI_ACTOR,
+  notFound,
+  PERSON_ROLES,
+  type PlatformContext,
+  ServiceError,
+} from "../services/context.js";
+import { DEMO_NOW, type DemoSeedResult, removeDemoAccounts, seedDemo } from "../services/demo-seed.js";
 import { addInstitution } from "../services/institutions.js";
 import { openPlatform } from "../services/platform.js";
 import { createProgram } from "../services/programs.js";
-import { createUser } from "../services/users.js";
+import { createUser, parsePersonRole, removeUser } from "../services/users.js";
 
 /** Runs one command against the platform, turning caller mistakes into a message and exit code 2. */
 export async function withPlatform(work: (ctx: PlatformContext) => Promise<void>): Promise<void> {
@@ -29,6 +36,33 @@ export async function withPlatform(work: (ctx: PlatformContext) => Promise<void>
   }
 }
 
+/** On SIGTERM/SIGINT, requests in flight get this long to finish… */
+const SHUTDOWN_GRACE_MS = 6_000;
+/**
+ * …and the process exits by this deadline whatever still hangs. The promise is "gone within 10 s": Node
+ * takes up to about a second more to tear down a process holding the WebAssembly database.
+ */
+const SHUTDOWN_DEADLINE_MS = 8_500;
+
+/** Whether `p` settles within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function serve(port: number, host: string, options: { demo?: boolean } = {}): Promise<void> {
   let pinnedByDemo = false;
   if (options.demo === true) {
@@ -39,21 +73,62 @@ export async function serve(port: number, host: string, options: { demo?: boolea
       pinnedByDemo = true;
     }
   }
-  const ctx = await openPlatform();
-  let seeded: DemoSeedResult | undefined;
-  if (options.demo === true) {
-    process.stdout.write("hmb: seeding the demo program wenshan-2023 (first start takes a while) …\n");
-    seeded = await seedDemo(ctx);
-  }
-  const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? "info" } });
-  const shutdown = async (signal: string) => {
-    app.log.info({ signal }, "shutting down");
-    await app.close();
-    await ctx.db.close();
+  let opening: Promise<PlatformContext> | undefined;
+  let ctx: PlatformContext | undefined;
+  let app: FastifyInstance | undefined;
+  let stopping = false;
+  // Stop accepting; let requests in flight finish for a grace period; then cut the connections still open
+  // (a hanging upload), cancel the database work still running, close the database (and its local socket),
+  // remove the data directory's lock, exit. A hard deadline exits regardless (the lock goes with the process).
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => {
+      process.stderr.write(`hmb: 未能在 ${SHUTDOWN_DEADLINE_MS / 1000} 秒内正常关闭，强制退出\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    if (app !== undefined) app.log.info({ signal }, "shutting down");
+    else process.stderr.write(`hmb: ${signal}, shutting down\n`);
+    try {
+      const graceEnds = Date.now() + SHUTDOWN_GRACE_MS;
+      const graceLeft = () => Math.max(0, graceEnds - Date.now());
+      if (ctx === undefined && opening !== undefined) await settlesWithin(opening, graceLeft());
+      if (app !== undefined) {
+        const closed = app.close();
+        if (!(await settlesWithin(closed, graceLeft()))) {
+          app.log.warn("requests still running after the grace period: closing their connections");
+          app.server.closeAllConnections();
+          await ctx?.db.interrupt();
+          await settlesWithin(closed, 500);
+        }
+      }
+      await ctx?.db.interrupt();
+      await ctx?.db.close();
+    } catch (e) {
+      process.stderr.write(`hmb: shutdown: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+    clearTimeout(deadline);
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  // This process owns the data directory (a second server on it is refused) and lets CLI commands reach
+  // the database through it while it runs.
+  opening = openPlatform({ access: "own", offerSocket: true, command: "hmb serve" });
+  ctx = await opening;
+  let seeded: DemoSeedResult | undefined;
+  try {
+    if (options.demo === true) {
+      process.stdout.write("hmb: seeding the demo program wenshan-2023 (first start takes a while) …\n");
+      seeded = await seedDemo(ctx);
+    }
+    app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? "info" } });
+  } catch (e) {
+    if (stopping) return;
+    await ctx.db.close();
+    throw e;
+  }
+  if (stopping) return;
   const address = await app.listen({ port, host });
   if (seeded === undefined) {
     process.stdout.write(
@@ -107,7 +182,7 @@ export function demoBanner(
  数据库 database   ${ctx.db.kind} — ${databaseLocation()}
  业务时间 clock    ${clock}
  演示数据 data     ${s.persons} roster persons 名册人员, ${s.policies} policies 保单, charity pool ${s.pool.poolId} balance ${(s.pool.balanceFen / 100).toFixed(2)} 元${s.created ? "" : " (reused 已存在)"}
- 参保家庭 family   resident ${s.resident.psnNo}; family 家庭成员 ${s.resident.family.join(", ")} (not yet enrolled 未投保)
+ 参保家庭 family   resident ${s.resident.psnNo}; family 家庭成员（按身份证号+姓名添加 add by ID number + name）${s.resident.members.map((m) => `${m.name} ${m.certno}`).join(", ")} (not yet enrolled 未投保)
 
  演示账号 demo logins (demo passwords — never use outside a demo 仅供演示):
 ${logins}
@@ -171,13 +246,13 @@ export function registerPlatformCommands(program: Command): void {
       }),
     );
 
-  program
-    .command("user")
-    .description("人员账号")
+  // People only: institutions (hospital, pharmacy) authenticate by HMAC signature (`hmb institution add`).
+  const user = program.command("user").description("人员账号（机构用 hmb institution add）");
+  user
     .command("add")
     .requiredOption("--program <id>", "program id, or * for a platform-wide account")
     .requiredOption("--username <name>", "login name")
-    .requiredOption("--role <role>", "resident|hospital|operator|co_insurer|bureau|regulator|charity|admin")
+    .requiredOption("--role <role>", PERSON_ROLES.join("|"))
     .requiredOption("--password <password>", "at least 8 characters")
     .option("--psn-no <psn_no>", "for residents: their person number")
     .option("--insurer <code>", "for co-insurers: their insurer code")
@@ -194,12 +269,37 @@ export function registerPlatformCommands(program: Command): void {
           await createUser(ctx, CLI_ACTOR, {
             programId: opts.program,
             username: opts.username,
-            role: opts.role as Role,
+            role: parsePersonRole(opts.role),
             password: opts.password,
             psnNo: opts.psnNo,
             insurerCode: opts.insurer,
           });
           process.stdout.write(`${opts.username}\t${opts.role}\t${opts.program}\n`);
         }),
+    );
+  user
+    .command("remove")
+    .description("delete a login and end its sessions; --demo: every demo login of `hmb serve --demo`")
+    .option("--program <id>", "program id, or * for a platform-wide account")
+    .option("--username <name>", "login name")
+    .option("--demo", "remove the demo logins (their passwords are published)")
+    .action(async (opts: { program?: string; username?: string; demo?: boolean }) =>
+      withPlatform(async (ctx) => {
+        if (opts.demo === true) {
+          const removed = await removeDemoAccounts(ctx, CLI_ACTOR);
+          process.stdout.write(removed.length === 0 ? "没有演示账号\n" : `${removed.join("\n")}\n`);
+          return;
+        }
+        if (opts.program === undefined || opts.username === undefined)
+          throw new ServiceError(
+            400,
+            "invalid_value",
+            "请给出 --program 和 --username，或 --demo",
+            "username",
+          );
+        if (!(await removeUser(ctx, CLI_ACTOR, opts.program, opts.username)))
+          throw notFound(`账号 ${opts.username}`, "username");
+        process.stdout.write(`${opts.username}\t${opts.program}\n`);
+      }),
     );
 }

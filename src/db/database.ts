@@ -28,6 +28,11 @@ export interface Database extends Queryable {
     columns: readonly string[],
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<number>;
+  /**
+   * Shutting down: cancels statements still running and refuses new work (it fails with SQLSTATE 57P01);
+   * open transactions roll back. `close` afterwards does not wait for a request that hangs.
+   */
+  interrupt(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -5,15 +5,23 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from "./copy-binary.js";
-import { type Database, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
+import { type Database, DatabaseError, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
+import { ADMIN_SHUTDOWN } from "./session-gate.js";
 
 // Keep int8 (bigint) columns as JS numbers: every amount is bounded far below 2^53 (see domain/money.ts).
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+const closingError = () => new DatabaseError("数据库正在关闭", ADMIN_SHUTDOWN);
+
+function queryable(
+  client: pg.Pool | pg.PoolClient,
+  state: { closing: boolean; namedStatements: boolean },
+): Queryable {
   return {
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
-      const name = preparedNameOf(sql);
+      // After interrupt() a transaction still running stops at its next statement (and rolls back).
+      if (state.closing) throw closingError();
+      const name = state.namedStatements ? preparedNameOf(sql) : undefined;
       const result =
         name === undefined
           ? await client.query(sql, params as unknown[])
@@ -33,18 +41,71 @@ function defaultPoolSize(): number {
   return Number.isInteger(n) && n > 0 ? n : 10;
 }
 
+export interface PostgresOptions {
+  /** Connections in the pool. */
+  poolSize?: number;
+  /**
+   * Named prepared statements (`prepared()`); off for the local socket of an embedded database, whose one
+   * session is shared by every client (two clients preparing the same name would collide).
+   */
+  namedStatements?: boolean;
+  /** Splits copyBinary into COPYs of about this many bytes (the embedded database's socket holds each). */
+  copyBatchBytes?: number;
+  /** Whether interrupt() cancels this pool's running statements (pg_cancel_backend). */
+  cancelOnInterrupt?: boolean;
+}
+
 export async function openPostgres(url: string, poolSize = defaultPoolSize()): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  return openPostgresPool({ connectionString: url }, { poolSize });
+}
+
+export async function openPostgresPool(
+  config: pg.PoolConfig,
+  options: PostgresOptions = {},
+): Promise<Database> {
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? defaultPoolSize() });
+  // An idle connection that breaks (server restart, the embedded server stopping) must not end the process;
+  // the next query gets its own error.
+  pool.on("error", () => undefined);
+  // Connections handed out, for interrupt() to cancel what they run.
+  const busy = new Set<pg.PoolClient>();
+  pool.on("acquire", (c) => busy.add(c));
+  pool.on("release", (_e, c) => busy.delete(c));
+  pool.on("remove", (c) => busy.delete(c as pg.PoolClient));
   await pool.query("select 1");
-  const base = queryable(pool);
+  const state = { closing: false, namedStatements: options.namedStatements ?? true };
+  const base = queryable(pool, state);
+  const copyBatchBytes = options.copyBatchBytes ?? Number.POSITIVE_INFINITY;
+  let ended: Promise<void> | undefined;
+
+  async function copyOnce(table: string, columns: readonly string[], tuples: AsyncIterable<Uint8Array>) {
+    if (state.closing) throw closingError();
+    const client = await pool.connect();
+    try {
+      const stream = client.query(
+        copyFrom(`copy ${table} (${columns.join(", ")}) from stdin with (format binary)`),
+      );
+      async function* framed() {
+        yield COPY_BINARY_HEADER;
+        for await (const chunk of tuples) if (chunk.length > 0) yield chunk;
+        yield COPY_BINARY_TRAILER;
+      }
+      await pipeline(Readable.from(framed()), stream);
+      return stream.rowCount ?? 0;
+    } finally {
+      client.release();
+    }
+  }
+
   return {
     kind: "postgres",
     query: base.query,
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      if (state.closing) throw closingError();
       const client = await pool.connect();
       try {
         await client.query("begin");
-        const result = await work(queryable(client));
+        const result = await work(queryable(client, state));
         await client.query("commit");
         return result;
       } catch (e) {
@@ -55,27 +116,57 @@ export async function openPostgres(url: string, poolSize = defaultPoolSize()): P
       }
     },
     async exec(sql: string) {
+      if (state.closing) throw closingError();
       await pool.query(sql);
     },
     async copyBinary(table, columns, chunks) {
-      const client = await pool.connect();
+      if (!Number.isFinite(copyBatchBytes)) return copyOnce(table, columns, toAsync(chunks));
+      // Chunks hold whole tuples, so a batch boundary between chunks is a valid end of one COPY's data.
+      const source = toAsync(chunks)[Symbol.asyncIterator]();
+      let total = 0;
+      let more = true;
+      while (more) {
+        let bytes = 0;
+        more = false;
+        const batch: AsyncIterable<Uint8Array> = {
+          async *[Symbol.asyncIterator]() {
+            while (bytes < copyBatchBytes) {
+              const next = await source.next();
+              if (next.done === true) return;
+              bytes += next.value.length;
+              yield next.value;
+            }
+            more = true;
+          },
+        };
+        total += await copyOnce(table, columns, batch);
+      }
+      return total;
+    },
+    async interrupt() {
+      if (state.closing) return;
+      state.closing = true;
+      const pids = [...busy].map((c) => (c as unknown as { processID: number | null }).processID);
+      const running = pids.filter((p): p is number => typeof p === "number");
+      if (options.cancelOnInterrupt === false || running.length === 0) return;
+      // Cancel on a connection of its own: the pool's may all be busy with the statements to cancel.
+      const admin = new pg.Client(config);
       try {
-        const stream = client.query(
-          copyFrom(`copy ${table} (${columns.join(", ")}) from stdin with (format binary)`),
-        );
-        async function* framed() {
-          yield COPY_BINARY_HEADER;
-          for await (const chunk of chunks) if (chunk.length > 0) yield chunk;
-          yield COPY_BINARY_TRAILER;
-        }
-        await pipeline(Readable.from(framed()), stream);
-        return stream.rowCount ?? 0;
+        await admin.connect();
+        await admin.query("select pg_cancel_backend(pid) from unnest($1::int[]) as pid", [running]);
+      } catch {
+        // The server went away: nothing is running on it any more.
       } finally {
-        client.release();
+        await admin.end().catch(() => undefined);
       }
     },
-    async close() {
-      await pool.end();
+    close() {
+      ended ??= pool.end();
+      return ended;
     },
   };
+}
+
+async function* toAsync(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* chunks;
 }

@@ -7,6 +7,7 @@
  */
 import { isValidCertno } from "./certno.js";
 import { COHORTS, type Cohort } from "./cohort.js";
+import { hasForbiddenInLine } from "./text.js";
 
 export const ROSTER_COLUMNS = [
   "psn_no",
@@ -75,6 +76,29 @@ export function resolveRosterHeader(cells: readonly string[]): HeaderResult {
   return { ok: true, header: index as RosterHeader };
 }
 
+/**
+ * 单位编码 (unit_code): what a roster row may carry and what unit enrollment (kind "unit") asks for are the
+ * same rule, so every unit on the roster can enroll and every accepted code can match the roster: 1–32
+ * letters, digits, "_" or "-" (统一社会信用代码 is 18, an employer number fewer).
+ */
+export const UNIT_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+export const UNIT_CODE_RULE = "应为 1–32 位字母、数字、下划线或连字符";
+
+/** undefined when `text` is a valid unit_code; otherwise what is wrong with it, for the person who sent it. */
+export function unitCodeProblem(text: string): string | undefined {
+  if (UNIT_CODE.test(text)) return undefined;
+  return text.length > 32 ? "长度不能超过 32" : UNIT_CODE_RULE;
+}
+
+/** 人员编号: letters, digits, "_" and "-" (the national number is digits; test and demo rosters use P001). */
+const PSN_NO = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A name (姓名) is one line of text without quotes: an ASCII double quote is never part of a name, and in a
+ * CSV it is the mark of a field broken by a stray quote, so the row is refused rather than stored garbled.
+ */
+const NAME_QUOTE = /"/;
+
 const DIGITS6 = /^\d{6}$/;
 const DATE_DASHED = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_PLAIN = /^(\d{4})(\d{2})(\d{2})$/;
@@ -99,52 +123,84 @@ function cell(cells: readonly string[], i: number): string {
   return v === undefined ? "" : v.trim();
 }
 
-/** Validates one data record against the header; every failing field is reported, not only the first. */
+/**
+ * Validates one data record against the header; every failing field is reported, not only the first. A
+ * field holding a control character, NUL or U+FFFD (domain/text) is reported for that alone.
+ */
 export function parseRosterRow(header: RosterHeader, cells: readonly string[]): RowResult {
   const errors: RosterFieldError[] = [];
+  const unreadable = new Set<RosterColumn>();
+  for (const column of ROSTER_COLUMNS) {
+    // Surrounding blanks are trimmed as always (exports often prefix an ID number with a TAB to keep it text).
+    if (hasForbiddenInLine(cell(cells, header[column]))) {
+      unreadable.add(column);
+      errors.push({
+        field: column,
+        message: "含有控制字符、NUL 或无法识别的字符（文件应为 UTF-8 编码的纯文本）",
+      });
+    }
+  }
+  const check = (column: RosterColumn, problem: string | undefined) => {
+    if (problem !== undefined && !unreadable.has(column)) errors.push({ field: column, message: problem });
+  };
+
   const psnNo = cell(cells, header.psn_no);
-  if (psnNo === "") errors.push({ field: "psn_no", message: "不能为空" });
-  else if (psnNo.length > 32) errors.push({ field: "psn_no", message: "长度不能超过 32" });
+  check(
+    "psn_no",
+    psnNo === ""
+      ? "不能为空"
+      : psnNo.length > 32
+        ? "长度不能超过 32"
+        : PSN_NO.test(psnNo)
+          ? undefined
+          : "应为字母、数字、下划线或连字符",
+  );
 
   let certno = cell(cells, header.certno);
   if (certno.length === 18 && certno.charCodeAt(17) === 120) certno = `${certno.slice(0, 17)}X`;
   let certnoOk = false;
-  if (certno === "") errors.push({ field: "certno", message: "不能为空" });
-  else if (certno.length !== 18 || !/^\d{17}[\dX]$/.test(certno))
-    errors.push({ field: "certno", message: "应为 18 位公民身份号码" });
-  else if (!isValidCertno(certno)) errors.push({ field: "certno", message: "校验位错误" });
+  if (certno === "") check("certno", "不能为空");
+  else if (certno.length !== 18 || !/^\d{17}[\dX]$/.test(certno)) check("certno", "应为 18 位公民身份号码");
+  else if (!isValidCertno(certno)) check("certno", "校验位错误");
   else certnoOk = true;
 
   const name = cell(cells, header.psn_name);
-  if (name === "") errors.push({ field: "psn_name", message: "不能为空" });
-  else if (name.length > 128) errors.push({ field: "psn_name", message: "长度不能超过 128" });
+  check(
+    "psn_name",
+    name === ""
+      ? "不能为空"
+      : name.length > 128
+        ? "长度不能超过 128"
+        : NAME_QUOTE.test(name)
+          ? "不能含有双引号（CSV 字段中间的引号会使该行错位）"
+          : undefined,
+  );
 
   const gendText = cell(cells, header.gend);
   const gend =
     gendText === "1" || gendText === "男" ? "1" : gendText === "2" || gendText === "女" ? "2" : null;
-  if (gend === null) errors.push({ field: "gend", message: "应为 1（男）或 2（女）" });
+  if (gend === null) check("gend", "应为 1（男）或 2（女）");
 
   const brdyText = cell(cells, header.brdy);
   const birthDate = normalizeBirthDate(brdyText);
   if (birthDate === undefined) {
-    errors.push({ field: "brdy", message: "应为有效日期 yyyy-mm-dd 或 yyyymmdd" });
+    check("brdy", "应为有效日期 yyyy-mm-dd 或 yyyymmdd");
   } else if (certnoOk && birthDate.replaceAll("-", "") !== certno.slice(6, 14)) {
-    errors.push({ field: "brdy", message: "与身份证号中的出生日期不一致" });
+    check("brdy", "与身份证号中的出生日期不一致");
   }
 
   const insutype = cell(cells, header.insutype);
-  if (insutype !== "310" && insutype !== "390")
-    errors.push({ field: "insutype", message: "应为 310（职工医保）或 390（居民医保）" });
+  if (insutype !== "310" && insutype !== "390") check("insutype", "应为 310（职工医保）或 390（居民医保）");
 
   const admdvs = cell(cells, header.admdvs);
-  if (!DIGITS6.test(admdvs)) errors.push({ field: "admdvs", message: "应为 6 位行政区划代码" });
+  if (!DIGITS6.test(admdvs)) check("admdvs", "应为 6 位行政区划代码");
 
   const unitText = cell(cells, header.unit_code);
-  if (unitText.length > 32) errors.push({ field: "unit_code", message: "长度不能超过 32" });
+  if (unitText !== "") check("unit_code", unitCodeProblem(unitText));
 
   const cohortText = cell(cells, header.cohort);
   const cohortOk = cohortText === "" || Object.hasOwn(COHORTS, cohortText);
-  if (!cohortOk) errors.push({ field: "cohort", message: `未知人群 ${cohortText.slice(0, 32)}` });
+  if (!cohortOk) check("cohort", `未知人群 ${cohortText.slice(0, 32)}`);
 
   if (errors.length > 0) return { ok: false, errors };
   return {

@@ -1,7 +1,8 @@
 /**
  * The settlement record (结算信息 setlinfo) of the national medical insurance platform, DESIGN.md §3.
  * The wire keeps national field names; `parseSettlement` maps them once into `Settlement` (fen, epoch ms,
- * domain names) or rejects the record naming the field. Nothing downstream sees the wire shape.
+ * domain names) or rejects the record naming the field. Nothing downstream sees the wire shape, except the
+ * record as kept (`SettlementParse.record`): the national fields as sent, every other field dropped.
  */
 import { isValidCertno } from "./certno.js";
 import type { Fen } from "./money.js";
@@ -92,7 +93,95 @@ export interface RecordError {
   readonly message: string;
 }
 
-export type SettlementParse = { ok: true; settlement: Settlement } | { ok: false; error: RecordError };
+/** The wire record as the platform keeps it: the national fields below, values exactly as sent. */
+export type WireRecord = Record<string, unknown>;
+
+export type SettlementParse =
+  | { ok: true; settlement: Settlement; record: WireRecord }
+  | { ok: false; error: RecordError };
+
+export interface SettlementParseOptions {
+  /**
+   * The latest possible setl_time (live routes, see `latestPossibleSettlement`): a record settled after it
+   * is impossible and refused. Files adjudicated offline (`hmb adjudicate`) have no clock and leave it out.
+   */
+  readonly notAfter?: EpochMs | undefined;
+}
+
+/** How far a hospital's clock may run ahead of ours: the same window a request signature is fresh in. */
+export const SETTLEMENT_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The latest setl_time a live route accepts: now by the business clock, plus the skew a hospital's clock may
+ * have. When HMB_NOW pins the business clock in the past (a demo or test sitting in the enrollment window,
+ * never production, where the two clocks are one), the real now is later and bounds it instead: stays
+ * settled in the coverage year must still be payable there, while no record may claim to be from the future.
+ */
+export function latestPossibleSettlement(businessNow: EpochMs, realNow: EpochMs): EpochMs {
+  return Math.max(businessNow, realNow) + SETTLEMENT_CLOCK_SKEW_MS;
+}
+
+/** setlinfo fields (DESIGN.md §3) the platform reads or keeps; any other field is dropped, never stored. */
+export const SETTLEMENT_FIELDS = [
+  "setl_id",
+  "psn_no",
+  "certno",
+  "psn_name",
+  "insutype",
+  "med_type",
+  "begntime",
+  "endtime",
+  "setl_time",
+  "fixmedins_code",
+  "fixmedins_name",
+  "mdtrtarea_admvs",
+  "dise_codg",
+  "medfee_sumamt",
+  "fulamt_ownpay_amt",
+  "overlmt_selfpay",
+  "preselfpay_amt",
+  "inscp_scp_amt",
+  "act_pay_dedc",
+  "hifp_pay",
+  "hifmi_pay",
+  "hifob_pay",
+  "cvlserv_pay",
+  "hifes_pay",
+  "maf_pay",
+  "oth_pay",
+  "fund_pay_sumamt",
+  "psn_part_amt",
+  "acct_pay",
+  "psn_cash_pay",
+  "feedetail",
+] as const;
+
+/** 费用明细 fields of one feedetail item (DESIGN.md §10) that are kept. */
+export const FEE_DETAIL_FIELDS = [
+  "med_list_codg",
+  "med_chrgitm_type",
+  "chrgitm_lv",
+  "det_item_fee_sumamt",
+  "fulamt_ownpay_amt",
+  "overlmt_selfpay",
+  "preselfpay_amt",
+] as const;
+
+/**
+ * Main diagnosis as the 医保版 ICD-10 code table writes it: a letter and two digits (category, "I10"), then
+ * optionally "." with one to three digits or x (subcategory and 医保 extension, "C34.9", "C34.900",
+ * "I10.x00", "C56.x00"), then optionally the national 4-character extension code ("J18.900x001"), and at most
+ * one dagger/asterisk mark of a combined code ("A17.000+"). Letters in either case (some feeds write
+ * "c50.900"; the pre-existing rules compare case-insensitively); nothing else, not even a space.
+ */
+export const ICD10_CODE = /^[A-Za-z]\d{2}(?:\.[\dxX]{1,3}(?:[xX]\d{3})?)?[+*]?$/;
+
+/**
+ * Years a settlement's times may fall in. The national platform's records start long after 2000, and a
+ * year such as 0000 is a placeholder a system wrote, never a date (JavaScript would read it as 1900).
+ */
+export const FIRST_SETTLEMENT_YEAR = 2000;
+export const LAST_SETTLEMENT_YEAR = 2099;
 
 class Rejection {
   constructor(readonly error: RecordError) {}
@@ -132,6 +221,9 @@ function amount(raw: Raw, field: string, required: boolean, name = field): Fen {
     if (required) reject("missing_field", name, `缺少必填金额字段 ${name}`);
     return 0;
   }
+  // parseYuan forgives surrounding blanks (typed input); a machine-written record never pads an amount.
+  if (typeof value === "string" && value.trim() !== value)
+    reject("invalid_amount", name, `${name}: 金额前后不能有空格`);
   const parsed = parseYuan(value);
   if (!parsed.ok) reject("invalid_amount", name, `${name}: ${parsed.problem}`);
   return parsed.fen;
@@ -143,7 +235,32 @@ function time(raw: Raw, field: string, required: boolean): EpochMs | undefined {
   const ms = parseBusinessTime(text);
   if (ms === undefined)
     reject("invalid_time", field, `${field} 不是有效时间 (yyyy-MM-dd HH:mm:ss): ${text.slice(0, 40)}`);
+  // Every accepted form starts with a 4-digit year; checked on the text, since Date maps 0000–0099 to 19xx.
+  const year = Number(text.slice(0, 4));
+  if (year < FIRST_SETTLEMENT_YEAR || year > LAST_SETTLEMENT_YEAR)
+    reject(
+      "invalid_time",
+      field,
+      `${field} 的年份 ${text.slice(0, 4)} 不在 ${FIRST_SETTLEMENT_YEAR}–${LAST_SETTLEMENT_YEAR} 之间`,
+    );
   return ms;
+}
+
+/** Admission ≤ discharge ≤ settlement ≤ now (when the caller has a clock): any other order is impossible. */
+function checkTimeOrder(
+  begun: EpochMs | undefined,
+  ended: EpochMs | undefined,
+  settledAt: EpochMs,
+  notAfter: EpochMs | undefined,
+): void {
+  if (begun !== undefined && ended !== undefined && begun > ended)
+    reject("invalid_time", "begntime", "入院时间 begntime 晚于出院时间 endtime");
+  if (ended !== undefined && ended > settledAt)
+    reject("invalid_time", "endtime", "出院时间 endtime 晚于结算时间 setl_time");
+  if (begun !== undefined && begun > settledAt)
+    reject("invalid_time", "begntime", "入院时间 begntime 晚于结算时间 setl_time");
+  if (notAfter !== undefined && settledAt > notAfter)
+    reject("invalid_time", "setl_time", "结算时间 setl_time 晚于当前时间，不可能已经结算");
 }
 
 function catalogItems(raw: Raw): CatalogItemCharge[] {
@@ -156,11 +273,13 @@ function catalogItems(raw: Raw): CatalogItemCharge[] {
     if (typeof item !== "object" || item === null) reject("invalid_value", field, `${field} 应为对象`);
     const entry = item as Raw;
     const code = requiredText(entry, "med_list_codg", 64, `${field}.med_list_codg`);
+    if (code.trim() !== code)
+      reject("invalid_value", `${field}.med_list_codg`, `${field}.med_list_codg 前后不能有空格`);
     return { code, amount: amount(entry, "det_item_fee_sumamt", true, `${field}.det_item_fee_sumamt`) };
   });
 }
 
-function parseRecord(raw: Raw): Settlement {
+function parseRecord(raw: Raw, options: SettlementParseOptions): Settlement {
   const setlId = requiredText(raw, "setl_id");
   const psnNo = requiredText(raw, "psn_no");
   const certno = requiredText(raw, "certno");
@@ -174,10 +293,17 @@ function parseRecord(raw: Raw): Settlement {
   const settledAt = time(raw, "setl_time", true) as EpochMs;
   const begun = time(raw, "begntime", false);
   const ended = time(raw, "endtime", false);
+  checkTimeOrder(begun, ended, settledAt, options.notAfter);
   const treatmentRegion = requiredText(raw, "mdtrtarea_admvs");
   if (!/^\d{6}$/.test(treatmentRegion))
     reject("invalid_value", "mdtrtarea_admvs", "就医地行政区划应为 6 位数字");
   const diagnosisCode = optionalText(raw, "dise_codg", 32);
+  if (diagnosisCode !== undefined && !ICD10_CODE.test(diagnosisCode))
+    reject(
+      "invalid_value",
+      "dise_codg",
+      `主要诊断 dise_codg 应为 ICD-10 编码（如 I10、C34.900、J18.900x001）: ${diagnosisCode.slice(0, 32)}`,
+    );
   const totalCost = amount(raw, "medfee_sumamt", true);
   const fullOwnPay = amount(raw, "fulamt_ownpay_amt", true);
   const overLimitSelfPay = amount(raw, "overlmt_selfpay", true);
@@ -217,6 +343,16 @@ function parseRecord(raw: Raw): Settlement {
       "医保范围外自费 (fulamt_ownpay_amt + overlmt_selfpay) 超过个人负担 psn_part_amt",
     );
   }
+  const accountPay = amount(raw, "acct_pay", false);
+  const cashPay = amount(raw, "psn_cash_pay", false);
+  // How the person pays what they bear: when the record says it, it must add up.
+  if ((present(raw, "acct_pay") || present(raw, "psn_cash_pay")) && accountPay + cashPay !== personBurden) {
+    reject(
+      "inconsistent_amounts",
+      present(raw, "psn_cash_pay") ? "psn_cash_pay" : "acct_pay",
+      "个人账户支付 acct_pay + 现金支付 psn_cash_pay 应等于个人负担 psn_part_amt",
+    );
+  }
   const items = catalogItems(raw);
   let itemTotal = 0;
   for (const item of items) itemTotal += item.amount;
@@ -248,19 +384,54 @@ function parseRecord(raw: Raw): Settlement {
     personBurden,
     outOfScope,
     inScopeSelfPay: personBurden - outOfScope,
-    accountPay: amount(raw, "acct_pay", false),
-    cashPay: amount(raw, "psn_cash_pay", false),
+    accountPay,
+    cashPay,
     catalogItems: items,
   };
 }
 
-/** Validates and maps one wire record. A rejected record yields an error naming the field and nothing else. */
-export function parseSettlement(raw: unknown): SettlementParse {
+function present(raw: Raw, field: string): boolean {
+  const v = raw[field];
+  return v !== undefined && v !== null && v !== "";
+}
+
+/** The national fields of a record, values as sent; unknown fields (any size, any content) are dropped. */
+export function keptRecord(raw: Raw): WireRecord {
+  const kept: WireRecord = {};
+  for (const field of SETTLEMENT_FIELDS) {
+    if (!Object.hasOwn(raw, field)) continue;
+    const value = raw[field];
+    kept[field] =
+      field === "feedetail" && Array.isArray(value)
+        ? value.map((item: unknown) => {
+            if (typeof item !== "object" || item === null) return item;
+            const out: WireRecord = {};
+            for (const f of FEE_DETAIL_FIELDS) if (Object.hasOwn(item, f)) out[f] = (item as Raw)[f];
+            return out;
+          })
+        : value;
+  }
+  return kept;
+}
+
+/**
+ * Validates and maps one wire record. A rejected record yields an error naming the field and nothing else.
+ * `record` is what may be stored: the national fields only.
+ */
+export function parseSettlement(raw: unknown, options: SettlementParseOptions = {}): SettlementParse {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, error: { code: "invalid_json", field: "", message: "结算记录应为 JSON 对象" } };
   }
   try {
-    return { ok: true, settlement: parseRecord(raw as Raw) };
+    const settlement = parseRecord(raw as Raw, options);
+    // Built on first use: the batch engine (hmb adjudicate) never stores a record and does not pay for it.
+    return {
+      ok: true,
+      settlement,
+      get record() {
+        return keptRecord(raw as Raw);
+      },
+    };
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, error: e.error };
     throw e;

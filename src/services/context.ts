@@ -18,9 +18,9 @@ export interface Actor {
   readonly insurerCode?: string | undefined;
 }
 
-export const ROLES = [
+/** Roles of people: they log in with a password (users table) and act through a session token or cookie. */
+export const PERSON_ROLES = [
   "resident",
-  "hospital",
   "operator",
   "co_insurer",
   "bureau",
@@ -28,7 +28,26 @@ export const ROLES = [
   "charity",
   "admin",
 ] as const;
-export type Role = (typeof ROLES)[number];
+export type PersonRole = (typeof PERSON_ROLES)[number];
+
+/**
+ * Roles of institutions (定点医药机构: hospitals and pharmacies alike): they authenticate only by an HMAC
+ * signature with their registered secret, never by password, so a person account can never hold one.
+ */
+export const INSTITUTION_ROLES = ["hospital"] as const;
+export type InstitutionRole = (typeof INSTITUTION_ROLES)[number];
+
+export const ROLES = [...PERSON_ROLES, ...INSTITUTION_ROLES] as const;
+export type Role = PersonRole | InstitutionRole;
+
+export function isPersonRole(role: string): role is PersonRole {
+  return (PERSON_ROLES as readonly string[]).includes(role);
+}
+
+/** A logged-in person (password login, session token): never an institution. */
+export interface PersonActor extends Actor {
+  readonly role: PersonRole;
+}
 
 export const CLI_ACTOR: Actor = { id: "cli", role: "admin", programId: "*" };
 

@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { makeCertno } from "../domain/certno.js";
-import { CLI_ACTOR, type PlatformContext, type Role, ServiceError } from "./context.js";
+import { type Actor, CLI_ACTOR, type PersonRole, type PlatformContext, ServiceError } from "./context.js";
 import { createCharityPool, donate, enroll } from "./enrollment.js";
 import { addInstitution } from "./institutions.js";
 import { sandboxPay } from "./payments/index.js";
 import { createProgram, loadProgram } from "./programs.js";
 import { csvRecords, importRoster } from "./roster.js";
-import { createUser } from "./users.js";
+import { createUser, removeUser } from "./users.js";
 
 export const DEMO_PROGRAM = "wenshan-2023";
 export const DEMO_PRODUCT = "wenshan-2023";
@@ -40,7 +40,7 @@ export interface DemoPerson {
 }
 
 export interface DemoLogin {
-  role: Role;
+  role: PersonRole;
   programId: string;
   username: string;
   password: string;
@@ -56,7 +56,11 @@ export interface DemoSeedResult {
   policies: number;
   logins: DemoLogin[];
   hospital: { code: string; name: string; secret: string | undefined };
-  resident: { psnNo: string; family: string[] };
+  /**
+   * family: the household's other psn_nos; members: how the resident names them in a family enrollment
+   * (ID number and name — a resident may not enroll anyone by psn_no). Synthetic data, fine to print.
+   */
+  resident: { psnNo: string; family: string[]; members: { psnNo: string; name: string; certno: string }[] };
   pool: { poolId: string; balanceFen: number };
 }
 
@@ -205,6 +209,32 @@ export function demoLogins(leadInsurer: string, residentPsnNo: string): DemoLogi
       note: `参保人 resident ${residentPsnNo}（含家庭 with family）`,
     },
   ];
+}
+
+/**
+ * The demo's logins present in this database. Their passwords are printed and published, so a server in
+ * production refuses to start while any is there (api/server); `hmb user remove --demo` removes them.
+ */
+export async function demoAccountsPresent(
+  ctx: PlatformContext,
+): Promise<{ programId: string; username: string }[]> {
+  const demo = demoLogins("", "");
+  const rows = await ctx.db.query<{ program_id: string; username: string }>(
+    "select program_id, username from users where username = any($1::text[]) order by username",
+    [demo.map((l) => l.username)],
+  );
+  return rows
+    .filter((r) => demo.some((l) => l.programId === r.program_id && l.username === r.username))
+    .map((r) => ({ programId: r.program_id, username: r.username }));
+}
+
+/** Removes every demo login (and its sessions); returns the names removed. */
+export async function removeDemoAccounts(ctx: PlatformContext, actor: Actor): Promise<string[]> {
+  const removed: string[] = [];
+  for (const a of await demoAccountsPresent(ctx)) {
+    if (await removeUser(ctx, actor, a.programId, a.username)) removed.push(a.username);
+  }
+  return removed;
 }
 
 function secretsFile(env: NodeJS.ProcessEnv): string {
@@ -362,7 +392,11 @@ export async function seedDemo(
     policies: await count(ctx, "select count(*)::int as n from policies where program_id = $1"),
     logins,
     hospital: { ...DEMO_HOSPITAL, secret: hospitalSecret },
-    resident: { psnNo: resident.psnNo, family: family.slice(1).map((p) => p.psnNo) },
+    resident: {
+      psnNo: resident.psnNo,
+      family: family.slice(1).map((p) => p.psnNo),
+      members: family.slice(1).map((p) => ({ psnNo: p.psnNo, name: p.name, certno: p.certno })),
+    },
     pool: { poolId: pool.pool_id, balanceFen: pool.balance_fen },
   };
 }

@@ -2,20 +2,34 @@
  * Enrollment (投保): individual, family (one payer pays for self, spouse, children, parents), unit (a unit
  * enrolls its roster members by unit_code) and charity-sponsored (a pool pays for a cohort list).
  * Eligibility is being on the program's roster — no age, health or occupation limits (guidance clause 八).
- * The enrollment window is checked on the business clock. One policy per person per program, enforced by the
- * database (unique (program_id, psn_no)), so concurrent enrollments of one person yield exactly one policy.
+ * The enrollment window is checked on the business clock.
+ *
+ * A resident is always the payer and names a family member by ID number and name (what a real H5 asks for:
+ * knowing both is what entitles them to insure that person), matched through the roster's keyed blind
+ * index; a bare roster psn_no of someone else is refused. Staff may still name members by psn_no.
+ *
+ * One *issued* policy per person per program (unique index policies_one_issued_per_person). An unpaid
+ * enrollment reserves nobody: the person, or another payer, may enroll and pay too; the first payment wins
+ * and the later one is refunded (payments/index.ts). Enrollment refuses a person who already has an issued
+ * policy, under the person's advisory lock, so concurrent enrollments paid at once (offline, charity) yield
+ * exactly one policy.
  */
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
+import { isValidCertno } from "../domain/certno.js";
 import { COHORT_IDS } from "../domain/cohort.js";
 import { formatYuan } from "../domain/money.js";
 import { premiumFor } from "../domain/premium.js";
 import type { Plan, Product } from "../domain/product.js";
+import { UNIT_CODE_RULE, unitCodeProblem } from "../domain/roster.js";
+import { hasForbiddenInLine } from "../domain/text.js";
 import { formatBusinessTime } from "../domain/time.js";
 import { audit } from "./audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
 import {
   createOrderTx,
+  issuedPolicyOf,
+  lockPersonsTx,
   newOrderNo,
   type OrderRow,
   type OrderView,
@@ -27,21 +41,33 @@ import type { Channel } from "./payments/refunds.js";
 import { gatewaysOf } from "./payments/registry.js";
 import { addPolicyEvent, newVerificationCode, nextPolicyNo } from "./policies.js";
 import { loadProgram, productOf } from "./programs.js";
+import { findRosterPersonByCertno } from "./roster.js";
 
 export type EnrollmentKind = "individual" | "family" | "unit" | "charity";
 export type Relation = "self" | "spouse" | "child" | "parent";
 const RELATIONS: readonly Relation[] = ["self", "spouse", "child", "parent"];
 
+/**
+ * A family member: by roster psn_no (staff only, and a resident's own 'self'), or by ID number and name
+ * (anyone). A resident's 'self' member may name nobody: it is the payer.
+ */
+export interface FamilyMemberInput {
+  readonly psnNo?: string | undefined;
+  readonly certno?: string | undefined;
+  readonly psnName?: string | undefined;
+  readonly relation: Relation;
+}
+
 export interface EnrollmentInput {
   readonly programId: string;
   readonly kind: EnrollmentKind;
   readonly plan?: string | undefined;
-  /** individual: the person to insure. */
+  /** individual: the person to insure (a resident: themself, the default). */
   readonly psnNo?: string | undefined;
-  /** Who pays: individual (defaults to psnNo) and family (required). */
+  /** Who pays: individual (defaults to psnNo) and family (required of staff; a resident pays themself). */
   readonly payerPsnNo?: string | undefined;
   /** family: members with their relation to the payer ('self' = the payer). */
-  readonly members?: readonly { psnNo: string; relation: Relation }[] | undefined;
+  readonly members?: readonly FamilyMemberInput[] | undefined;
   /** unit: the unit's roster code; with psnNos, only those members. */
   readonly unitCode?: string | undefined;
   /** unit or charity: an explicit list of persons. */
@@ -96,6 +122,13 @@ export async function rosterPersons(
 }
 
 const PSN_NO = /^[A-Za-z0-9_-]{1,40}$/;
+/** A person's name as the roster writes it: 1–50 characters, none a one-line value may not carry. */
+const PSN_NAME_MAX = 50;
+
+/** Names compare after Unicode compatibility folding (full-width letters, middle dots) without spaces. */
+function normalizeName(name: string): string {
+  return name.normalize("NFKC").replace(/\s+/g, "");
+}
 
 function bad(message: string, field: string, code = "invalid_value"): ServiceError {
   return new ServiceError(400, code, message, field);
@@ -135,6 +168,26 @@ function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): voi
     if (actor.psnNo === undefined || payer !== actor.psnNo) {
       throw new ServiceError(403, "forbidden", "投保人必须是本人（payer_psn_no）", "payer_psn_no");
     }
+    // Knowing someone's roster number does not entitle anyone to insure them: a resident names others by
+    // ID number and name, checked against the roster.
+    if (input.kind === "individual" && input.psnNo !== actor.psnNo) {
+      throw new ServiceError(
+        400,
+        "member_identity_required",
+        "个人投保只能为本人投保；为家人投保请选择家庭投保，并填写家人的身份证号和姓名",
+        "psn_no",
+      );
+    }
+    for (const [i, m] of (input.members ?? []).entries()) {
+      if (m.psnNo !== undefined && m.psnNo !== actor.psnNo) {
+        throw new ServiceError(
+          400,
+          "member_identity_required",
+          "为家庭成员投保请填写其身份证号（certno）和姓名（psn_name），不能只填人员编号（psn_no）",
+          `members[${i}].psn_no`,
+        );
+      }
+    }
     return;
   }
   if (actor.role === "charity" && input.kind === "charity" && channel === "charity") return;
@@ -160,24 +213,38 @@ function validateShape(input: EnrollmentInput): void {
       checkPsn(input.payerPsnNo, "payer_psn_no");
       if (input.members === undefined || input.members.length === 0)
         throw bad("家庭投保至少需要一名成员", "members");
-      const seen = new Set<string>();
       for (const [i, m] of input.members.entries()) {
-        checkPsn(m.psnNo, `members[${i}].psn_no`);
-        if (!RELATIONS.includes(m.relation)) throw bad(`未知关系 ${m.relation}`, `members[${i}].relation`);
-        if (seen.has(m.psnNo)) throw bad(`成员 ${m.psnNo} 重复`, `members[${i}].psn_no`);
-        seen.add(m.psnNo);
-        if ((m.relation === "self") !== (m.psnNo === input.payerPsnNo)) {
-          throw bad("relation=self 当且仅当成员是投保人本人", `members[${i}].relation`);
+        const at = `members[${i}]`;
+        if (!RELATIONS.includes(m.relation)) throw bad(`未知关系 ${m.relation}`, `${at}.relation`);
+        const byIdentity = m.certno !== undefined || m.psnName !== undefined;
+        if (m.psnNo !== undefined && byIdentity) {
+          throw bad("成员请填写人员编号（psn_no）或身份证号和姓名（certno、psn_name）之一", `${at}.psn_no`);
         }
-        if (m.relation === "spouse" && input.members.filter((x) => x.relation === "spouse").length > 1) {
-          throw bad("配偶只能有一名", `members[${i}].relation`);
+        if (m.psnNo !== undefined) checkPsn(m.psnNo, `${at}.psn_no`);
+        else if (byIdentity) {
+          if (m.certno === undefined) throw bad("请填写成员的身份证号", `${at}.certno`);
+          if (!isValidCertno(m.certno.trim().toUpperCase())) {
+            throw bad(
+              "身份证号码不正确：请核对 18 位号码（最后一位可能是 X）",
+              `${at}.certno`,
+              "invalid_certno",
+            );
+          }
+          const name = m.psnName?.trim() ?? "";
+          if (name === "") throw bad("请填写成员的姓名", `${at}.psn_name`);
+          if ([...name].length > PSN_NAME_MAX || hasForbiddenInLine(name)) {
+            throw bad(`姓名应为 1 到 ${PSN_NAME_MAX} 个字符，且不含控制字符`, `${at}.psn_name`);
+          }
+        } else if (m.relation !== "self") {
+          throw bad("请填写成员的身份证号（certno）和姓名（psn_name）", `${at}.certno`);
         }
       }
       break;
     }
     case "unit":
-      if (input.unitCode === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(input.unitCode)) {
-        throw bad("unit_code 格式不正确", "unit_code");
+      // The roster import's rule (domain/roster): a unit the roster can hold is a unit that can enroll.
+      if (input.unitCode === undefined || unitCodeProblem(input.unitCode) !== undefined) {
+        throw bad(`unit_code ${UNIT_CODE_RULE}`, "unit_code");
       }
       for (const [i, p] of (input.psnNos ?? []).entries()) checkPsn(p, `psn_nos[${i}]`);
       break;
@@ -201,9 +268,58 @@ function notOnRoster(psnNo: string, field: string): ServiceError {
   return new ServiceError(422, "not_on_roster", `${psnNo} 不在本项目基本医保参保名单中，不能投保`, field);
 }
 
+/** A family member resolved to its roster psn_no, with the request field that named it. */
+interface ResolvedMember {
+  psnNo: string;
+  relation: Relation;
+  field: string;
+}
+
+/**
+ * Resolves each family member to a roster psn_no: by ID number through the keyed blind index (never the
+ * plaintext in SQL), the roster name then required to match; a 'self' member naming nobody is the payer.
+ * Whether the ID number is unknown or the name differs is not told apart, so the answer reveals no more
+ * than the eligibility check does. Then: no one twice, 'self' exactly when the member is the payer, at
+ * most one spouse.
+ */
+async function resolveFamily(ctx: PlatformContext, input: EnrollmentInput): Promise<ResolvedMember[]> {
+  const payer = input.payerPsnNo as string;
+  const resolved: ResolvedMember[] = [];
+  for (const [i, m] of (input.members ?? []).entries()) {
+    const at = `members[${i}]`;
+    if (m.certno === undefined) {
+      resolved.push({ psnNo: m.psnNo ?? payer, relation: m.relation, field: `${at}.psn_no` });
+      continue;
+    }
+    const person = await findRosterPersonByCertno(ctx, input.programId, m.certno.trim().toUpperCase());
+    if (person === undefined || normalizeName(person.name) !== normalizeName(m.psnName ?? "")) {
+      throw new ServiceError(
+        422,
+        "member_not_matched",
+        "身份证号与姓名不一致，或此人不在本项目基本医保参保名单中：请核对后重试",
+        `${at}.certno`,
+      );
+    }
+    resolved.push({ psnNo: person.psnNo, relation: m.relation, field: `${at}.certno` });
+  }
+  const seen = new Set<string>();
+  for (const [i, m] of resolved.entries()) {
+    if (seen.has(m.psnNo)) throw bad(`成员重复（第 ${i + 1} 位）`, m.field);
+    seen.add(m.psnNo);
+    if ((m.relation === "self") !== (m.psnNo === payer)) {
+      throw bad("relation=self 当且仅当成员是投保人本人", `members[${i}].relation`);
+    }
+    if (m.relation === "spouse" && resolved.filter((x) => x.relation === "spouse").length > 1) {
+      throw bad("配偶只能有一名", `members[${i}].relation`);
+    }
+  }
+  return resolved;
+}
+
 async function resolveMembers(
   q: Queryable,
   input: EnrollmentInput,
+  family: readonly ResolvedMember[],
 ): Promise<{ members: Member[]; roster: Map<string, RosterPerson>; payer: string | null }> {
   const { programId } = input;
   if (input.kind === "individual") {
@@ -220,14 +336,9 @@ async function resolveMembers(
   }
   if (input.kind === "family") {
     const payer = input.payerPsnNo as string;
-    const list = input.members ?? [];
-    const roster = await rosterPersons(q, programId, [payer, ...list.map((m) => m.psnNo)]);
+    const roster = await rosterPersons(q, programId, [payer, ...family.map((m) => m.psnNo)]);
     if (!roster.has(payer)) throw notOnRoster(payer, "payer_psn_no");
-    const members = list.map((m, i) => ({
-      psnNo: m.psnNo,
-      relation: m.relation,
-      field: `members[${i}].psn_no`,
-    }));
+    const members = family.map((m) => ({ ...m }));
     for (const m of members) if (!roster.has(m.psnNo)) throw notOnRoster(m.psnNo, m.field);
     return { members, roster, payer };
   }
@@ -274,7 +385,8 @@ async function resolveMembers(
   }
   const rows = await q.query<RosterPerson>(
     `select ${ROSTER_COLUMNS} from roster_persons r where program_id = $1 and cohort = $2
-       and not exists (select 1 from policies p where p.program_id = r.program_id and p.psn_no = r.psn_no)
+       and not exists (select 1 from policies p where p.program_id = r.program_id and p.psn_no = r.psn_no
+                         and p.issued_at is not null)
      order by psn_no`,
     [programId, input.cohort as string],
   );
@@ -293,11 +405,20 @@ function planOf(product: Product, planId: string | undefined): Plan {
   return plan;
 }
 
+/** A resident pays for themself: payer_psn_no (family) and psn_no (individual) default to their own. */
+function withResidentDefaults(actor: Actor, input: EnrollmentInput): EnrollmentInput {
+  if (actor.role !== "resident" || actor.psnNo === undefined) return input;
+  if (input.kind === "family" && input.payerPsnNo === undefined) return { ...input, payerPsnNo: actor.psnNo };
+  if (input.kind === "individual" && input.psnNo === undefined) return { ...input, psnNo: actor.psnNo };
+  return input;
+}
+
 export async function enroll(
   ctx: PlatformContext,
   actor: Actor,
-  input: EnrollmentInput,
+  request: EnrollmentInput,
 ): Promise<EnrollmentResult> {
+  const input = withResidentDefaults(actor, request);
   validateShape(input);
   const { channel, poolId } = parseChannel(input.channel);
   if (input.kind === "charity" && channel !== "charity")
@@ -320,6 +441,7 @@ export async function enroll(
   }
   if (input.kind === "family" && !product.familyEnrollment) throw bad("本产品不支持家庭投保", "kind");
   if (input.kind === "unit" && !product.unitEnrollment) throw bad("本产品不支持单位投保", "kind");
+  const family = input.kind === "family" ? await resolveFamily(ctx, input) : [];
 
   const at = ctx.clock.now();
   const enrollmentId = `EN${randomBytes(8).toString("hex").toUpperCase()}`;
@@ -331,9 +453,15 @@ export async function enroll(
         : channel;
 
   const { result, order } = await ctx.db.transaction(async (tx) => {
-    const { members, roster, payer } = await resolveMembers(tx, input);
+    const { members, roster, payer } = await resolveMembers(tx, input, family);
     if (members.length === 0)
       throw new ServiceError(409, "nothing_to_enroll", "没有需要投保的人员", "psn_nos");
+    // Held to commit: a concurrent enrollment or payment of the same person waits, then sees this one's.
+    await lockPersonsTx(
+      tx,
+      input.programId,
+      members.map((m) => m.psnNo),
+    );
     await tx.query(
       `insert into enrollments (program_id, enrollment_id, kind, plan_id, payer_psn_no, unit_code, pool_id, channel, actor, created_at)
        values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
@@ -354,6 +482,14 @@ export async function enroll(
     const skipped: { psn_no: string; reason: string }[] = [];
     const bulk = input.kind === "unit" || input.kind === "charity";
     for (const m of members) {
+      if ((await issuedPolicyOf(tx, input.programId, m.psnNo)) !== undefined) {
+        if (bulk) {
+          skipped.push({ psn_no: m.psnNo, reason: "already_enrolled" });
+          continue;
+        }
+        const who = m.field.endsWith(".certno") ? "该成员" : m.psnNo;
+        throw new ServiceError(409, "already_enrolled", `${who} 已在本项目投保（每人限一份）`, m.field);
+      }
       const person = roster.get(m.psnNo) as RosterPerson;
       const premium = premiumFor(
         plan,
@@ -361,11 +497,10 @@ export async function enroll(
         product.coverage.start,
       );
       const policyNo = await nextPolicyNo(tx, input.programId);
-      const inserted = await tx.query<{ policy_no: string }>(
+      await tx.query(
         `insert into policies (program_id, policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, payer_psn_no,
            unit_code, pool_id, premium_fen, premium_rule, status, coverage_start, coverage_end, verification_code, created_at)
-         values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'pending_payment',$13,$14,$15,$16)
-         on conflict (program_id, psn_no) do nothing returning policy_no`,
+         values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'pending_payment',$13,$14,$15,$16)`,
         [
           input.programId,
           policyNo,
@@ -385,13 +520,6 @@ export async function enroll(
           at,
         ],
       );
-      if (inserted.length === 0) {
-        if (bulk) {
-          skipped.push({ psn_no: m.psnNo, reason: "already_enrolled" });
-          continue;
-        }
-        throw new ServiceError(409, "already_enrolled", `${m.psnNo} 已在本项目投保（每人限一份）`, m.field);
-      }
       await addPolicyEvent(tx, input.programId, policyNo, "created", actor.id, at, {
         enrollment_id: enrollmentId,
         kind: input.kind,
@@ -501,7 +629,7 @@ export async function enroll(
     return { result, order };
   });
   const payUrl = await registerWithProvider(ctx, order, `${product.name} ${result.policies.length} 人`);
-  return { ...result, payment: orderView(order, payUrl) };
+  return { ...result, payment: orderView(order, ctx.clock.now(), payUrl) };
 }
 
 /**
@@ -540,8 +668,12 @@ export async function preauthorizePersonalAccount(
         premium_fen: number;
         payer_psn_no: string | null;
       }>(
-        "select policy_no, status, premium_fen, payer_psn_no from policies where program_id = $1 and psn_no = $2 for update",
-        [input.programId, psnNo],
+        // The person's issued policy, else the unpaid one this payer started (a person may have several).
+        `select policy_no, status, premium_fen, payer_psn_no from policies
+          where program_id = $1 and psn_no = $2 and status <> 'cancelled'
+          order by (issued_at is not null) desc, coalesce(payer_psn_no = $3, false) desc, created_at desc, policy_no desc
+          limit 1 for update`,
+        [input.programId, psnNo, input.payerPsnNo],
       );
       const p = rows[0];
       if (p === undefined || p.status === "cancelled") {
@@ -589,7 +721,7 @@ export async function preauthorizePersonalAccount(
     return { order, policies: items.map((i) => i.policyNo) };
   });
   const payUrl = await registerWithProvider(ctx, order, `${product.name} 医保个人账户预约`);
-  return { payment: orderView(order, payUrl), policies };
+  return { payment: orderView(order, ctx.clock.now(), payUrl), policies };
 }
 
 export async function createCharityPool(

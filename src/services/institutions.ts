@@ -1,6 +1,9 @@
 /**
  * Hospitals and pharmacies (定点医药机构) registered for a program. Each gets a secret, shown once, with
- * which it signs requests: hex HMAC-SHA256(secret, timestamp + "\n" + raw body).
+ * which it signs requests (docs/claims.md "Signing requests"):
+ * - version 1, the one-stop settlement contract: hex HMAC-SHA256(secret, timestamp + "\n" + raw body);
+ * - version 2 (`X-Hmb-Signature-Version: 2`): hex HMAC-SHA256(secret, timestamp + "\n" + METHOD + " " +
+ *   request target + "\n" + raw body), which binds the signature to the URL it was made for. Reads must use it.
  */
 import { constantTimeEqualHex, decrypt, encrypt, hmacHex, randomToken } from "../platform/crypto.js";
 import { audit } from "./audit.js";
@@ -102,10 +105,49 @@ export async function addInstitution(
   return { code: input.code, secret };
 }
 
+/** The header naming the signing scheme; absent means version 1. */
+export const SIGNATURE_VERSION_HEADER = "X-Hmb-Signature-Version";
+/** timestamp + "\n" + raw body: the fixed one-stop settlement contract (issue 4). */
+export const SIGNATURE_V1 = "1";
+/** timestamp + "\n" + METHOD + " " + request target + "\n" + raw body: covers the URL too (issue 10). */
+export const SIGNATURE_V2 = "2";
+export type SignatureVersion = typeof SIGNATURE_V1 | typeof SIGNATURE_V2;
+
+/**
+ * What a signature covers besides the timestamp. `target` is the request target exactly as sent on the request
+ * line: path and query string, percent-encoding untouched, no scheme or host (e.g.
+ * `/api/v1/programs/ws-2023/reconciliation?date=2023-10-10`).
+ */
+export interface SignedRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly rawBody: string;
+}
+
+/** Methods that read: a version-1 signature on them covers nothing but the timestamp (their body is empty). */
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+
+/** The text an institution signs under each version. */
+export function signingString(version: SignatureVersion, timestamp: string, request: SignedRequest): string {
+  return version === SIGNATURE_V1
+    ? `${timestamp}\n${request.rawBody}`
+    : `${timestamp}\n${request.method.toUpperCase()} ${request.target}\n${request.rawBody}`;
+}
+
 export type SignatureCheck =
-  | { ok: true; actor: Actor }
+  | {
+      ok: true;
+      actor: Actor;
+      /** Version 2: the signature itself names method and URL, so it cannot be replayed elsewhere. */
+      coversRequest: boolean;
+    }
   | { ok: false; status: 401 | 403; code: string; message: string; field: string };
 
+/**
+ * Checks an institution's signature. `request` is the request it came with; a bare string is a write's raw body
+ * (version 1, the settlement contract). A read (GET/HEAD) must be signed with version 2: under version 1 its
+ * signature covers only the timestamp and would open any other read URL for five minutes.
+ */
 export async function verifyInstitutionSignature(
   ctx: PlatformContext,
   programId: string,
@@ -113,11 +155,14 @@ export async function verifyInstitutionSignature(
     institution?: string | undefined;
     timestamp?: string | undefined;
     signature?: string | undefined;
+    version?: string | undefined;
   },
-  rawBody: string,
+  request: SignedRequest | string,
   realNowMs: number,
 ): Promise<SignatureCheck> {
   const { institution, timestamp, signature } = headers;
+  const signed: SignedRequest =
+    typeof request === "string" ? { method: "POST", target: "", rawBody: request } : request;
   if (institution === undefined || institution === "") {
     return {
       ok: false,
@@ -134,6 +179,25 @@ export async function verifyInstitutionSignature(
       code: "bad_signature",
       message: "X-Hmb-Timestamp 应为毫秒时间戳",
       field: "X-Hmb-Timestamp",
+    };
+  }
+  const version = headers.version === undefined ? SIGNATURE_V1 : headers.version.trim();
+  if (version !== SIGNATURE_V1 && version !== SIGNATURE_V2) {
+    return {
+      ok: false,
+      status: 401,
+      code: "bad_signature",
+      message: `${SIGNATURE_VERSION_HEADER} 应为 ${SIGNATURE_V1} 或 ${SIGNATURE_V2}`,
+      field: SIGNATURE_VERSION_HEADER,
+    };
+  }
+  if (version === SIGNATURE_V1 && READ_METHODS.has(signed.method.toUpperCase())) {
+    return {
+      ok: false,
+      status: 401,
+      code: "signature_version_required",
+      message: `查询请求须使用第 2 版签名（${SIGNATURE_VERSION_HEADER}: 2，签名串含请求方法与路径），第 1 版签名不覆盖 URL`,
+      field: SIGNATURE_VERSION_HEADER,
     };
   }
   if (Math.abs(realNowMs - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
@@ -158,7 +222,7 @@ export async function verifyInstitutionSignature(
       field: "X-Hmb-Institution",
     };
   }
-  const expected = hmacHex(secret, `${timestamp}\n${rawBody}`);
+  const expected = hmacHex(secret, signingString(version, timestamp, signed));
   if (signature === undefined || !constantTimeEqualHex(expected, signature)) {
     return {
       ok: false,
@@ -168,7 +232,11 @@ export async function verifyInstitutionSignature(
       field: "X-Hmb-Signature",
     };
   }
-  return { ok: true, actor: { id: institution, role: "hospital", programId } };
+  return {
+    ok: true,
+    actor: { id: institution, role: "hospital", programId },
+    coversRequest: version === SIGNATURE_V2,
+  };
 }
 
 /** Signatures older than the freshness window (plus a margin) are purged every this many new signatures. */
@@ -176,9 +244,9 @@ const SIGNATURE_PURGE_EVERY = 1000;
 let signaturesSincePurge = 0;
 
 /**
- * Binds a verified signature to the request it came with ("METHOD /url"). True for its first use and for
- * retries of the same request; false when the signature was already used for another request (a replay
- * against another URL: the signature does not cover the URL).
+ * Binds a verified version-1 signature to the request it came with ("METHOD /url"). True for its first use and
+ * for retries of the same request; false when the signature was already used for another request (a replay
+ * against another URL: a version-1 signature does not cover the URL). Version 2 needs no binding.
  */
 export async function bindSignatureToRequest(
   ctx: PlatformContext,

@@ -42,7 +42,7 @@ export async function notify(q: Queryable, n: NewNotification, at: Date): Promis
 export const MAX_NOTIFICATIONS = 200;
 
 /**
- * A resident's own notifications, newest first; staff name the person (`psn_no`) and the read is audited.
+ * A resident's own notifications, newest first; staff name the person (`psn_no`). Every read is audited.
  * `subject` narrows to one case or policy.
  */
 export async function listNotifications(
@@ -80,7 +80,7 @@ export async function listNotifications(
       order by notification_id desc limit $4`,
     [programId, psnNo, query.subject ?? null, limit],
   );
-  if (actor.role !== "resident") await audit(ctx.db, actor, programId, "notifications.read", psnNo);
+  await audit(ctx.db, actor, programId, "notifications.read", psnNo);
   return {
     psn_no: psnNo,
     notifications: rows.map((r) => ({

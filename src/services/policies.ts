@@ -1,8 +1,9 @@
 /**
  * Policies: issued when paid (pending_effective before coverage start, active after), every state change an
- * event row in policy_events, readable by the owner (insured or payer) in full and by staff masked, with an
- * audit row for every read. Cancellation: full refund before the effective date, cash value after (seed 000),
- * quoted before it is confirmed, refunded through the original channel.
+ * event row in policy_events, readable by the owner (insured or payer) and by staff, with an audit row for
+ * every read. Only the insured themself sees their full ID number: the payer of a relative's policy, staff
+ * and certificates show it masked. Cancellation: full refund before the effective date, cash value after
+ * (seed 000), quoted before it is confirmed, refunded through the original channel.
  */
 import { randomInt } from "node:crypto";
 import type { Queryable } from "../db/database.js";
@@ -188,11 +189,13 @@ export interface PolicyView {
   events?: { seq: number; event: string; actor: string; at: string; data: unknown }[];
 }
 
-export async function policyView(
-  ctx: PlatformContext,
-  row: PolicyRow,
-  mode: "owner" | "staff" | "masked",
-): Promise<PolicyView> {
+/**
+ * owner: the insured themself (full ID number); payer: the resident who pays for a relative (name in full,
+ * ID number masked); staff: operator/admin (ID number masked); masked: bureau, co-insurer, public checks.
+ */
+export type ViewMode = "owner" | "payer" | "staff" | "masked";
+
+export async function policyView(ctx: PlatformContext, row: PolicyRow, mode: ViewMode): Promise<PolicyView> {
   const program = await loadProgram(ctx, row.program_id);
   const product = productOf(program);
   const plan = product.plans.find((p) => p.id === row.plan_id);
@@ -233,8 +236,9 @@ export async function policyView(
   };
 }
 
-function modeFor(actor: Actor, row: PolicyRow): "owner" | "staff" | "masked" {
-  if (isOwner(actor, row)) return "owner";
+function modeFor(actor: Actor, row: PolicyRow): ViewMode {
+  if (actor.role === "resident" && actor.psnNo !== undefined && actor.psnNo === row.psn_no) return "owner";
+  if (isOwner(actor, row)) return "payer";
   if (actor.role === "operator" || actor.role === "admin") return "staff";
   return "masked";
 }

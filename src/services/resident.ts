@@ -2,6 +2,7 @@
  * The resident's own reads for the H5: eligibility by ID number (the roster's keyed blind index, never the
  * plaintext in SQL) and "my policies" (those insuring me and those I paid for), with the open payment order
  * of an unpaid enrollment so the resident can come back and pay. Every read of personal data is audited.
+ * No ID number but the resident's own appears in these answers, and that one masked.
  */
 import { isValidCertno, maskCertno } from "../domain/certno.js";
 import { formatYuan } from "../domain/money.js";
@@ -9,6 +10,7 @@ import { ageAt, premiumFor } from "../domain/premium.js";
 import { formatBusinessTime } from "../domain/time.js";
 import { audit } from "./audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { expireDueOrders } from "./payments/index.js";
 import { gatewayByProvider } from "./payments/registry.js";
 import { maskName, type PolicyStatus, statusAt } from "./policies.js";
 import { loadProgram, productOf } from "./programs.js";
@@ -21,7 +23,7 @@ export interface EligibilityView {
   psn_name: string | null;
   certno: string;
   age: number | null;
-  /** Already insured in this program (one policy per person). */
+  /** Already insured in this program (an issued policy; one per person). Unpaid enrollments do not count. */
   enrolled: boolean;
   policy_status: PolicyStatus | null;
   premiums: { plan: string; plan_name: string; premium: string }[];
@@ -60,8 +62,10 @@ export async function checkEligibility(
       message: `未在${product.region.name}基本医疗保险参保名单中找到此身份证号：请先参加当地基本医疗保险，或到医保经办窗口核实后再投保。`,
     };
   }
+  // Only an issued policy counts (at most one per person): an unpaid enrollment reserves nobody, and whether
+  // someone has started one for this person is not the asker's business.
   const policies = await ctx.db.query<{ status: PolicyStatus; coverage_start: Date }>(
-    "select status, coverage_start from policies where program_id = $1 and psn_no = $2",
+    "select status, coverage_start from policies where program_id = $1 and psn_no = $2 and issued_at is not null",
     [programId, person.psnNo],
   );
   const policy = policies[0];
@@ -105,8 +109,17 @@ export interface MyPolicy {
   coverage_end: string;
   is_insured: boolean;
   is_payer: boolean;
-  /** The order that would pay this unpaid policy; pay_url only for the sandbox provider. */
-  pending_order: { order_no: string; amount: string; status: string; pay_url: string | null } | null;
+  /**
+   * The resident's own order that would pay this unpaid policy, until it expires (expires_at, Beijing time;
+   * null: no expiry); pay_url only for the sandbox provider.
+   */
+  pending_order: {
+    order_no: string;
+    amount: string;
+    status: string;
+    pay_url: string | null;
+    expires_at: string | null;
+  } | null;
 }
 
 export interface ResidentOverview {
@@ -117,7 +130,12 @@ export interface ResidentOverview {
   policies: MyPolicy[];
 }
 
-/** The signed-in resident and every policy they are insured by or paid for. */
+/**
+ * The signed-in resident, the policies insuring them that were issued, and every policy they pay for. An
+ * unpaid policy someone else started for them is that payer's draft (it reserves nobody), so it is not
+ * listed; nor are unpaid policies that ended without ever being in force (order expired, superseded by
+ * another payment, withdrawn).
+ */
 export async function residentOverview(
   ctx: PlatformContext,
   actor: Actor,
@@ -128,6 +146,7 @@ export async function residentOverview(
   }
   const me = actor.psnNo;
   await assertProgramExists(ctx.db, programId);
+  await expireDueOrders(ctx, programId, { payerPsnNo: me });
   const product = productOf(await loadProgram(ctx, programId));
   const people = await ctx.db.query<{ psn_name: string; certno_masked: string }>(
     "select psn_name, certno_masked from roster_persons where program_id = $1 and psn_no = $2",
@@ -148,10 +167,12 @@ export async function residentOverview(
     `select p.policy_no, p.psn_no, r.psn_name, p.relation, p.plan_id, p.status, p.premium_fen, p.coverage_start,
             p.coverage_end, p.payer_psn_no
        from policies p left join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
-      where p.program_id = $1 and (p.psn_no = $2 or p.payer_psn_no = $2)
+      where p.program_id = $1 and (p.payer_psn_no = $2 or (p.psn_no = $2 and p.issued_at is not null))
+        and (p.issued_at is not null or p.status = 'pending_payment')
       order by (p.psn_no = $2) desc, p.policy_no`,
     [programId, me],
   );
+  const now = ctx.clock.now();
   const unpaid = rows.filter((r) => r.status === "pending_payment").map((r) => r.policy_no);
   const orders =
     unpaid.length === 0
@@ -162,12 +183,14 @@ export async function residentOverview(
           amount_fen: number;
           status: string;
           provider: string;
+          expires_at: Date | null;
         }>(
-          `select i.policy_no, o.order_no, o.amount_fen, o.status, o.provider
+          `select i.policy_no, o.order_no, o.amount_fen, o.status, o.provider, o.expires_at
              from payment_items i join payment_orders o on o.program_id = i.program_id and o.order_no = i.order_no
-            where i.program_id = $1 and i.policy_no = any($2) and o.status in ('created', 'preauthorized')
+            where i.program_id = $1 and i.policy_no = any($2) and o.payer_psn_no = $3
+              and o.status in ('created', 'preauthorized') and (o.expires_at is null or o.expires_at > $4)
             order by o.created_at desc`,
-          [programId, unpaid],
+          [programId, unpaid, me, now],
         );
   const orderOf = new Map<string, MyPolicy["pending_order"]>();
   for (const o of orders) {
@@ -178,9 +201,9 @@ export async function residentOverview(
       amount: formatYuan(Number(o.amount_fen)),
       status: o.status,
       pay_url: sandbox ? `/api/v1/sandbox/pay/${encodeURIComponent(o.order_no)}` : null,
+      expires_at: o.expires_at === null ? null : formatBusinessTime(new Date(o.expires_at).getTime()),
     });
   }
-  const now = ctx.clock.now();
   const t = (d: Date) => formatBusinessTime(new Date(d).getTime());
   await audit(ctx.db, actor, programId, "resident.overview", me, { policies: rows.length });
   return {

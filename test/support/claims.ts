@@ -80,6 +80,38 @@ export function signHeaders(
   };
 }
 
+/**
+ * Version-2 signing headers (docs/claims.md "Signing requests"): the signature covers method, request target
+ * (path and query exactly as sent) and body, so it is good for this one request only. Reads must use it.
+ */
+export function signHeadersV2(
+  secret: string,
+  method: string,
+  target: string,
+  body = "",
+  institution = HOSPITAL,
+  timestamp = String(Date.now()),
+): Record<string, string> {
+  return {
+    ...(body === "" ? {} : { "content-type": "application/json" }),
+    "x-hmb-institution": institution,
+    "x-hmb-timestamp": timestamp,
+    "x-hmb-signature-version": "2",
+    "x-hmb-signature": createHmac("sha256", secret)
+      .update(`${timestamp}\n${method.toUpperCase()} ${target}\n${body}`)
+      .digest("hex"),
+  };
+}
+
+/** Version-2 headers for a signed GET of `target` by `institution`. */
+export function signedGet(
+  fixture: ClaimsFixture,
+  target: string,
+  institution = HOSPITAL,
+): Record<string, string> {
+  return signHeadersV2(fixture.secrets.get(institution) as string, "GET", target, "", institution);
+}
+
 export async function postSettlement(
   app: FastifyInstance,
   fixture: ClaimsFixture,
@@ -111,10 +143,12 @@ export async function revokeSettlement(
   });
 }
 
+export const settlementUrl = (setlId: string) => `/api/v1/programs/${PROGRAM}/settlements/${setlId}`;
+
 export async function getSettlement(
   app: FastifyInstance,
   setlId: string,
   headers: Record<string, string>,
 ): Promise<LightMyRequestResponse> {
-  return app.inject({ method: "GET", url: `/api/v1/programs/${PROGRAM}/settlements/${setlId}`, headers });
+  return app.inject({ method: "GET", url: settlementUrl(setlId), headers });
 }

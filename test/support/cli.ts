@@ -1,5 +1,5 @@
 /** Running the built `hmb` binary from tests: build once per test file, then spawn `node bin/hmb.js …`. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,11 +22,40 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runHmb(args: readonly string[], env: Record<string, string>): CliResult {
+/** `timeoutMs`: the command is killed (SIGKILL) after this long; `status` is then null. */
+export function runHmb(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, DATABASE_URL: "", ...env },
+    ...(options.timeoutMs === undefined
+      ? {}
+      : { timeout: options.timeoutMs, killSignal: "SIGKILL" as const }),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `runHmb` without blocking this process (the test can talk to a server meanwhile). */
+export function runHmbAsync(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString("utf8");
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+    });
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }

@@ -14,7 +14,13 @@ export type BackendName = "pglite" | "postgres";
 
 export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
-export const TEST_KEYS = deriveKeys(Buffer.alloc(32, 7));
+/**
+ * The test suite's master key: fixed so that a child process (HMB_DATA_KEY) and the test share one key, and
+ * random-looking because HMB_DATA_KEY refuses weak keys. Published here, so never a real deployment's key.
+ */
+export const TEST_DATA_KEY = "vFoq5CN7hP1/ypVsM8T7za+KnnElAisrHirfH9+pvp8=";
+
+export const TEST_KEYS = deriveKeys(Buffer.from(TEST_DATA_KEY, "base64"));
 
 export interface TestPlatform {
   ctx: PlatformContext;

@@ -11,16 +11,48 @@ export interface CollectedRoute {
   readonly url: string;
   readonly roles: readonly string[] | undefined;
   readonly signed: boolean;
+  /** Path parameters, in order (`:program_id`, …). */
+  readonly params: readonly string[];
+  /** Query-string fields the route's schema declares. */
+  readonly query: readonly string[];
+  /** Field names anywhere in the route's body schema (nested objects and array items included). */
+  readonly body: readonly string[];
 }
 
 export const collectedRoutes: CollectedRoute[] = [];
 
+interface JsonSchema {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+/** Every property name a JSON schema declares, at any depth. */
+function fieldNames(schema: JsonSchema | undefined, into = new Set<string>()): Set<string> {
+  if (schema === undefined || schema === null || typeof schema !== "object") return into;
+  for (const [name, sub] of Object.entries(schema.properties ?? {})) {
+    into.add(name);
+    fieldNames(sub, into);
+  }
+  fieldNames(schema.items, into);
+  return into;
+}
+
 function collect(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const config = (route.config ?? {}) as { roles?: readonly string[]; signed?: boolean };
+  const schema = (route.schema ?? {}) as { querystring?: JsonSchema; body?: JsonSchema };
+  const params = [...route.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1] as string);
   for (const method of methods) {
     if (method === "HEAD" || method === "OPTIONS") continue; // generated alongside GET; same handler and hooks
-    collectedRoutes.push({ method, url: route.url, roles: config.roles, signed: config.signed === true });
+    collectedRoutes.push({
+      method,
+      url: route.url,
+      roles: config.roles,
+      signed: config.signed === true,
+      params,
+      query: [...fieldNames(schema.querystring)],
+      body: [...fieldNames(schema.body)],
+    });
   }
 }
 

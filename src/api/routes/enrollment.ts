@@ -17,12 +17,23 @@ import { errorResponses, programParams } from "./schemas.js";
 
 const psnNo = { type: "string", minLength: 1, maxLength: 40 } as const;
 
+/**
+ * A family member: `psn_no` (staff), or `certno` + `psn_name` (what a resident gives: ID number and name,
+ * matched against the roster). A resident's own entry is `{relation: "self"}` (psn_no optional).
+ */
+interface MemberBody {
+  psn_no?: string;
+  certno?: string;
+  psn_name?: string;
+  relation: Relation;
+}
+
 interface EnrollBody {
   kind: EnrollmentKind;
   plan?: string;
   psn_no?: string;
   payer_psn_no?: string;
-  members?: { psn_no: string; relation: Relation }[];
+  members?: MemberBody[];
   unit_code?: string;
   psn_nos?: string[];
   cohort?: string;
@@ -38,7 +49,8 @@ export const enrollmentRoutes =
         config: { roles: ["resident", "operator", "admin", "charity"] },
         schema: {
           tags: ["enrollment"],
-          summary: "投保：个人、家庭、单位、慈善捐购（resident 只能作为投保人为本人/家庭投保）",
+          summary:
+            "投保：个人、家庭、单位、慈善捐购（resident 只能作为投保人为本人/家庭投保，家庭成员以身份证号 certno + 姓名 psn_name 指定；未支付订单不占名额，到 expires_at 过期）",
           params: programParams,
           body: {
             type: "object",
@@ -56,9 +68,11 @@ export const enrollmentRoutes =
                 items: {
                   type: "object",
                   additionalProperties: false,
-                  required: ["psn_no", "relation"],
+                  required: ["relation"],
                   properties: {
                     psn_no: psnNo,
+                    certno: { type: "string", minLength: 1, maxLength: 32 },
+                    psn_name: { type: "string", minLength: 1, maxLength: 50 },
                     relation: { type: "string", enum: ["self", "spouse", "child", "parent"] },
                   },
                 },
@@ -80,7 +94,12 @@ export const enrollmentRoutes =
           plan: b.plan,
           psnNo: b.psn_no,
           payerPsnNo: b.payer_psn_no,
-          members: b.members?.map((m) => ({ psnNo: m.psn_no, relation: m.relation })),
+          members: b.members?.map((m) => ({
+            psnNo: m.psn_no,
+            certno: m.certno,
+            psnName: m.psn_name,
+            relation: m.relation,
+          })),
           unitCode: b.unit_code,
           psnNos: b.psn_nos,
           cohort: b.cohort,

@@ -39,7 +39,8 @@ export const onlineClaimRoutes =
     app.post<{ Params: { program_id: string }; Body: { records: unknown[] } }>(
       "/programs/:program_id/medical-records",
       {
-        config: { roles: ["bureau", "admin"] },
+        // Each record stands alone: one with a NUL is refused by its index, the others are stored.
+        config: { roles: ["bureau", "admin"], checksOwnText: true },
         schema: {
           tags: ["claims"],
           summary: `医保局共享结算记录（DESIGN.md §3 字段，每次 1–${MAX_FEED_RECORDS} 条）：逐条校验，无效记录按序号与字段报告且不保存；certno 须与名单一致；同 setl_id 不同内容报冲突`,

@@ -3,8 +3,10 @@ import { audit } from "../../services/audit.js";
 import { notFound, type PlatformContext } from "../../services/context.js";
 import {
   confirmPersonalAccount,
+  expireDueOrders,
   getOrder,
   handleCallback,
+  orderExpiryMinutes,
   orderView,
   sandboxPay,
 } from "../../services/payments/index.js";
@@ -22,6 +24,9 @@ const orderParams = {
 export const paymentRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
   async (app) => {
+    // A malformed HMB_ORDER_EXPIRY_MINUTES stops the server at start, not the first enrollment.
+    orderExpiryMinutes();
+
     app.post<{ Params: { provider: string } }>(
       "/payments/callback/:provider",
       {
@@ -74,16 +79,24 @@ export const paymentRoutes =
       "/programs/:program_id/payments/:order_no",
       {
         config: { roles: ["resident", "operator", "admin", "co_insurer"] },
-        schema: { tags: ["payments"], summary: "支付订单", params: orderParams, response: errorResponses },
+        schema: {
+          tags: ["payments"],
+          summary: "支付订单（未支付的现金订单到 expires_at 即过期，status 为 expired）",
+          params: orderParams,
+          response: errorResponses,
+        },
       },
       async (request) => {
         const actor = requireActor(request);
-        const o = await getOrder(ctx, request.params.program_id, request.params.order_no);
-        if (actor.role === "resident" && (actor.psnNo === undefined || actor.psnNo !== o.payer_psn_no)) {
-          throw notFound(`支付订单 ${request.params.order_no}`, "order_no");
+        const { program_id, order_no } = request.params;
+        const found = await getOrder(ctx, program_id, order_no);
+        if (actor.role === "resident" && (actor.psnNo === undefined || actor.psnNo !== found.payer_psn_no)) {
+          throw notFound(`支付订单 ${order_no}`, "order_no");
         }
-        await audit(ctx.db, actor, request.params.program_id, "payment.read", o.order_no);
-        return orderView(o);
+        const expired = await expireDueOrders(ctx, program_id, { orderNo: order_no });
+        const o = expired > 0 ? await getOrder(ctx, program_id, order_no) : found;
+        await audit(ctx.db, actor, program_id, "payment.read", o.order_no);
+        return orderView(o, ctx.clock.now());
       },
     );
 

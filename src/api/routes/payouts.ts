@@ -55,12 +55,12 @@ export const payoutRoutes =
         config: { roles: ["operator", "admin", "co_insurer"] },
         schema: {
           tags: ["claims"],
-          summary: "赔款划付批次列表（不含明细）",
+          summary: "赔款划付批次列表（不含明细），读取留痕",
           params: programParams,
           response: errorResponses,
         },
       },
-      async (request) => listPayoutBatches(ctx, request.params.program_id),
+      async (request) => listPayoutBatches(ctx, requireActor(request), request.params.program_id),
     );
 
     app.get<{ Params: { program_id: string; batch_id: string } }>(
@@ -85,7 +85,7 @@ export const payoutRoutes =
         schema: {
           tags: ["claims"],
           summary:
-            "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；定点机构签名请求只见本机构；format=csv",
+            "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；定点机构签名请求（第 2 版签名，签名串含请求方法、路径与查询串）只见本机构；format=csv",
           params: programParams,
           querystring: {
             type: "object",

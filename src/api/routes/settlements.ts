@@ -6,7 +6,13 @@ import type { FastifyPluginAsync } from "fastify";
 import { getClaim, revokeClaim, settleClaim } from "../../services/claims/settle.js";
 import { type PlatformContext, ServiceError } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
+import { errorResponses, errorSchema, programParams } from "./schemas.js";
+
+/**
+ * One settlement record is a few KB (a full feedetail of 500 items stays well under this): a body larger is
+ * refused with 413 before it is read further, so a sender cannot make the platform parse and hash megabytes.
+ */
+export const SETTLEMENT_BODY_LIMIT = 64 * 1024;
 
 const setlParams = {
   type: "object",
@@ -23,11 +29,12 @@ export const settlementRoutes =
     app.post<{ Params: { program_id: string } }>(
       "/programs/:program_id/settlements",
       {
+        bodyLimit: SETTLEMENT_BODY_LIMIT,
         config: { roles: ["hospital"], signed: true, bodyNamesResource: () => true },
         schema: {
           tags: ["claims"],
           summary:
-            "一站式结算：定点医疗机构提交一条结算记录（DESIGN.md §3 字段），返回惠民保赔付与个人剩余负担；同一 setl_id 同内容幂等，不同内容 409",
+            "一站式结算：定点医疗机构提交一条结算记录（DESIGN.md §3 字段；其他字段不保存；请求体不超过 64 KB），返回惠民保赔付与个人剩余负担；同一 setl_id 同内容幂等，不同内容 409",
           params: programParams,
           headers: {
             type: "object",
@@ -35,9 +42,11 @@ export const settlementRoutes =
               "x-hmb-institution": { type: "string" },
               "x-hmb-timestamp": { type: "string" },
               "x-hmb-signature": { type: "string" },
+              // 1 (default) or 2, whose signed text names method and URL too (docs/claims.md).
+              "x-hmb-signature-version": { type: "string", enum: ["1", "2"] },
             },
           },
-          response: errorResponses,
+          response: { ...errorResponses, 413: errorSchema },
         },
       },
       async (request) => {
@@ -109,7 +118,8 @@ export const settlementRoutes =
         config: { roles: ["hospital", "operator", "admin", "resident"], signed: true },
         schema: {
           tags: ["claims"],
-          summary: "查询一笔结算：提交机构、经办人员、参保人本人可见；含状态轨迹",
+          summary:
+            "查询一笔结算：提交机构（第 2 版签名，签名串含请求方法与路径）、经办人员、参保人本人可见；含状态轨迹；每次读取留痕",
           params: setlParams,
           response: errorResponses,
         },

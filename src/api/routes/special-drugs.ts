@@ -8,6 +8,7 @@ import { settleSpecialDrugClaim } from "../../services/claims/special-drugs.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
 import { errorResponses, errorSchema, programParams } from "./schemas.js";
+import { SETTLEMENT_BODY_LIMIT } from "./settlements.js";
 
 export const specialDrugRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -15,6 +16,8 @@ export const specialDrugRoutes =
     app.post<{ Params: { program_id: string } }>(
       "/programs/:program_id/special-drug-claims",
       {
+        // One record and its prescription: the settlement route's limit.
+        bodyLimit: SETTLEMENT_BODY_LIMIT,
         config: { roles: ["hospital"], signed: true },
         schema: {
           tags: ["claims"],
@@ -27,9 +30,11 @@ export const specialDrugRoutes =
               "x-hmb-institution": { type: "string" },
               "x-hmb-timestamp": { type: "string" },
               "x-hmb-signature": { type: "string" },
+              // 1 (default) or 2, whose signed text names method and URL too (docs/claims.md).
+              "x-hmb-signature-version": { type: "string", enum: ["1", "2"] },
             },
           },
-          response: { ...errorResponses, 422: errorSchema },
+          response: { ...errorResponses, 413: errorSchema, 422: errorSchema },
         },
       },
       async (request) =>

@@ -174,7 +174,7 @@ export async function revokeConsent(
   });
 }
 
-/** A resident's own consents; staff name the person (psn_no) and the read is audited. */
+/** A resident's own consents; staff name the person (psn_no). Every read is audited. */
 export async function listConsents(
   ctx: PlatformContext,
   actor: Actor,
@@ -186,7 +186,7 @@ export async function listConsents(
     `select ${COLUMNS} from claim_consents where program_id = $1 and psn_no = $2 order by granted_at desc, consent_id`,
     [programId, psnNo],
   );
-  if (actor.role !== "resident") await audit(ctx.db, actor, programId, "consent.read", psnNo);
+  await audit(ctx.db, actor, programId, "consent.read", psnNo);
   const now = ctx.clock.now();
   return { psn_no: psnNo, consents: rows.map((r) => viewOf(r, now)) };
 }

@@ -29,7 +29,7 @@ import type { Queryable, SqlParam } from "../../db/database.js";
 import { sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
 import type { Cohort } from "../../domain/cohort.js";
 import { type Fen, formatYuan, parseYuan } from "../../domain/money.js";
-import { parseSettlement, type Settlement } from "../../domain/settlement.js";
+import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
 import {
   type AccumulatorsJson,
   accumulatorsFromJson,
@@ -459,7 +459,7 @@ async function previewPayout(
        from roster_persons r
        join programs g on g.program_id = r.program_id
        left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
-            and p.status in ('pending_effective', 'active', 'cancelled')
+            and p.status in ('pending_effective', 'active', 'cancelled') and p.issued_at is not null
       where r.program_id = $1 and r.psn_no = $2`,
     [programId, s.psnNo],
   );
@@ -528,8 +528,12 @@ async function rosterPerson(
   return row;
 }
 
-function parseRecordField(raw: Record<string, unknown>): Settlement {
-  const parsed = parseSettlement(raw);
+/** `now` (the business clock) bounds setl_time for a record a person enters now; a stored one is re-read without. */
+function parseRecordField(raw: Record<string, unknown>, now?: Date): Settlement {
+  const parsed = parseSettlement(
+    raw,
+    now === undefined ? {} : { notAfter: latestPossibleSettlement(now.getTime(), Date.now()) },
+  );
   if (!parsed.ok) {
     const field = parsed.error.field === "" ? "record" : `record.${parsed.error.field}`;
     throw new ServiceError(400, parsed.error.code, parsed.error.message, field);
@@ -594,7 +598,7 @@ export async function submitCounterClaim(
   // PostgreSQL's jsonb cannot hold U+0000: refused here as bad input, not failed on as a 500.
   if (JSON.stringify(record).includes("\\u0000"))
     throw new ServiceError(400, "invalid_value", "record 含有不允许的字符 U+0000", "record");
-  const s = parseRecordField(record);
+  const s = parseRecordField(record, ctx.clock.now());
   if (s.psnNo !== input.psnNo)
     throw new ServiceError(400, "psn_no_mismatch", "结算记录的 psn_no 与申请人不符", "record.psn_no");
   if (s.setlId.length > MAX_CASE_SETL_ID)
@@ -699,7 +703,7 @@ export async function getCounterClaim(
 ): Promise<CounterCaseView> {
   const row = await loadCase(ctx.db, programId, caseId);
   assertCanSee(actor, row);
-  if (isStaff(actor)) await audit(ctx.db, actor, programId, "counter_claim.read", caseId);
+  await audit(ctx.db, actor, programId, "counter_claim.read", caseId);
   return viewOf(ctx.db, programId, actor, row);
 }
 
@@ -753,11 +757,10 @@ export async function listCounterClaims(
       order by created_at, case_id limit $5`,
     [programId, query.status ?? null, query.assignee ?? null, psnNo ?? null, limit],
   );
-  if (isStaff(actor))
-    await audit(ctx.db, actor, programId, "counter_claim.list", query.status ?? "*", {
-      psn_no: psnNo ?? null,
-      count: rows.length,
-    });
+  await audit(ctx.db, actor, programId, "counter_claim.list", query.status ?? "*", {
+    psn_no: psnNo ?? null,
+    count: rows.length,
+  });
   return {
     cases: rows.map((r) => {
       const burden = parseYuan(r.record.psn_part_amt);
@@ -833,8 +836,7 @@ export async function downloadCounterDocument(
   const row = await loadCase(ctx.db, programId, caseId);
   assertCanSee(actor, row);
   const doc = await loadDocument(ctx.db, programId, caseId, kind);
-  if (isStaff(actor))
-    await audit(ctx.db, actor, programId, "counter_claim.document.read", caseId, { doc_kind: kind });
+  await audit(ctx.db, actor, programId, "counter_claim.document.read", caseId, { doc_kind: kind });
   return doc;
 }
 
@@ -1060,7 +1062,10 @@ async function adjustedRecord(
   const person = await rosterPerson(ctx.db, programId, row.psn_no);
   if (typeof fields.certno === "string") assertCertno(ctx, person.certno_bidx, fields.certno, row.psn_no);
   const merged = storableRecord({ ...row.record, ...fields });
-  const corrected = parseRecordField({ ...merged, certno: decrypt(ctx.keys, person.certno_enc) });
+  const corrected = parseRecordField(
+    { ...merged, certno: decrypt(ctx.keys, person.certno_enc) },
+    ctx.clock.now(),
+  );
   const submitted = parseRecordField({ ...row.record, certno: decrypt(ctx.keys, person.certno_enc) });
   // An adjustment takes out what the documents do not support; it never makes the resident's claim larger
   // than what they submitted.

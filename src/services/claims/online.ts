@@ -6,7 +6,7 @@
  */
 import type { Queryable } from "../../db/database.js";
 import { formatYuan } from "../../domain/money.js";
-import { parseSettlement, type Settlement } from "../../domain/settlement.js";
+import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
 import { formatBusinessTime } from "../../domain/time.js";
 import { blindIndex } from "../../platform/crypto.js";
 import { audit } from "../audit.js";
@@ -99,12 +99,15 @@ export async function ingestBureauRecords(
       };
       return;
     }
-    const parsed = parseSettlement(raw);
+    // Same parse as every settlement path: not after the business clock; only the national fields kept.
+    const parsed = parseSettlement(raw, {
+      notAfter: latestPossibleSettlement(ctx.clock.now().getTime(), Date.now()),
+    });
     if (!parsed.ok) {
       result.error = { ...parsed.error };
       return;
     }
-    valid.push({ index, raw, s: parsed.settlement });
+    valid.push({ index, raw: parsed.record, s: parsed.settlement });
   });
   const now = ctx.clock.now();
   for (let i = 0; i < valid.length; i += FEED_CHUNK) {
@@ -217,6 +220,7 @@ export async function claimableRecords(
       order by m.settled_at, m.setl_id`,
     [programId, psnNo, now],
   );
+  await audit(ctx.db, actor, programId, "medical_records.read", psnNo, { count: rows.length });
   return {
     psn_no: psnNo,
     records: rows.map((r) => ({
@@ -371,7 +375,7 @@ interface TrailClaimRow {
 
 /**
  * Every claim of one person, of every channel, newest first, each with its events in order. A resident sees
- * their own; operators and admins name the person and the read is audited.
+ * their own; operators and admins name the person. Every read is audited.
  */
 export async function claimTrail(
   ctx: PlatformContext,
@@ -396,7 +400,7 @@ export async function claimTrail(
     list.push({ event: e.event, at: new Date(e.at).toISOString(), data: e.data });
     eventsOf.set(e.setl_id, list);
   }
-  if (actor.role !== "resident") await audit(ctx.db, actor, programId, "claim.trail.read", psnNo);
+  await audit(ctx.db, actor, programId, "claim.trail.read", psnNo);
   return {
     psn_no: psnNo,
     claims: claims.map((c) => ({

@@ -300,14 +300,17 @@ const BATCH_SELECT = `select p.batch_id, p.payee, p.through_day, p.total_fen, p.
            where b.program_id = p.program_id and b.batch_id = p.batch_id)::int as claims
     from payout_batches p`;
 
+/** The batches without their items; still a read of what was paid to whom and when, so it is audited. */
 export async function listPayoutBatches(
   ctx: PlatformContext,
+  actor: Actor,
   programId: string,
 ): Promise<{ batches: PayoutBatchSummary[] }> {
   await loadProgram(ctx, programId);
   const rows = await ctx.db.query<BatchRow>(`${BATCH_SELECT} where p.program_id = $1 order by p.batch_no`, [
     programId,
   ]);
+  await audit(ctx.db, actor, programId, "payout_batch.list", "*", { count: rows.length });
   return { batches: rows.map((r) => summaryOf(programId, r)) };
 }
 

@@ -18,7 +18,12 @@ import { prepared, type Queryable, type SqlParam, sqlStateOf, UNIQUE_VIOLATION }
 import type { Cohort } from "../../domain/cohort.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
-import { type FundPayments, parseSettlement, type Settlement } from "../../domain/settlement.js";
+import {
+  type FundPayments,
+  latestPossibleSettlement,
+  parseSettlement,
+  type Settlement,
+} from "../../domain/settlement.js";
 import {
   type AccumulatorsJson,
   accumulatorsFromJson,
@@ -174,7 +179,7 @@ select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pa
   left join (roster_persons r
              join programs g on g.program_id = r.program_id
              left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
-                  and p.status in ('pending_effective', 'active', 'cancelled'))
+                  and p.status in ('pending_effective', 'active', 'cancelled') and p.issued_at is not null)
     on r.program_id = $1 and r.psn_no = $3`);
 
 interface SettleRead extends InsuredRow {
@@ -196,7 +201,7 @@ with person as (
          from roster_persons r
          join programs g on g.program_id = r.program_id
          left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
-              and p.status in ('pending_effective', 'active', 'cancelled')
+              and p.status in ('pending_effective', 'active', 'cancelled') and p.issued_at is not null
         where r.program_id = $1 and r.psn_no = $3)
 select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
           from claims c where c.program_id = $1 and c.setl_id = $2) as earlier,
@@ -366,7 +371,7 @@ function storableText(text: string): boolean {
   return !UNSTORABLE_TEXT.test(text);
 }
 
-function validate(record: unknown): { raw: Record<string, unknown>; s: Settlement } {
+function validate(record: unknown, now: Date): { raw: Record<string, unknown>; s: Settlement } {
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
     throw new ServiceError(400, "invalid_json", "请求体应为一条结算记录（JSON 对象）");
   }
@@ -379,9 +384,10 @@ function validate(record: unknown): { raw: Record<string, unknown>; s: Settlemen
       bad,
     );
   }
-  const parsed = parseSettlement(record);
+  // Settled after the business clock is impossible; what is kept (and hashed) is the national fields only.
+  const parsed = parseSettlement(record, { notAfter: latestPossibleSettlement(now.getTime(), Date.now()) });
   if (!parsed.ok) throw new ServiceError(400, parsed.error.code, parsed.error.message, parsed.error.field);
-  return { raw: record as Record<string, unknown>, s: parsed.settlement };
+  return { raw: parsed.record, s: parsed.settlement };
 }
 
 /** The earlier answer to a setl_id already settled; 409 when the record sent now differs from it. */
@@ -436,7 +442,8 @@ export async function settleClaim(
   actor: Actor,
   input: ClaimInput,
 ): Promise<ClaimOutcome> {
-  const { raw, s } = validate(input.record);
+  const now = ctx.clock.now();
+  const { raw, s } = validate(input.record, now);
   if (input.institution !== undefined && s.institutionCode !== input.institution) {
     throw new ServiceError(
       403,
@@ -452,7 +459,7 @@ export async function settleClaim(
     raw,
     s,
     hash: contentHash(ctx.keys, raw),
-    now: ctx.clock.now(),
+    now,
   };
   // A settlement is mostly round trips. Without a precheck it takes two statements and no lock: one read
   // (claim already made? record already stored? policy, accumulators, history) and one write that applies
@@ -889,8 +896,8 @@ export async function getClaim(
     "select event, at, data from claim_events where program_id = $1 and setl_id = $2 order by event_no",
     [programId, setlId],
   );
-  if (actor.role === "operator" || actor.role === "admin")
-    await audit(ctx.db, actor, programId, "claim.read", setlId);
+  // Every read of a person's claim is audited: staff, the sending institution and the resident alike.
+  await audit(ctx.db, actor, programId, "claim.read", setlId);
   return {
     ...claim.response,
     kind: claim.kind,

@@ -10,6 +10,11 @@ export interface GatewayOrder {
   readonly orderNo: string;
   readonly amount: Fen;
   readonly description: string;
+  /**
+   * When the platform stops accepting payment for this order (cash orders only). A real gateway passes it on
+   * (e.g. WeChat Pay's time_expire) so the payer cannot pay later; a payment that still arrives is refunded.
+   */
+  readonly expiresAt?: Date;
 }
 
 /** A verified callback from the provider. */

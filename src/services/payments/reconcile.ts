@@ -3,11 +3,13 @@
  * `gateway.query`. A callback lost on the way (network, our restart) would otherwise leave a paid premium
  * without a policy. What the provider reports is applied through the same exactly-once path as a callback
  * (applyPaymentResult), so reconciling twice, or a late callback after reconciliation, changes nothing.
- * Refunds that failed or were left requested are paid in the same run.
+ * Refunds that failed or were left requested are paid in the same run. Orders recently expired without a
+ * payment are asked about too (a payment the provider took before the callback got lost is refunded, as
+ * for any expired order), and the expiry of every due order is recorded.
  */
 import { audit } from "../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
-import { applyPaymentResult, type OrderRow } from "./index.js";
+import { applyPaymentResult, expireDueOrders, type OrderRow } from "./index.js";
 import { processRefunds } from "./refunds.js";
 import { gatewayByProvider } from "./registry.js";
 
@@ -22,7 +24,12 @@ export interface PaymentReconciliation {
   /** Paid at the provider with another amount than the order's: not applied, to be investigated. */
   readonly amount_mismatches: readonly { order_no: string; order_fen: number; provider_fen: number }[];
   readonly refunds_paid: number;
+  /** Unpaid orders past their expiry recorded as expired in this run (their unpaid policies cancelled). */
+  readonly expired: number;
 }
+
+/** Expired orders are still asked about for this long: a gateway settles a late payment within a day. */
+const EXPIRED_RECHECK_MS = 7 * 24 * 3600_000;
 
 export async function reconcilePayments(
   ctx: PlatformContext,
@@ -42,12 +49,15 @@ export async function reconcilePayments(
   const programs = await ctx.db.query("select 1 from programs where program_id = $1", [programId]);
   if (programs.length === 0)
     throw new ServiceError(404, "not_found", `项目 ${programId} 不存在`, "program_id");
-  const cutoff = new Date(ctx.clock.now().getTime() - olderThan * 60_000);
+  const now = ctx.clock.now();
+  const cutoff = new Date(now.getTime() - olderThan * 60_000);
   const open = await ctx.db.query<Pick<OrderRow, "order_no" | "provider" | "amount_fen">>(
     `select order_no, provider, amount_fen from payment_orders
-      where program_id = $1 and status in ('created', 'preauthorized') and created_at <= $2
+      where program_id = $1 and created_at <= $2
+        and (status in ('created', 'preauthorized')
+             or (status = 'expired' and provider_txn is null and expires_at > $3))
       order by created_at, order_no`,
-    [programId, cutoff],
+    [programId, cutoff, new Date(now.getTime() - EXPIRED_RECHECK_MS)],
   );
   let paid = 0;
   let failed = 0;
@@ -76,7 +86,7 @@ export async function reconcilePayments(
         },
         `reconcile:${actor.id}`,
       );
-      if (outcome.changed) paid++;
+      if (outcome.changed && outcome.status === "paid") paid++;
     } else if (seen.status === "failed") {
       const outcome = await applyPaymentResult(
         ctx,
@@ -89,11 +99,12 @@ export async function reconcilePayments(
         },
         `reconcile:${actor.id}`,
       );
-      if (outcome.changed) failed++;
+      if (outcome.changed && outcome.status === "failed") failed++;
     } else {
       pending++;
     }
   }
+  const expired = await expireDueOrders(ctx, programId, { limit: 1_000_000 });
   const refundsPaid = await processRefunds(ctx, programId);
   const result: PaymentReconciliation = {
     program_id: programId,
@@ -103,6 +114,7 @@ export async function reconcilePayments(
     pending,
     amount_mismatches: mismatches,
     refunds_paid: refundsPaid,
+    expired,
   };
   await audit(ctx.db, actor, programId, "payment.reconcile", programId, {
     checked: result.checked,
@@ -110,6 +122,7 @@ export async function reconcilePayments(
     failed,
     pending,
     amount_mismatches: mismatches.length,
+    expired,
   });
   return result;
 }

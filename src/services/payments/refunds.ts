@@ -13,7 +13,12 @@ import { postJournal } from "../ledger.js";
 import { gatewaysOf } from "./registry.js";
 
 export type Channel = "cash" | "personal_account" | "offline" | "charity";
-export type RefundReason = "cancellation" | "superseded_by_personal_account" | "duplicate_payment";
+/** order_expired: a payment that arrived for an expired order (payments/expiry.ts), sent back in full. */
+export type RefundReason =
+  | "cancellation"
+  | "superseded_by_personal_account"
+  | "duplicate_payment"
+  | "order_expired";
 
 /** Offline receipts (counter, bank transfer recorded by the operator) clear through the gateway clearing account. */
 export function clearingAccount(channel: Channel): Account {

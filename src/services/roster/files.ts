@@ -1,12 +1,13 @@
 /**
  * Reading the bureau's roster file (参保人员名单): CSV through csv-parse, XLSX through exceljs' streaming
  * reader, as batches of records with the line (CSV) or row (XLSX) each starts on. No validation here:
- * records are text cells; domain/roster decides what a valid row is.
+ * records are text cells; domain/roster decides what a valid row is. A file that cannot be read at all
+ * (empty, not CSV/XLSX, corrupt) fails fast with a ServiceError 400 — never a wait.
  */
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
-import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
+import { type Readable, Transform, type TransformCallback, type Writable } from "node:stream";
+import { CsvError, parse } from "csv-parse";
 import ExcelJS from "exceljs";
 import { ServiceError } from "../context.js";
 
@@ -79,7 +80,10 @@ function countNewlines(cells: readonly string[]): number {
  * allocates an object per record and halves throughput.
  */
 export async function* csvRecords(input: Readable): AsyncGenerator<SourceRecord[]> {
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: false });
+  // relax_quotes: a quote in the middle of a field ("王"小) stays in the field instead of failing the whole
+  // file (or, after an invalid closing quote, swallowing every later line as one field): the row is then
+  // refused for that field (domain/roster) and the rows after it are read as usual.
+  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false });
   input.on("error", (e) => parser.destroy(e));
   input.pipe(parser);
   let line = 1;
@@ -96,14 +100,22 @@ export async function* csvRecords(input: Readable): AsyncGenerator<SourceRecord[
     }
   } catch (e) {
     if (e instanceof ServiceError) throw e;
-    const code = (e as { code?: string }).code;
-    if (code?.startsWith("CSV_")) {
-      throw new ServiceError(400, "invalid_csv", `CSV 格式错误：${(e as Error).message}`, "file");
-    }
+    // Every csv-parse error is the file's fault (codes differ: INVALID_OPENING_QUOTE has no CSV_ prefix).
+    if (e instanceof CsvError) throw new ServiceError(400, "invalid_csv", csvProblem(e), "file");
     throw e;
   } finally {
     input.destroy();
   }
+}
+
+/** csv-parse's error, in words for the person who sent the file. */
+function csvProblem(e: CsvError): string {
+  const lines = (e as CsvError & { lines?: number }).lines;
+  const where = typeof lines === "number" && lines > 0 ? `第 ${lines} 行` : "文件中";
+  if (e.code === "CSV_QUOTE_NOT_CLOSED") return `CSV 格式错误：${where}引号没有闭合，其后的内容无法分行读取`;
+  if (e.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH" || e.code === "CSV_RECORD_INCONSISTENT_COLUMNS")
+    return `CSV 格式错误：${where}的列数与表头不符`;
+  return `CSV 格式错误：${where}无法解析（${e.code}）`;
 }
 
 function cellText(value: unknown): string {
@@ -121,19 +133,142 @@ function cellText(value: unknown): string {
   return "";
 }
 
-/** Rows of the first worksheet of an XLSX file, read with exceljs' streaming reader. */
+/** An XLSX file is a ZIP archive, which starts with a local file header ("PK\x03\x04"). */
+const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** How often the reader's progress is looked at, and after how many looks without any it is given up. */
+const STALL_CHECK_MS = 100;
+const STALL_CHECKS = 20;
+
+const unreadableXlsx = (why: string) =>
+  new ServiceError(400, "invalid_xlsx", `无法读取 Excel 文件：${why}`, "file");
+
+/**
+ * What the XLSX bytes pass through on their way to exceljs. Its streaming reader waits forever on some broken
+ * files — an empty body, a corrupt deflate stream (the unzip stream's error never reaches the worksheet it
+ * feeds) — and a roster import waiting on it would keep its request, its COPY and its connection. So the
+ * gate refuses what is not a ZIP at its first bytes, catches the unzip stream's errors itself, and gives up
+ * when the reader, asked for the next row, makes no progress (no bytes read, no row) for STALL_CHECKS looks
+ * in a row. Looks are timer ticks, so an event loop busy elsewhere (the embedded database) never counts as a
+ * stall; a working reader consumes bytes or yields rows every few milliseconds.
+ */
+class XlsxGate {
+  readonly stream: Transform;
+  /** Rejects with the first failure; every wait on the reader races it. */
+  private readonly failed: Promise<never>;
+  private failure: ServiceError | undefined;
+  private rejectFailed: (e: ServiceError) => void = () => undefined;
+  private head = Buffer.alloc(0);
+  private bytes = 0;
+  private progress = 0;
+  private waiting = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly input: Readable) {
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.rejectFailed = reject;
+    });
+    this.failed.catch(() => undefined);
+    const gate = this;
+    this.stream = new Transform({
+      transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+        gate.progress++;
+        gate.bytes += chunk.length;
+        if (gate.head.length < ZIP_SIGNATURE.length) {
+          gate.head = Buffer.concat([gate.head, chunk]).subarray(0, ZIP_SIGNATURE.length);
+          const n = gate.head.length;
+          if (!gate.head.equals(ZIP_SIGNATURE.subarray(0, n))) {
+            gate.fail(unreadableXlsx("不是 xlsx 文件（应为 Excel 2007 及以后版本保存的 .xlsx）"));
+            done();
+            return;
+          }
+        }
+        done(null, chunk);
+      },
+      flush(done: TransformCallback) {
+        if (gate.bytes === 0) gate.fail(unreadableXlsx("文件为空"));
+        else if (gate.bytes < ZIP_SIGNATURE.length) gate.fail(unreadableXlsx("文件不完整"));
+        done();
+      },
+    });
+    // exceljs pipes the gate into its unzip stream, whose errors (bad signature, corrupt data) go nowhere.
+    const pipe = this.stream.pipe.bind(this.stream);
+    this.stream.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+      (destination as unknown as Writable).on("error", () => this.fail(unreadableXlsx("文件已损坏")));
+      return pipe(destination, options);
+    };
+    input.on("error", (e) =>
+      this.fail(unreadableXlsx(`读取失败（${(e as NodeJS.ErrnoException).code ?? "I/O"}）`)),
+    );
+    input.pipe(this.stream);
+  }
+
+  fail(e: ServiceError): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    this.rejectFailed(e);
+  }
+
+  /** `next` of one of exceljs' iterators, or the gate's failure if it comes first. */
+  async next<T>(step: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    if (this.failure !== undefined) throw this.failure;
+    this.waiting++;
+    this.watch();
+    try {
+      return await Promise.race([step, this.failed]);
+    } finally {
+      this.waiting--;
+      this.progress++;
+    }
+  }
+
+  private watch(): void {
+    if (this.timer !== undefined) return;
+    let seen = this.progress;
+    let idle = 0;
+    this.timer = setInterval(() => {
+      if (this.waiting === 0 || this.progress !== seen) {
+        seen = this.progress;
+        idle = 0;
+        return;
+      }
+      if (++idle >= STALL_CHECKS) this.fail(unreadableXlsx("文件已损坏（读取中断）"));
+    }, STALL_CHECK_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.input.unpipe(this.stream);
+    this.input.destroy();
+    this.stream.destroy();
+  }
+}
+
+/**
+ * Rows of the first worksheet of an XLSX file, read with exceljs' streaming reader behind an XlsxGate: an
+ * unreadable file is a ServiceError 400 (invalid_xlsx) within about two seconds at most, usually at once.
+ */
 export async function* xlsxRecords(input: string | Readable): AsyncGenerator<SourceRecord[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const gate = new XlsxGate(typeof input === "string" ? createReadStream(input) : input);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(gate.stream, {
     worksheets: "emit",
     sharedStrings: "cache",
     hyperlinks: "ignore",
     styles: "cache",
     entries: "emit",
   });
+  const sheets = reader[Symbol.asyncIterator]() as AsyncIterator<ExcelJS.Worksheet>;
   let batch: SourceRecord[] = [];
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+    // The roster is the first sheet; the reader is abandoned after it (not awaited: it may never settle).
+    const sheet = await gate.next(sheets.next());
+    if (!sheet.done) {
+      const rows = (sheet.value as unknown as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await gate.next(rows.next());
+        if (next.done) break;
+        const row = next.value;
         const values = row.values as unknown[];
         const cells: string[] = [];
         let any = false;
@@ -148,12 +283,16 @@ export async function* xlsxRecords(input: string | Readable): AsyncGenerator<Sou
           batch = [];
         }
       }
-      break; // the roster is the first sheet
     }
     if (batch.length > 0) yield batch;
   } catch (e) {
     if (e instanceof ServiceError) throw e;
-    throw new ServiceError(400, "invalid_xlsx", `无法读取 Excel 文件：${(e as Error).message}`, "file");
+    // exceljs' own refusals (a sheet's XML broken, a part missing) carry English messages for developers.
+    throw unreadableXlsx("文件已损坏或不是有效的 Excel 工作簿");
+  } finally {
+    gate.close();
+    // Lets a reader suspended at its yield finish; one stuck on a broken file is left to the collector.
+    sheets.return?.(undefined)?.catch(() => undefined);
   }
 }
 

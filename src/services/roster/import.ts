@@ -20,6 +20,46 @@ import { createStager, type Stager } from "./stager.js";
 /** Batches handed to the stager before the first answer is awaited. */
 const STAGED_AHEAD = 2;
 
+/**
+ * Imports loading (COPY) at once in this process. Each holds a database connection for its COPY and keeps
+ * a core busy staging; more at once would only take connections the other routes (and /healthz) need.
+ * Further imports wait their turn without holding anything.
+ */
+const MAX_CONCURRENT_LOADS = 2;
+let loading = 0;
+const waitingToLoad: (() => void)[] = [];
+
+async function loadSlot(): Promise<() => void> {
+  if (loading >= MAX_CONCURRENT_LOADS) await new Promise<void>((resolve) => waitingToLoad.push(resolve));
+  else loading++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = waitingToLoad.shift();
+    if (next !== undefined) next();
+    else loading--;
+  };
+}
+
+/**
+ * The first batch that holds a record, its first record being the header. Read before the COPY opens, so a
+ * file that is empty, unreadable or without a valid header never holds a connection.
+ */
+async function firstRecords(
+  source: AsyncIterator<readonly SourceRecord[]>,
+): Promise<{ header: RosterHeader; rows: readonly SourceRecord[] }> {
+  for (;;) {
+    const next = await source.next();
+    if (next.done === true) throw new ServiceError(400, "invalid_header", "文件为空，缺少表头", "header");
+    const first = next.value[0];
+    if (first === undefined) continue;
+    const h = resolveRosterHeader(first.cells);
+    if (!h.ok) throw new ServiceError(400, "invalid_header", h.error.message, "header");
+    return { header: h.header, rows: next.value.slice(1) };
+  }
+}
+
 export type { RosterImportError } from "./stage.js";
 
 export interface RosterImportOptions {
@@ -95,13 +135,13 @@ export async function importRoster(
   };
   let read = 0;
   let invalid = 0;
-  let header: RosterHeader | undefined;
   // A first import finds repeated psn_nos through its unique index for free; only a re-import needs the watch.
   const current = await ctx.db.query("select 1 from roster_persons where program_id = $1 limit 1", [
     programId,
   ]);
   let stager: Stager | undefined;
   let maybeRepeated: boolean | undefined;
+  const source = records[Symbol.asyncIterator]();
 
   function take(r: StagedBatch): void {
     read += r.read;
@@ -110,44 +150,43 @@ export async function importRoster(
     options.onProgress?.(read);
   }
 
-  async function* stagedTuples(): AsyncGenerator<Buffer> {
+  async function* stagedTuples(into: Stager, firstRows: readonly SourceRecord[]): AsyncGenerator<Buffer> {
     // Batches staged ahead of COPY: enough to keep the stager busy while the main thread parses.
     const inflight: Promise<StagedBatch>[] = [];
-    for await (const batch of records) {
-      let rows = batch;
-      if (header === undefined) {
-        const first = batch[0];
-        if (first === undefined) continue;
-        const h = resolveRosterHeader(first.cells);
-        if (!h.ok) throw new ServiceError(400, "invalid_header", h.error.message, "header");
-        header = h.header;
-        rows = batch.slice(1);
-        stager = createStager(
-          { keys: ctx.keys, programId, header, watchRepeats: current.length > 0 },
-          { thread: ctx.db.kind === "postgres" && options.thread !== false },
-        );
-      }
-      if (rows.length === 0 || stager === undefined) continue;
-      inflight.push(stager.stage(rows));
+    for (let batch = firstRows; ; ) {
+      if (batch.length > 0) inflight.push(into.stage(batch));
       while (inflight.length > STAGED_AHEAD) {
         const r = await (inflight.shift() as Promise<StagedBatch>);
         take(r);
         if (r.rows > 0) yield r.tuples;
       }
+      const next = await source.next();
+      if (next.done === true) break;
+      batch = next.value;
     }
     for (const p of inflight.splice(0)) {
       const r = await p;
       take(r);
       if (r.rows > 0) yield r.tuples;
     }
-    if (header === undefined) throw new ServiceError(400, "invalid_header", "文件为空，缺少表头", "header");
-    maybeRepeated = await stager?.maybeRepeated();
+    maybeRepeated = await into.maybeRepeated();
   }
 
   const build = new RosterBuild(ctx.db, programId);
   await build.start(options.source ?? null);
+  let releaseSlot: (() => void) | undefined;
   try {
-    await ctx.db.copyBinary(build.loadTable, LOAD_COLUMNS, stagedTuples());
+    const { header, rows } = await firstRecords(source);
+    stager = createStager(
+      { keys: ctx.keys, programId, header, watchRepeats: current.length > 0 },
+      { thread: ctx.db.kind === "postgres" && options.thread !== false },
+    );
+    releaseSlot = await loadSlot();
+    try {
+      await ctx.db.copyBinary(build.loadTable, LOAD_COLUMNS, stagedTuples(stager, rows));
+    } finally {
+      releaseSlot();
+    }
     const stagedAt = performance.now();
     options.onProgress?.(read);
     const { counts, duplicates } = await build.prepare({ maybeRepeated: maybeRepeated ?? true });
@@ -184,6 +223,9 @@ export async function importRoster(
     await build.fail(e);
     throw e;
   } finally {
+    releaseSlot?.();
+    // The file's reader is done with, read to the end or not (its stream is released).
+    source.return?.(undefined)?.catch(() => undefined);
     await stager?.close();
     await build.cleanUp();
   }

@@ -1,5 +1,5 @@
 import { Button } from "antd-mobile";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, errorText, newIdempotencyKey } from "../../shared/api.js";
 import { fenOf, yuan } from "../../shared/format.js";
@@ -11,8 +11,12 @@ import { CERTNO, checkEligibility } from "./eligibility.js";
 
 type Relation = "spouse" | "child" | "parent";
 
+/**
+ * A family member as the resident names them: ID number and name (the server matches both against the
+ * roster; a roster number alone is not accepted from a resident).
+ */
 interface Member {
-  psnNo: string;
+  certno: string;
   name: string;
   relation: Relation;
   premiums: Record<string, string>;
@@ -40,12 +44,15 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
   const [selfPremiums, setSelfPremiums] = useState<Record<string, string> | undefined>();
   const [members, setMembers] = useState<Member[]>([]);
   const [certno, setCertno] = useState("");
+  const [memberName, setMemberName] = useState("");
   const [relation, setRelation] = useState<Relation | "">("");
   const [memberError, setMemberError] = useState<string | undefined>();
   const [adding, setAdding] = useState(false);
   const [formError, setFormError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
+  // One Idempotency-Key per distinct request: a retry of the same enrollment (a lost answer) reuses it, a
+  // corrected one (after e.g. a name that did not match) gets a new key instead of a 409 conflict.
+  const attempt = useRef<{ body: string; key: string } | undefined>(undefined);
 
   // The resident's own premium may differ by age or cohort: the plans' base premium until the roster says.
   const premiumOf = (premiums: Record<string, string> | undefined) =>
@@ -56,9 +63,16 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
 
   async function addMember() {
     setMemberError(undefined);
-    if (!CERTNO.test(certno.trim())) {
+    const id = certno.trim().toUpperCase();
+    const name = memberName.trim();
+    if (!CERTNO.test(id)) {
       setMemberError(t.eligibility.certnoInvalid);
       document.getElementById("member-certno")?.focus();
+      return;
+    }
+    if (name === "") {
+      setMemberError(t.enroll.memberNameRequired);
+      document.getElementById("member-name")?.focus();
       return;
     }
     if (relation === "") {
@@ -68,26 +82,27 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
     }
     setAdding(true);
     try {
-      const r = await checkEligibility(certno);
+      const r = await checkEligibility(id);
       if (!r.eligible || r.psn_no === null) setMemberError(r.message || t.enroll.memberNotEligible);
       else if (r.enrolled) setMemberError(t.enroll.memberAlreadyEnrolled);
       else if (r.psn_no === me.psn_no) {
         setIncludeSelf(true);
         setSelfPremiums(Object.fromEntries(r.premiums.map((p) => [p.plan, p.premium])));
         setCertno("");
-      } else if (members.some((m) => m.psnNo === r.psn_no)) setMemberError(t.enroll.memberDuplicate);
+        setMemberName("");
+      } else if (members.some((m) => m.certno === id)) setMemberError(t.enroll.memberDuplicate);
       else {
-        const psnNo = r.psn_no;
         setMembers((ms) => [
           ...ms,
           {
-            psnNo,
-            name: r.psn_name ?? psnNo,
+            certno: id,
+            name,
             relation,
             premiums: Object.fromEntries(r.premiums.map((p) => [p.plan, p.premium])),
           },
         ]);
         setCertno("");
+        setMemberName("");
         setRelation("");
       }
     } catch (err) {
@@ -115,12 +130,14 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
               payer_psn_no: me.psn_no,
               channel: "cash",
               members: [
-                ...(includeSelf ? [{ psn_no: me.psn_no, relation: "self" }] : []),
-                ...members.map((m) => ({ psn_no: m.psnNo, relation: m.relation })),
+                ...(includeSelf ? [{ relation: "self" }] : []),
+                ...members.map((m) => ({ certno: m.certno, psn_name: m.name, relation: m.relation })),
               ],
             };
+      const json = JSON.stringify(body);
+      if (attempt.current?.body !== json) attempt.current = { body: json, key: newIdempotencyKey() };
       const r = await api<EnrollmentResult>("POST", programPath("/enrollments"), body, {
-        idempotencyKey: key,
+        idempotencyKey: attempt.current.key,
       });
       navigate(`/pay/${r.payment.order_no}`, { state: { payUrl: r.payment.pay_url } });
     } catch (err) {
@@ -167,14 +184,14 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
       )}
       <ul className="members" aria-label={t.enroll.insured}>
         {members.map((m) => (
-          <li className="member" key={m.psnNo}>
+          <li className="member" key={m.certno}>
             <span>
               {m.name}（{t.policies.relation[m.relation]}） · {yuan(premiumOf(m.premiums))}
             </span>
             <button
               type="button"
               className="linkbtn"
-              onClick={() => setMembers((ms) => ms.filter((x) => x.psnNo !== m.psnNo))}
+              onClick={() => setMembers((ms) => ms.filter((x) => x.certno !== m.certno))}
             >
               {t.enroll.remove(m.name)}
             </button>
@@ -184,6 +201,9 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
       {product.family_enrollment ? (
         <fieldset className="field">
           <legend className="label">{t.enroll.addMember}</legend>
+          <p className="muted small" id="member-hint">
+            {t.enroll.memberHint}
+          </p>
           <label htmlFor="member-certno">{t.enroll.memberCertno}</label>
           <input
             id="member-certno"
@@ -191,8 +211,20 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
             maxLength={18}
             autoComplete="off"
             value={certno}
-            aria-describedby={memberError === undefined ? undefined : "member-error"}
+            aria-describedby={memberError === undefined ? "member-hint" : "member-hint member-error"}
             onChange={(e) => setCertno(e.target.value)}
+          />
+          <label htmlFor="member-name" style={{ marginTop: 8 }}>
+            {t.enroll.memberName}
+          </label>
+          <input
+            id="member-name"
+            className="input"
+            maxLength={50}
+            autoComplete="off"
+            value={memberName}
+            aria-describedby={memberError === undefined ? undefined : "member-error"}
+            onChange={(e) => setMemberName(e.target.value)}
           />
           <label htmlFor="member-relation" style={{ marginTop: 8 }}>
             {t.enroll.relation}

@@ -10,12 +10,15 @@ import { programPath } from "../product.js";
 
 const fenText = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
 
+/** The order as the API answers it: an unpaid cash order can be paid until expires_at (Beijing time). */
+type Order = PaymentOrder & { expires_at?: string | null };
+
 export function PayPage() {
   const t = useT();
   usePageTitle(t.pay.title);
   const { orderNo = "" } = useParams();
   const location = useLocation();
-  const state = useLoad(() => api<PaymentOrder>("GET", programPath(`/payments/${orderNo}`)), [orderNo]);
+  const state = useLoad(() => api<Order>("GET", programPath(`/payments/${orderNo}`)), [orderNo]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
 
@@ -43,6 +46,15 @@ export function PayPage() {
     <Async state={state}>
       {(order) => {
         const amount = fenText(order.amount_fen);
+        if (order.status === "expired")
+          return (
+            <div className="card">
+              <Result status="warning" title={t.pay.expired} description={t.pay.expiredText} />
+              <Link className="button-link" to="/enroll">
+                {t.pay.enrollAgain}
+              </Link>
+            </div>
+          );
         if (order.status === "paid")
           return (
             <div className="card">
@@ -66,6 +78,12 @@ export function PayPage() {
               </dd>
               <dt>{t.pay.status}</dt>
               <dd>{t.pay.statuses[order.status] ?? order.status}</dd>
+              {order.expires_at ? (
+                <>
+                  <dt>{t.pay.expiresAt}</dt>
+                  <dd>{order.expires_at}</dd>
+                </>
+              ) : null}
             </dl>
             {order.provider.startsWith("sandbox") ? <p className="muted small">{t.pay.sandboxNote}</p> : null}
             <FieldError id="pay-error" message={error} />
