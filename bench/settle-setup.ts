@@ -22,8 +22,11 @@ export const BENCH_PRODUCT = "wenshan-2023";
 export const BENCH_HOSPITAL = "H53260100001";
 /** Inside wenshan-2023's enrollment window, where the fixtures are enrolled. */
 const ENROLLMENT_NOW = "2023-08-15T10:00:00+08:00";
-/** The server's business time: inside the coverage year. */
-export const SERVER_NOW = "2023-12-01T10:00:00+08:00";
+/**
+ * The server's business time: the coverage year's last day, after every stay the records below are dated
+ * (its first 300 days), since a record settled after the business clock is refused.
+ */
+export const SERVER_NOW = "2024-08-31T10:00:00+08:00";
 
 export interface InsuredPerson {
   readonly psnNo: string;

@@ -188,6 +188,8 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
   });
 
   it("lets an operator approve a counter claim in the review queue; the resident then sees it paid", async () => {
+    // The resident brings the paper sheet of an October stay to the counter ten days after it was settled.
+    platform.clock.set("2023-10-20T10:00:00+08:00");
     const operator = await apiAs("demo-operator", "demo-operator-2023");
     const submitted = await operator("POST", "/counter-claims", {
       psn_no: claimant.psnNo,

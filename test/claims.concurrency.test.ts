@@ -12,6 +12,7 @@ import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatBusinessTime } from "../src/domain/time.js";
+import { fixedClock } from "../src/platform/clock.js";
 import { planFor } from "../src/services/claims/settle.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
@@ -33,6 +34,8 @@ const PLAN = planFor("wenshan-2023", "standard");
 const IN_SCOPE = PLAN.liabilities.findIndex((l) => l.id === "inpatient_in_scope");
 const OUT_OF_SCOPE = PLAN.liabilities.findIndex((l) => l.id === "inpatient_out_of_scope");
 const DAY = 86_400_000;
+/** The last day of the coverage year: after every stay settled below (the property's reach to day 364). */
+const SETTLED_BY = "2024-08-31T12:00:00+08:00";
 
 /** Deterministic shuffles and wave sizes for the interleavings (fast-check supplies the seed). */
 function prng(seed: number): () => number {
@@ -66,6 +69,7 @@ describe.each(BACKENDS)("claims under concurrency on %s", (backend) => {
     platform = await openTestPlatform(backend, { now: NOW });
     app = await testServer(platform);
     fx = await setupClaims(platform.ctx, { insured: ["P001", "P003", "P004", "P005"] });
+    platform.clock.set(SETTLED_BY);
   });
   afterAll(async () => {
     await app.close();
@@ -326,8 +330,10 @@ describe.each(BACKENDS)("claims under concurrency on %s", (backend) => {
             PROGRAM,
             psn.map((psnNo) => ({ psnNo, name: "并发", brdy: "1975-06-01" })),
           );
+          // Enrolled back in the enrollment window; the hospitals settle at SETTLED_BY.
+          const enrolling = { ...platform.ctx, clock: fixedClock(new Date(NOW)) };
           for (const psnNo of psn)
-            await enroll(platform.ctx, CLI_ACTOR, {
+            await enroll(enrolling, CLI_ACTOR, {
               programId: PROGRAM,
               kind: "individual",
               psnNo,

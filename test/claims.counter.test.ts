@@ -14,7 +14,7 @@ import { CLI_ACTOR } from "../src/services/context.js";
 import { checkLedger } from "../src/services/ledger.js";
 import { createUser } from "../src/services/users.js";
 import { person, type RecordSpec } from "./fixtures.js";
-import { type ClaimsFixture, postSettlement, recordFor, setupClaims } from "./support/claims.js";
+import { type ClaimsFixture, postSettlement, recordFor, SETTLE_NOW, setupClaims } from "./support/claims.js";
 import { claimProblems } from "./support/claims-invariants.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
@@ -69,6 +69,7 @@ describe.each(BACKENDS)("counter claims on %s", (backend) => {
       as.set(u.username, { authorization: `Bearer ${res.json().token as string}` });
     }
     for (const u of ["admin", "op1", "res1", "res5", "bureau1"]) as.set(u, await authHeaders(app, u));
+    platform.clock.set(SETTLE_NOW); // residents file stays of the coverage year after them
   });
   afterAll(async () => {
     await app.close();
@@ -478,12 +479,14 @@ describe.each(BACKENDS)("counter claims on %s", (backend) => {
       decision: { decision: "reject", reason: "缺少发票" },
       payout: null,
     });
-    expect(rejected.json().appeal_until).toBe(new Date(Date.parse(NOW) + 60 * 86_400_000).toISOString());
+    expect(rejected.json().appeal_until).toBe(
+      new Date(Date.parse(SETTLE_NOW) + 60 * 86_400_000).toISOString(),
+    );
     expect(await claimRows("CC-4")).toHaveLength(0);
     expect(await residentPayable("CC-4")).toBe(0);
 
     // Past the window: refused (the business clock moved 61 days on).
-    const later = { ...platform.ctx, clock: fixedClock(new Date(Date.parse(NOW) + 61 * 86_400_000)) };
+    const later = { ...platform.ctx, clock: fixedClock(new Date(Date.parse(SETTLE_NOW) + 61 * 86_400_000)) };
     const res4 = { id: "res4", role: "resident" as const, programId: PROGRAM, psnNo: "P004" };
     await expect(appealCounterClaim(later, res4, PROGRAM, case4, "补交发票")).rejects.toMatchObject({
       code: "appeal_window_closed",

@@ -39,6 +39,8 @@ const PERSONS: TestPerson[] = Array.from({ length: 12 }, (_, i) => ({
   name: "压测",
   brdy: "1970-03-01",
 }));
+/** The coverage year's last day: the server settles there, after every stay below (up to day 299). */
+const SETTLED_BY = "2024-08-31T12:00:00+08:00";
 /** Settlements in the load; every fifth is revoked once acknowledged. */
 const SETTLEMENTS = 240;
 /** Requests in flight at once. */
@@ -99,7 +101,8 @@ describe.each(BACKENDS)("kill -9 during a settlement load on %s", (backend) => {
       env = { HMB_DATA_DIR: dataDir };
       open = () => openPlatform({ url: "", dataDir, clock, keys });
     }
-    env = { ...env, HMB_NOW: NOW, HMB_DATA_KEY: DATA_KEY, NODE_ENV: "development" };
+    // Seeded in the enrollment window (NOW); the server runs on the coverage year's last day, after every stay.
+    env = { ...env, HMB_NOW: SETTLED_BY, HMB_DATA_KEY: DATA_KEY, NODE_ENV: "development" };
 
     // Seed in-process, then hand the database to the server.
     const seedCtx = await open();

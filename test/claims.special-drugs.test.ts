@@ -31,6 +31,7 @@ import {
   postSettlement,
   recordFor,
   revokeSettlement,
+  SETTLE_NOW,
   setupClaims,
   signHeaders,
 } from "./support/claims.js";
@@ -230,6 +231,7 @@ describe.each(BACKENDS)("special-drug claims (文山) on %s", (backend) => {
       name: "非指定药店",
     });
     fx.secrets.set(UNDESIGNATED_PHARMACY, added.secret);
+    platform.clock.set(SETTLE_NOW); // the pharmacies dispense in the coverage year, settled after it
   });
   afterAll(async () => {
     await app.close();
@@ -550,6 +552,7 @@ describe.each(BACKENDS)(
       for (const code of [CX_PHARMACY, CX_HOSPITAL]) {
         secrets.set(code, (await addInstitution(ctx, CLI_ACTOR, { programId: CX, code, name: code })).secret);
       }
+      platform.clock.set("2023-04-01T10:00:00+08:00"); // in 楚雄's coverage year, after the dispensings below
     });
     afterAll(async () => {
       await app.close();

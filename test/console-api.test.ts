@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { createCharityPool, donate, enroll } from "../src/services/enrollment.js";
 import { createUser } from "../src/services/users.js";
-import { type ClaimsFixture, postSettlement, recordFor, setupClaims } from "./support/claims.js";
+import { type ClaimsFixture, postSettlement, recordFor, SETTLE_NOW, setupClaims } from "./support/claims.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
 
@@ -59,7 +59,9 @@ describe.each(BACKENDS)("console read routes on %s", (backend) => {
       psnNos: ["P007"],
       channel: "charity:pool-a",
     });
-    // One paid stay of the sponsored person (and one of an ordinary one, which a charity must not see).
+    // One paid stay of the sponsored person (and one of an ordinary one, which a charity must not see),
+    // settled in the coverage year after it.
+    platform.clock.set(SETTLE_NOW);
     for (const [setlId, psnNo] of [
       ["S-CH-1", "P007"],
       ["S-OR-1", "P001"],

@@ -44,7 +44,6 @@ import {
   type FieldKind,
   type FieldRule,
   type FuzzRoute,
-  fuzzRoutes,
   getAt,
   injectWithin,
   isJsonContentType,
@@ -142,7 +141,7 @@ const BOOKKEEPING: Record<string, string> = {
     "an import refused after it started is kept in the import history as failed (checked: none left running)",
 };
 
-/** Users the fuzzer acts as (setupWenshan's, plus a second operator, a regulator and a login target). */
+/** Users the fuzzer acts as: setupWenshan's, plus a second operator (four eyes) and a regulator. */
 const USERS: { username: string; password: string; role: string; psnNo?: string }[] = [
   { username: "admin", password: "admin-pass-1", role: "admin" },
   { username: "op1", password: "op-pass-12", role: "operator" },
@@ -154,7 +153,11 @@ const USERS: { username: string; password: string; role: string; psnNo?: string 
   { username: "res1", password: "r1-pass-12", role: "resident", psnNo: "P001" },
   { username: "res5", password: "r5-pass-12", role: "resident", psnNo: "P005" },
 ];
-const LOGIN_TARGET = { username: "fzlogin", password: "fz-login-pass-1" };
+/** Accounts the login route is fuzzed against (several: a lockout after wrong passwords is per name). */
+const LOGIN_TARGETS = ["fzlogin1", "fzlogin2", "fzlogin3", "fzlogin4"].map((username) => ({
+  username,
+  password: `${username}-pass`,
+}));
 
 // ---------------------------------------------------------------------------------------------------------
 // The oracle for settlement records (DESIGN.md §3 and issue 10 finding 5), for the parts of a body no
@@ -279,7 +282,8 @@ function nodesAt(value: unknown, pattern: string): { path: string; present: bool
 function ruleProblem(rules: readonly FieldRule[], value: unknown): string | undefined {
   for (const rule of rules) {
     for (const node of nodesAt(value, rule.path)) {
-      if (!node.present || node.value === null) {
+      // Absent, null and "" are all "not given" for the record's optional fields (domain/settlement).
+      if (!node.present || node.value === null || node.value === "") {
         if (rule.required) return `${node.path} missing`;
         continue;
       }
@@ -333,7 +337,11 @@ function recordProblem(rec: unknown, latest: number): string | undefined {
   const begun = t("begntime");
   const ended = t("endtime");
   for (const f of ["setl_time", "begntime", "endtime"])
-    if (typeof r[f] === "string" && Number((r[f] as string).slice(0, 4)) < 1900)
+    if (
+      typeof r[f] === "string" &&
+      /^\d{4}/.test(r[f] as string) &&
+      Number((r[f] as string).slice(0, 4)) < 1900
+    )
       return `${f} year before 1900`;
   if (begun !== undefined && ended !== undefined && begun > ended) return "begntime after endtime";
   if (ended !== undefined && ended > setl) return "endtime after setl_time";
@@ -482,6 +490,8 @@ interface Model {
   readonly prefer?: readonly string[];
   readonly institution?: string;
   build(b: Build): Promise<Built>;
+  /** Success depends on earlier requests in ways the fuzzer does not steer (the 2xx check skips it). */
+  readonly mayNeverSucceed?: boolean;
   /** An absent, empty or unparseable body must be refused. */
   readonly bodyRequired: boolean;
   /** What the JSON body must be when the route has no schema saying it. */
@@ -503,7 +513,8 @@ interface Model {
   ): Promise<string | undefined>;
 }
 
-const latestSettlement = (b: Build) => Math.max(b.now.getTime(), Date.now()) + 5 * 60_000;
+/** The latest possible setl_time: the business clock plus a hospital clock's skew (domain/settlement). */
+const latestSettlement = (b: Build) => b.now.getTime() + 5 * 60_000;
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 const beijing = (ms: number) => {
@@ -655,18 +666,19 @@ const idOr = <T>(items: readonly T[], b: Build, f: (t: T) => string, fallback: s
 const MODELS: Record<string, Model> = {
   "POST /api/v1/auth/login": {
     // Every login runs argon2 (also for unknown names), ~100 ms: a small share keeps the run within budget.
-    weight: 0.05,
+    weight: 0.08,
     bodyRequired: true,
-    build: async (b) => ({
-      body: {
-        kind: "json",
-        value: {
-          program_id: b.rng.chance(0.9) ? PROGRAM : "*",
-          username: LOGIN_TARGET.username,
-          password: LOGIN_TARGET.password,
+    // A lockout after wrong passwords (finding 6) may refuse every later login of a run: not required.
+    mayNeverSucceed: true,
+    build: async (b) => {
+      const target = b.rng.pick(LOGIN_TARGETS);
+      return {
+        body: {
+          kind: "json",
+          value: { program_id: PROGRAM, username: target.username, password: target.password },
         },
-      },
-    }),
+      };
+    },
   },
   "POST /api/v1/auth/logout": {
     weight: 0.4,
@@ -785,9 +797,18 @@ const MODELS: Record<string, Model> = {
     era: "enrollment",
     bodyRequired: true,
     build: async (b) => {
-      const person = pickUninsured(b);
+      // Pre-authorizes the account deduction for an enrolled, unpaid person (the payer's own, for a resident).
+      const mine = own(b);
+      const unpaid = b.state.policies.filter(
+        (p) =>
+          !b.state.issued.has(p.psnNo) &&
+          p.status !== "cancelled" &&
+          (mine === undefined || p.payer === mine),
+      );
+      const policy = unpaid.length > 0 ? b.rng.pick(unpaid) : undefined;
+      const psnNo = policy?.psnNo ?? pickUninsured(b).psnNo;
       return {
-        body: { kind: "json", value: { payer_psn_no: own(b) ?? person.psnNo, psn_nos: [person.psnNo] } },
+        body: { kind: "json", value: { payer_psn_no: mine ?? policy?.payer ?? psnNo, psn_nos: [psnNo] } },
       };
     },
   },
@@ -1077,9 +1098,11 @@ const MODELS: Record<string, Model> = {
     check: (v) => {
       const r = v as Record<string, unknown>;
       const typed = (x: unknown) => amountFen(typeof x === "string" ? x.trim() : x);
+      // out_of_scope is optional: left blank, it is not given.
+      const given = (f: string) =>
+        r[f] !== undefined && !(typeof r[f] === "string" && (r[f] as string).trim() === "");
       for (const f of ["total", "insurance_paid", "out_of_scope"])
-        if ((r[f] !== undefined || f !== "out_of_scope") && typed(r[f]) === undefined)
-          return `${f} not an amount`;
+        if ((given(f) || f !== "out_of_scope") && typed(r[f]) === undefined) return `${f} not an amount`;
       const total = typed(r.total) ?? 0;
       if ((typed(r.insurance_paid) ?? 0) > total) return "insurance paid more than the total";
       if ((typed(r.out_of_scope) ?? 0) > total - (typed(r.insurance_paid) ?? 0))
@@ -1396,7 +1419,9 @@ function excerpt(payload: string | Buffer | undefined, max = 400): string {
 
 let totalRequests = 0;
 
-describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
+// The back ends run side by side (PGlite in this process, PostgreSQL in its server: two cores), each one's
+// steps in order.
+describe.concurrent.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
   let platform: TestPlatform;
   let ctx: PlatformContext;
   const apps = new Map<Era, FastifyInstance>();
@@ -1441,7 +1466,7 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
     for (const u of [
       { username: "op2", password: "op2-pass-12", role: "operator" as const },
       { username: "reg1", password: "reg-pass-12", role: "regulator" as const },
-      { username: LOGIN_TARGET.username, password: LOGIN_TARGET.password, role: "operator" as const },
+      ...LOGIN_TARGETS.map((t) => ({ ...t, role: "operator" as const })),
     ])
       await createUser(ctx, CLI_ACTOR, { programId: PROGRAM, ...u });
     for (const u of USERS) {
@@ -1450,9 +1475,8 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
       list.push({ username: u.username, token, psnNo: u.psnNo });
       tokens.set(u.role, list);
     }
-    // A little of everything for the first requests to aim at: a cash order, a pool with money, a claim.
+    // An unpaid cash order from the start, for the payment routes' first requests to aim at.
     await enroll(ctx, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P007", channel: "cash" });
-    fuzzRoutes.length = 0;
     const options = { publicRateLimit: 10_000 };
     apps.set("enrollment", await buildServer(ctx, options));
     apps.set("claims", await buildServer({ ...ctx, clock: fixedClock(new Date(CLAIMS_NOW)) }, options));
@@ -1467,7 +1491,7 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
     await within(platform?.close() ?? Promise.resolve(), 20_000);
   });
 
-  it("finds the write routes in the live route table, and a model for each", () => {
+  it.sequential("finds the write routes in the live route table, and a model for each", ({ expect }) => {
     const keys = routes.map((r) => r.key);
     expect(keys).toContain("POST /api/v1/programs/:program_id/settlements");
     expect(keys).toContain("POST /api/v1/programs/:program_id/roster/imports");
@@ -1480,7 +1504,9 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
     expect(Object.keys(MODELS).filter((k) => !keys.includes(k))).toEqual([]);
   });
 
-  it("sees every committed row change, nothing rolled back, and agrees with a full scan", async () => {
+  it.sequential("sees every committed row change, nothing rolled back, and agrees with a full scan", async ({
+    expect,
+  }) => {
     // The "stored nothing" check is only as good as the tracking under it: prove it on a harmless row.
     expect(await tracker.drain()).toEqual([]);
     const before = await tracker.tableSums();
@@ -1508,7 +1534,135 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
     expect(diffSums(before, await tracker.tableSums())).toEqual([]);
   });
 
-  it(`answers ${RUNS_PER_BACKEND} fuzzed writes below 500 within 5 s, stores nothing it refuses, keeps the ledger balanced`, async () => {
+  it.sequential("refuses what fuzzing found before, storing nothing (the regression corpus)", async ({
+    expect,
+  }) => {
+    // Finds of this suite, replayed exactly on every run: each must be a 4xx that stores nothing (outside
+    // the bookkeeping tables). Some were 500s on main before issue 10; see the report of issue 10.
+    const app = apps.get("claims") as FastifyInstance;
+    const b: Build = {
+      rng: new Rng(7),
+      n: 0,
+      backend,
+      era: "claims",
+      now: new Date(CLAIMS_NOW),
+      caller: { kind: "hmac", institution: HOSPITAL },
+      state: await readState(ctx),
+      certnoOf,
+      disposableTokens: [],
+    };
+    const hmac = (body: string, institution = HOSPITAL) => {
+      const ts = String(Date.now());
+      return {
+        "content-type": "application/json",
+        "x-hmb-institution": institution,
+        "x-hmb-timestamp": ts,
+        "x-hmb-signature": createHmac("sha256", secrets.get(institution) as string)
+          .update(`${ts}\n${body}`)
+          .digest("hex"),
+      };
+    };
+    const bearer = (role: string) => ({
+      "content-type": "application/json",
+      authorization: `Bearer ${tokens.get(role)?.[0]?.token}`,
+    });
+    let serial = 0;
+    const settlement = async (over: Record<string, unknown>) => {
+      const body = JSON.stringify({
+        ...(await validRecord(b, "P002", { setlId: `FZ-CORPUS-${++serial}` })),
+        ...over,
+      });
+      return { url: `/api/v1/programs/${PROGRAM}/settlements`, headers: hmac(body), payload: body };
+    };
+    const cases: [string, InjectOptions][] = [
+      [
+        "settlement with med_type constructor (an inherited property of the code table)",
+        { method: "POST", ...(await settlement({ med_type: "constructor" })) },
+      ],
+      [
+        "settlement with med_type __proto__",
+        { method: "POST", ...(await settlement({ med_type: "__proto__" })) },
+      ],
+      [
+        "settlement with begntime after endtime",
+        {
+          method: "POST",
+          ...(await settlement({
+            begntime: "2023-10-09 10:00:00",
+            endtime: "2023-10-01 10:00:00",
+            setl_time: "2023-10-10 10:00:00",
+          })),
+        },
+      ],
+      [
+        "settlement in year 0000",
+        { method: "POST", ...(await settlement({ setl_time: "0000-10-10 10:00:00" })) },
+      ],
+      [
+        "counter claim with setl_time in the future",
+        {
+          method: "POST",
+          url: `/api/v1/programs/${PROGRAM}/counter-claims`,
+          headers: bearer("operator"),
+          payload: JSON.stringify({
+            psn_no: "P002",
+            record: {
+              ...(await validRecord(b, "P002", { setlId: "FZ-CORPUS-CC" })),
+              setl_time: "2098-01-01 10:00:00",
+              begntime: "2098-01-01 09:00:00",
+              endtime: "2098-01-01 09:30:00",
+            },
+          }),
+        },
+      ],
+      [
+        "institution name with NUL",
+        {
+          method: "POST",
+          url: `/api/v1/programs/${PROGRAM}/institutions`,
+          headers: bearer("admin"),
+          payload: '{"fixmedins_code":"H90000000001","name":"a\\u0000b"}',
+        },
+      ],
+      [
+        "institution name with lone surrogates",
+        {
+          method: "POST",
+          url: `/api/v1/programs/${PROGRAM}/institutions`,
+          headers: bearer("admin"),
+          payload: '{"fixmedins_code":"H90000000002","name":"\\udc00\\ud800医院"}',
+        },
+      ],
+    ];
+    const payload =
+      '{"program_id":"ws-2023","order_no":"\\u0000","status":"paid","amount_fen":6900,"provider_txn":"SBX1"}';
+    cases.push([
+      "payment callback with NUL in order_no",
+      {
+        method: "POST",
+        url: "/api/v1/payments/callback/sandbox",
+        headers: {
+          "content-type": "application/json",
+          [SANDBOX_SIGNATURE_HEADER]: createHmac("sha256", CASH_SECRET).update(payload).digest("hex"),
+        },
+        payload,
+      },
+    ]);
+    const problems: string[] = [];
+    await tracker.drain();
+    for (const [what, request] of cases) {
+      const res = await app.inject(request);
+      const stored = storedProblems(await tracker.drain());
+      if (res.statusCode < 400 || res.statusCode >= 500)
+        problems.push(`${what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      else if (stored !== undefined) problems.push(`${what}: refused but stored ${stored}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.sequential(`answers ${RUNS_PER_BACKEND} fuzzed writes below 500 within 5 s, stores nothing it refuses, keeps the ledger balanced`, async ({
+    expect,
+  }) => {
     const seed = SEED + BACKENDS.indexOf(backend);
     console.log(
       `fuzz on ${backend}: seed ${seed} (HMB_FUZZ_SEED=${SEED}), ${RUNS_PER_BACKEND} requests over ${routes.length} write routes`,
@@ -1833,7 +1987,10 @@ describe.each(BACKENDS)("fuzzing every write route on %s", (backend) => {
     expect(routes.filter((r) => (stats.get(r.key)?.sent ?? 0) === 0).map((r) => r.key)).toEqual([]);
     expect(
       routes
-        .filter((r) => MODELS[r.key] !== undefined && (stats.get(r.key)?.ok ?? 0) === 0)
+        .filter((r) => {
+          const model = MODELS[r.key];
+          return model !== undefined && model.mayNeverSucceed !== true && (stats.get(r.key)?.ok ?? 0) === 0;
+        })
         .map((r) => r.key),
     ).toEqual([]);
   }, 600_000);

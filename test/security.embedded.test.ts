@@ -572,3 +572,63 @@ describe("finding 9: the embedded database's local socket (in-process server and
     expect(await client.query("select count(*)::int as n from socket_t where a < 1000")).toEqual([{ n: 1 }]);
   });
 });
+
+describe.each(BACKENDS)("finding 2: interrupting the database at shutdown (%s)", (backend) => {
+  it("cancels what runs, refuses what waits or comes later; open transactions roll back", async () => {
+    let drop: (() => Promise<void>) | undefined;
+    let url: string | undefined;
+    let db: Database;
+    if (backend === "postgres") {
+      const created = await createDatabase();
+      drop = created.drop;
+      url = created.url;
+      db = await openDatabase({ url });
+    } else {
+      db = await openDatabase({ url: "", dataDir: "memory" });
+    }
+    try {
+      await db.exec("create table interrupt_t (a int)");
+      const started = performance.now();
+      // A transaction in the middle of its work when the shutdown comes: its next statement fails.
+      let release: () => void = () => undefined;
+      const paused = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const transaction = db
+        .transaction(async (tx) => {
+          await tx.query("insert into interrupt_t values (1)");
+          if (backend === "postgres") await tx.query("select pg_sleep(30)");
+          else await paused;
+          await tx.query("insert into interrupt_t values (2)");
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      // Settled either way at once (a rejection nobody awaits yet would be reported as unhandled).
+      const waiting = db.query("select count(*)::int as n from interrupt_t").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await sleep(300);
+      await db.interrupt();
+      release();
+      // Cancelled (57014) on PostgreSQL, refused at its next statement (57P01) on PGlite.
+      expect(await transaction).toMatchObject({ code: expect.stringMatching(/^57/) });
+      // PGlite: it was queued behind the transaction; PostgreSQL ran it on another connection meanwhile.
+      if (backend === "pglite") expect(await waiting).toMatchObject({ code: "57P01" });
+      else await waiting;
+      await expect(db.query("select 1")).rejects.toMatchObject({ code: "57P01" });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      await db.close();
+      if (url !== undefined) {
+        const again = await openDatabase({ url });
+        expect(await again.query("select count(*)::int as n from interrupt_t")).toEqual([{ n: 0 }]);
+        await again.close();
+      }
+    } finally {
+      await db.close();
+      await drop?.();
+    }
+  }, 60_000);
+});

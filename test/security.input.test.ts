@@ -14,7 +14,16 @@ import { makeCertno } from "../src/domain/certno.js";
 import { formatYuan } from "../src/domain/money.js";
 import { formatBusinessTime } from "../src/domain/time.js";
 import { rosterWorkbooks } from "./support/broken-xlsx.js";
-import { type ClaimsFixture, postSettlement, recordFor, setupClaims } from "./support/claims.js";
+import {
+  type ClaimsFixture,
+  HOSPITAL,
+  PHARMACY,
+  postSettlement,
+  recordFor,
+  SETTLE_NOW,
+  setupClaims,
+  signHeaders,
+} from "./support/claims.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
 
@@ -305,9 +314,34 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
     expect(refusedLines.size).toBe(5);
   });
 
+  it("F5: a record settled after the business clock is refused, also when the clock is pinned in the past", async () => {
+    // As a demo is: HMB_NOW pins the business clock, here in the coverage year; the real now is much later.
+    platform.clock.set(SETTLE_NOW);
+    const pinned = Date.parse(SETTLE_NOW);
+    const settledAt = (ms: number) => ({
+      setl_time: formatBusinessTime(ms),
+      begntime: formatBusinessTime(ms),
+    });
+    const rec = await recordFor(fx, { setlId: "S-CLOCK-LATE", psnNo: "P001", inScope: Y(100) });
+    const claims = await count("claims");
+    const late = await postSettlement(app, fx, { ...rec, ...settledAt(pinned + 3_600_000) });
+    expect(late.statusCode, late.body).toBe(400);
+    expect(late.json().error).toMatchObject({ code: "invalid_time", field: "setl_time" });
+    expect(await count("claims")).toBe(claims);
+    const before = await postSettlement(app, fx, {
+      ...rec,
+      setl_id: "S-CLOCK-BEFORE",
+      ...settledAt(pinned - 3_600_000),
+    });
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json()).toMatchObject({ setl_id: "S-CLOCK-BEFORE" });
+    expect(await count("claims")).toBe((claims ?? 0) + 1);
+  });
+
   it("F5: impossible settlements are refused naming the field; nothing is stored", async () => {
+    platform.clock.set(SETTLE_NOW); // the hospital settles in the coverage year, after the stay
     const rec = await recordFor(fx, { setlId: "S-IMPOSSIBLE", psnNo: "P001", inScope: Y(2_000) });
-    const tomorrow = formatBusinessTime(Date.now() + 86_400_000);
+    const tomorrow = formatBusinessTime(Date.parse(SETTLE_NOW) + 86_400_000);
     const cases: [string, Record<string, unknown>, string][] = [
       ["settled tomorrow", { setl_time: tomorrow, begntime: tomorrow }, "setl_time"],
       ["settled in 2090", { setl_time: "2090-01-01 10:00:00", begntime: "2090-01-01 09:00:00" }, "setl_time"],
@@ -352,7 +386,84 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
     expect(paid.statusCode, paid.body).toBe(200);
   });
 
+  it("F5: special-drug claims and the bureau's feed go through the same parse: impossible records refused, unknown fields dropped", async () => {
+    platform.clock.set(SETTLE_NOW);
+    const pharmacyRecord = {
+      ...(await recordFor(fx, {
+        setlId: "S-RX-FUTURE",
+        psnNo: "P001",
+        medType: "41",
+        institution: PHARMACY,
+      })),
+      setl_time: "2090-01-01 10:00:00",
+      begntime: "2090-01-01 10:00:00",
+    };
+    const body = JSON.stringify({
+      record: pharmacyRecord,
+      prescription: {
+        rx_no: "RX-F1",
+        prescriber_fixmedins_code: HOSPITAL,
+        diagnosis_code: "C34.900",
+        issued_at: "2023-10-05 09:00:00",
+        drugs: ["SAMPLE-WS-D01"],
+      },
+    });
+    const rx = await app.inject({
+      method: "POST",
+      url: `/api/v1/programs/${PROGRAM}/special-drug-claims`,
+      headers: signHeaders(fx.secrets.get(PHARMACY) as string, body, PHARMACY),
+      payload: body,
+    });
+    expect(rx.statusCode, rx.body).toBe(400);
+    expect(rx.json().error).toMatchObject({ field: "record.setl_time" });
+    const tooBig = JSON.stringify({
+      record: { ...pharmacyRecord, note: "x".repeat(70_000) },
+      prescription: {},
+    });
+    const rxHuge = await app.inject({
+      method: "POST",
+      url: `/api/v1/programs/${PROGRAM}/special-drug-claims`,
+      headers: signHeaders(fx.secrets.get(PHARMACY) as string, tooBig, PHARMACY),
+      payload: tooBig,
+    });
+    expect(rxHuge.statusCode).toBe(413);
+
+    const bureau = await authHeaders(app, "bureau1");
+    const fed = await app.inject({
+      method: "POST",
+      url: `/api/v1/programs/${PROGRAM}/medical-records`,
+      headers: bureau,
+      payload: {
+        records: [
+          {
+            ...(await recordFor(fx, { setlId: "S-FEED-KEEP", psnNo: "P003", inScope: Y(300) })),
+            bureau_internal: "内部字段",
+          },
+          {
+            ...(await recordFor(fx, { setlId: "S-FEED-0000", psnNo: "P003" })),
+            setl_time: "0000-01-01 00:00:00",
+          },
+          { ...(await recordFor(fx, { setlId: "S-FEED-ICD", psnNo: "P003" })), dise_codg: "not-icd" },
+        ],
+      },
+    });
+    expect(fed.statusCode, fed.body).toBe(200);
+    expect(fed.json().results).toMatchObject([
+      { setl_id: "S-FEED-KEEP", status: "stored" },
+      { setl_id: "S-FEED-0000", status: "error", error: { field: "setl_time" } },
+      { setl_id: "S-FEED-ICD", status: "error", error: { field: "dise_codg" } },
+    ]);
+    const [row] = await platform.ctx.db.query<{ record: Record<string, unknown> | string }>(
+      "select record from medical_records where program_id = $1 and setl_id = 'S-FEED-KEEP'",
+      [PROGRAM],
+    );
+    const kept = typeof row?.record === "string" ? JSON.parse(row.record) : row?.record;
+    expect(kept).toMatchObject({ setl_id: "S-FEED-KEEP" });
+    expect(Object.keys(kept ?? {})).not.toContain("bureau_internal");
+  });
+
   it("F5: unknown fields are not stored, a body over 64 KB is a 413, national diagnosis forms and a person off the roster answer as before", async () => {
+    platform.clock.set(SETTLE_NOW);
     const rec = await recordFor(fx, { setlId: "S-EXTRA", psnNo: "P003", inScope: Y(1_000) });
     const withExtras = {
       ...rec,

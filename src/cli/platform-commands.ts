@@ -159,7 +159,9 @@ export function demoBanner(
   const now = ctx.clock.now();
   const bj = new Date(now.getTime() + 8 * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
   const clock = pinnedByDemo
-    ? `${bj} 北京时间 — pinned by --demo (HMB_NOW=${process.env.HMB_NOW}), inside the 2023-07-03…2023-08-31 enrollment window`
+    ? `${bj} 北京时间 — pinned by --demo (HMB_NOW=${process.env.HMB_NOW}), inside the 2023-07-03…2023-08-31 enrollment window
+                   医院结算须在业务时间之后 settlements must not be later than this clock: to settle coverage-year stays, restart with
+                   HMB_NOW=2023-12-01T10:00:00+08:00 npm start`
     : `${bj} 北京时间 — from HMB_NOW=${process.env.HMB_NOW ?? "(unset: real clock)"}`;
   const w = Math.max(...s.logins.map((l) => l.username.length));
   const pw = Math.max(...s.logins.map((l) => l.password.length));

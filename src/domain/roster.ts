@@ -63,7 +63,8 @@ export function resolveRosterHeader(cells: readonly string[]): HeaderResult {
       .replace(/^\uFEFF/, "")
       .trim()
       .toLowerCase();
-    if (!(name in index)) continue;
+    // Own keys only: a column named "constructor" is an unknown column, not an inherited property.
+    if (!Object.hasOwn(index, name)) continue;
     if (index[name] !== -1) {
       return { ok: false, error: { field: "header", message: `表头列 ${name} 重复` } };
     }
@@ -97,7 +98,7 @@ const PSN_NO = /^[A-Za-z0-9_-]+$/;
  * A name (姓名) is one line of text without quotes: an ASCII double quote is never part of a name, and in a
  * CSV it is the mark of a field broken by a stray quote, so the row is refused rather than stored garbled.
  */
-const NAME_QUOTE = /"/;
+const NAME_QUOTE = '"';
 
 const DIGITS6 = /^\d{6}$/;
 const DATE_DASHED = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -123,84 +124,72 @@ function cell(cells: readonly string[], i: number): string {
   return v === undefined ? "" : v.trim();
 }
 
+/** Reports a value holding a character no roster field may carry (domain/text); true when it is clean. */
+function readable(errors: RosterFieldError[], field: RosterColumn, value: string): boolean {
+  if (!hasForbiddenInLine(value)) return true;
+  errors.push({ field, message: "含有控制字符、NUL 或无法识别的字符（文件应为 UTF-8 编码的纯文本）" });
+  return false;
+}
+
 /**
  * Validates one data record against the header; every failing field is reported, not only the first. A
- * field holding a control character, NUL or U+FFFD (domain/text) is reported for that alone.
+ * field holding a control character, NUL or U+FFFD (domain/text) is reported for that alone. Surrounding
+ * blanks are trimmed first, as always (exports often prefix an ID number with a TAB to keep it text).
  */
 export function parseRosterRow(header: RosterHeader, cells: readonly string[]): RowResult {
   const errors: RosterFieldError[] = [];
-  const unreadable = new Set<RosterColumn>();
-  for (const column of ROSTER_COLUMNS) {
-    // Surrounding blanks are trimmed as always (exports often prefix an ID number with a TAB to keep it text).
-    if (hasForbiddenInLine(cell(cells, header[column]))) {
-      unreadable.add(column);
-      errors.push({
-        field: column,
-        message: "含有控制字符、NUL 或无法识别的字符（文件应为 UTF-8 编码的纯文本）",
-      });
-    }
-  }
-  const check = (column: RosterColumn, problem: string | undefined) => {
-    if (problem !== undefined && !unreadable.has(column)) errors.push({ field: column, message: problem });
-  };
-
+  // Fields with a strict pattern (psn_no, certno, gend, brdy, insutype, admdvs, unit_code) refuse control
+  // characters through it; free text (the name) and an unknown cohort are scanned for them.
   const psnNo = cell(cells, header.psn_no);
-  check(
-    "psn_no",
-    psnNo === ""
-      ? "不能为空"
-      : psnNo.length > 32
-        ? "长度不能超过 32"
-        : PSN_NO.test(psnNo)
-          ? undefined
-          : "应为字母、数字、下划线或连字符",
-  );
+  if (psnNo === "") errors.push({ field: "psn_no", message: "不能为空" });
+  else if (psnNo.length > 32) errors.push({ field: "psn_no", message: "长度不能超过 32" });
+  else if (!PSN_NO.test(psnNo)) errors.push({ field: "psn_no", message: "应为字母、数字、下划线或连字符" });
 
   let certno = cell(cells, header.certno);
   if (certno.length === 18 && certno.charCodeAt(17) === 120) certno = `${certno.slice(0, 17)}X`;
   let certnoOk = false;
-  if (certno === "") check("certno", "不能为空");
-  else if (certno.length !== 18 || !/^\d{17}[\dX]$/.test(certno)) check("certno", "应为 18 位公民身份号码");
-  else if (!isValidCertno(certno)) check("certno", "校验位错误");
+  if (certno === "") errors.push({ field: "certno", message: "不能为空" });
+  else if (certno.length !== 18 || !/^\d{17}[\dX]$/.test(certno))
+    errors.push({ field: "certno", message: "应为 18 位公民身份号码" });
+  else if (!isValidCertno(certno)) errors.push({ field: "certno", message: "校验位错误" });
   else certnoOk = true;
 
   const name = cell(cells, header.psn_name);
-  check(
-    "psn_name",
-    name === ""
-      ? "不能为空"
-      : name.length > 128
-        ? "长度不能超过 128"
-        : NAME_QUOTE.test(name)
-          ? "不能含有双引号（CSV 字段中间的引号会使该行错位）"
-          : undefined,
-  );
+  if (readable(errors, "psn_name", name)) {
+    if (name === "") errors.push({ field: "psn_name", message: "不能为空" });
+    else if (name.length > 128) errors.push({ field: "psn_name", message: "长度不能超过 128" });
+    else if (name.includes(NAME_QUOTE))
+      errors.push({ field: "psn_name", message: "不能含有双引号（CSV 字段中间的引号会使该行错位）" });
+  }
 
   const gendText = cell(cells, header.gend);
   const gend =
     gendText === "1" || gendText === "男" ? "1" : gendText === "2" || gendText === "女" ? "2" : null;
-  if (gend === null) check("gend", "应为 1（男）或 2（女）");
+  if (gend === null) errors.push({ field: "gend", message: "应为 1（男）或 2（女）" });
 
   const brdyText = cell(cells, header.brdy);
   const birthDate = normalizeBirthDate(brdyText);
   if (birthDate === undefined) {
-    check("brdy", "应为有效日期 yyyy-mm-dd 或 yyyymmdd");
+    errors.push({ field: "brdy", message: "应为有效日期 yyyy-mm-dd 或 yyyymmdd" });
   } else if (certnoOk && birthDate.replaceAll("-", "") !== certno.slice(6, 14)) {
-    check("brdy", "与身份证号中的出生日期不一致");
+    errors.push({ field: "brdy", message: "与身份证号中的出生日期不一致" });
   }
 
   const insutype = cell(cells, header.insutype);
-  if (insutype !== "310" && insutype !== "390") check("insutype", "应为 310（职工医保）或 390（居民医保）");
+  if (insutype !== "310" && insutype !== "390")
+    errors.push({ field: "insutype", message: "应为 310（职工医保）或 390（居民医保）" });
 
   const admdvs = cell(cells, header.admdvs);
-  if (!DIGITS6.test(admdvs)) check("admdvs", "应为 6 位行政区划代码");
+  if (!DIGITS6.test(admdvs)) errors.push({ field: "admdvs", message: "应为 6 位行政区划代码" });
 
   const unitText = cell(cells, header.unit_code);
-  if (unitText !== "") check("unit_code", unitCodeProblem(unitText));
+  const unitProblem = unitText === "" ? undefined : unitCodeProblem(unitText);
+  if (unitProblem !== undefined) errors.push({ field: "unit_code", message: unitProblem });
 
   const cohortText = cell(cells, header.cohort);
   const cohortOk = cohortText === "" || Object.hasOwn(COHORTS, cohortText);
-  if (!cohortOk) check("cohort", `未知人群 ${cohortText.slice(0, 32)}`);
+  if (!cohortOk && readable(errors, "cohort", cohortText))
+    errors.push({ field: "cohort", message: `未知人群 ${cohortText.slice(0, 32)}` });
 
   if (errors.length > 0) return { ok: false, errors };
   return {

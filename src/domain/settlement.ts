@@ -100,6 +100,9 @@ export type SettlementParse =
   | { ok: true; settlement: Settlement; record: WireRecord }
   | { ok: false; error: RecordError };
 
+/** A line of a file (`hmb adjudicate`): adjudicated, never stored, so no record is kept. */
+export type SettlementLineParse = { ok: true; settlement: Settlement } | { ok: false; error: RecordError };
+
 export interface SettlementParseOptions {
   /**
    * The latest possible setl_time (live routes, see `latestPossibleSettlement`): a record settled after it
@@ -113,12 +116,12 @@ export const SETTLEMENT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The latest setl_time a live route accepts: now by the business clock, plus the skew a hospital's clock may
- * have. When HMB_NOW pins the business clock in the past (a demo or test sitting in the enrollment window,
- * never production, where the two clocks are one), the real now is later and bounds it instead: stays
- * settled in the coverage year must still be payable there, while no record may claim to be from the future.
+ * have. Only the business clock counts: a stay is settled when it ends, so a record dated after the platform's
+ * now is impossible, also when HMB_NOW pins now (a demo or test must set its clock after the stays it settles,
+ * as an operator would run a live program in its coverage year).
  */
-export function latestPossibleSettlement(businessNow: EpochMs, realNow: EpochMs): EpochMs {
-  return Math.max(businessNow, realNow) + SETTLEMENT_CLOCK_SKEW_MS;
+export function latestPossibleSettlement(businessNow: EpochMs): EpochMs {
+  return businessNow + SETTLEMENT_CLOCK_SKEW_MS;
 }
 
 /** setlinfo fields (DESIGN.md §3) the platform reads or keeps; any other field is dropped, never stored. */
@@ -215,15 +218,21 @@ function optionalText(raw: Raw, field: string, maxLength = 128): string | undefi
   return text;
 }
 
+function isDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
 function amount(raw: Raw, field: string, required: boolean, name = field): Fen {
   const value = raw[field];
   if (value === undefined || value === null || value === "") {
     if (required) reject("missing_field", name, `缺少必填金额字段 ${name}`);
     return 0;
   }
-  // parseYuan forgives surrounding blanks (typed input); a machine-written record never pads an amount.
-  if (typeof value === "string" && value.trim() !== value)
-    reject("invalid_amount", name, `${name}: 金额前后不能有空格`);
+  // parseYuan forgives surrounding blanks (typed input); a machine-written record never pads an amount. A
+  // well-formed amount starts and ends with a digit, so only an odd one is looked at closer.
+  if (typeof value === "string" && !(isDigitAt(value, 0) && isDigitAt(value, value.length - 1)))
+    if (value.trim() !== value) reject("invalid_amount", name, `${name}: 金额前后不能有空格`);
   const parsed = parseYuan(value);
   if (!parsed.ok) reject("invalid_amount", name, `${name}: ${parsed.problem}`);
   return parsed.fen;
@@ -236,7 +245,11 @@ function time(raw: Raw, field: string, required: boolean): EpochMs | undefined {
   if (ms === undefined)
     reject("invalid_time", field, `${field} 不是有效时间 (yyyy-MM-dd HH:mm:ss): ${text.slice(0, 40)}`);
   // Every accepted form starts with a 4-digit year; checked on the text, since Date maps 0000–0099 to 19xx.
-  const year = Number(text.slice(0, 4));
+  const year =
+    (text.charCodeAt(0) - 48) * 1000 +
+    (text.charCodeAt(1) - 48) * 100 +
+    (text.charCodeAt(2) - 48) * 10 +
+    (text.charCodeAt(3) - 48);
   if (year < FIRST_SETTLEMENT_YEAR || year > LAST_SETTLEMENT_YEAR)
     reject(
       "invalid_time",
@@ -289,7 +302,9 @@ function parseRecord(raw: Raw, options: SettlementParseOptions): Settlement {
     reject("invalid_value", "insutype", "insutype 应为 310（职工）或 390（居民）");
   }
   const medType = requiredText(raw, "med_type");
-  if (!(medType in MED_TYPES)) reject("invalid_value", "med_type", `未知的医疗类别 med_type: ${medType}`);
+  // Own keys only: `in` would also accept what every object inherits ("constructor", "__proto__").
+  if (!Object.hasOwn(MED_TYPES, medType))
+    reject("invalid_value", "med_type", `未知的医疗类别 med_type: ${medType}`);
   const settledAt = time(raw, "setl_time", true) as EpochMs;
   const begun = time(raw, "begntime", false);
   const ended = time(raw, "endtime", false);
@@ -424,27 +439,31 @@ export function parseSettlement(raw: unknown, options: SettlementParseOptions = 
   }
   try {
     const settlement = parseRecord(raw as Raw, options);
-    // Built on first use: the batch engine (hmb adjudicate) never stores a record and does not pay for it.
-    return {
-      ok: true,
-      settlement,
-      get record() {
-        return keptRecord(raw as Raw);
-      },
-    };
+    return { ok: true, settlement, record: keptRecord(raw as Raw) };
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, error: e.error };
     throw e;
   }
 }
 
-/** Parses one JSONL line; JSON syntax errors are reported like any other rejection. */
-export function parseSettlementLine(line: string): SettlementParse {
+/**
+ * Parses one JSONL line (no clock: a file's records are checked against each other, not against now); JSON
+ * syntax errors are reported like any other rejection.
+ */
+export function parseSettlementLine(line: string): SettlementLineParse {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
   } catch {
     return { ok: false, error: { code: "invalid_json", field: "", message: "不是有效的 JSON" } };
   }
-  return parseSettlement(raw);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, error: { code: "invalid_json", field: "", message: "结算记录应为 JSON 对象" } };
+  }
+  try {
+    return { ok: true, settlement: parseRecord(raw as Raw, {}) };
+  } catch (e) {
+    if (e instanceof Rejection) return { ok: false, error: e.error };
+    throw e;
+  }
 }

@@ -13,6 +13,26 @@ export function fixedClock(at: Date): Clock {
   return { now: () => new Date(at.getTime()) };
 }
 
+/**
+ * A pinned clock an operator may move forward, as restarting the server with a later HMB_NOW would: tests
+ * enroll inside the window, then move into the coverage year before the hospitals settle its stays.
+ */
+export interface MovableClock extends Clock {
+  set(at: Date | string): void;
+}
+
+export function movableClock(at: Date | string): MovableClock {
+  let ms = new Date(at).getTime();
+  return {
+    now: () => new Date(ms),
+    set(next) {
+      const n = new Date(next).getTime();
+      if (Number.isNaN(n)) throw new Error(`not a time: ${String(next)}`);
+      ms = n;
+    },
+  };
+}
+
 export function businessClockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   const pinned = env.HMB_NOW;
   if (pinned === undefined || pinned === "") return systemClock;

@@ -1,4 +1,7 @@
-/** Opens the platform from the environment: DATABASE_URL / PGlite, HMB_NOW, HMB_DATA_KEY. */
+/**
+ * Opens the platform from the environment: DATABASE_URL / PGlite, HMB_NOW, HMB_DATA_KEY. A PGlite data
+ * directory that a running `hmb serve` owns is reached through that server (db/open.ts).
+ */
 import { type OpenOptions, openDatabase } from "../db/open.js";
 import { businessClockFromEnv, type Clock } from "../platform/clock.js";
 import { type DataKeys, loadDataKeys } from "../platform/crypto.js";

@@ -16,6 +16,14 @@ export const HOSPITAL = "H53260100001";
 export const OTHER_HOSPITAL = "H53260100002";
 export const PHARMACY = "P53260100001";
 
+/**
+ * When the claims tests' institutions settle: in the coverage year (2023-09-01 – 2024-08-31), after every stay
+ * the fixtures date (record() defaults to 2023-10-10). Tests enroll at NOW, in the enrollment window, then move
+ * the business clock here, as an operator restarting with a later HMB_NOW would: a record settled after the
+ * business clock is refused.
+ */
+export const SETTLE_NOW = "2023-12-31T10:00:00+08:00";
+
 export interface ClaimsFixture {
   /** Institution code → its signing secret. */
   readonly secrets: Map<string, string>;

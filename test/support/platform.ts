@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { buildServer } from "../../src/api/server.js";
-import { fixedClock, systemClock } from "../../src/platform/clock.js";
+import { type MovableClock, movableClock, systemClock } from "../../src/platform/clock.js";
 import { deriveKeys } from "../../src/platform/crypto.js";
 import type { PlatformContext } from "../../src/services/context.js";
 import { openPlatform } from "../../src/services/platform.js";
@@ -24,9 +24,26 @@ export const TEST_KEYS = deriveKeys(Buffer.from(TEST_DATA_KEY, "base64"));
 
 export interface TestPlatform {
   ctx: PlatformContext;
+  /**
+   * ctx's business clock, which a test moves as an operator restarting with a later HMB_NOW would (e.g. from
+   * the enrollment window into the coverage year before settling its stays). Without `now` it follows the
+   * real time until first set.
+   */
+  clock: MovableClock;
   /** The PostgreSQL URL of this test's database (postgres back end only). */
   url: string | undefined;
   close(): Promise<void>;
+}
+
+/** The real time until a test pins it with set(). */
+function followingSystemClock(): MovableClock {
+  let pinned: MovableClock | undefined;
+  return {
+    now: () => (pinned ?? systemClock).now(),
+    set(at) {
+      pinned = movableClock(at);
+    },
+  };
 }
 
 function withDatabase(url: string, database: string): string {
@@ -39,10 +56,10 @@ export async function openTestPlatform(
   backend: BackendName,
   options: { now?: string } = {},
 ): Promise<TestPlatform> {
-  const clock = options.now === undefined ? systemClock : fixedClock(new Date(options.now));
+  const clock = options.now === undefined ? followingSystemClock() : movableClock(options.now);
   if (backend === "pglite") {
     const ctx = await openPlatform({ url: "", dataDir: "memory", clock, keys: TEST_KEYS });
-    return { ctx, url: undefined, close: () => ctx.db.close() };
+    return { ctx, clock, url: undefined, close: () => ctx.db.close() };
   }
   const admin = process.env.TEST_DATABASE_URL as string;
   const name = `hmb_t_${randomBytes(6).toString("hex")}`;
@@ -54,6 +71,7 @@ export async function openTestPlatform(
   const ctx = await openPlatform({ url, clock, keys: TEST_KEYS });
   return {
     ctx,
+    clock,
     url,
     async close() {
       await ctx.db.close();

@@ -532,7 +532,7 @@ async function rosterPerson(
 function parseRecordField(raw: Record<string, unknown>, now?: Date): Settlement {
   const parsed = parseSettlement(
     raw,
-    now === undefined ? {} : { notAfter: latestPossibleSettlement(now.getTime(), Date.now()) },
+    now === undefined ? {} : { notAfter: latestPossibleSettlement(now.getTime()) },
   );
   if (!parsed.ok) {
     const field = parsed.error.field === "" ? "record" : `record.${parsed.error.field}`;

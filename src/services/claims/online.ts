@@ -101,7 +101,7 @@ export async function ingestBureauRecords(
     }
     // Same parse as every settlement path: not after the business clock; only the national fields kept.
     const parsed = parseSettlement(raw, {
-      notAfter: latestPossibleSettlement(ctx.clock.now().getTime(), Date.now()),
+      notAfter: latestPossibleSettlement(ctx.clock.now().getTime()),
     });
     if (!parsed.ok) {
       result.error = { ...parsed.error };

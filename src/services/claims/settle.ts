@@ -385,7 +385,7 @@ function validate(record: unknown, now: Date): { raw: Record<string, unknown>; s
     );
   }
   // Settled after the business clock is impossible; what is kept (and hashed) is the national fields only.
-  const parsed = parseSettlement(record, { notAfter: latestPossibleSettlement(now.getTime(), Date.now()) });
+  const parsed = parseSettlement(record, { notAfter: latestPossibleSettlement(now.getTime()) });
   if (!parsed.ok) throw new ServiceError(400, parsed.error.code, parsed.error.message, parsed.error.field);
   return { raw: parsed.record, s: parsed.settlement };
 }

@@ -89,7 +89,9 @@ export class SandboxGateway implements PaymentGateway {
       (p.status !== "paid" && p.status !== "failed") ||
       typeof p.amount_fen !== "number" ||
       !Number.isSafeInteger(p.amount_fen) ||
-      typeof p.provider_txn !== "string"
+      typeof p.provider_txn !== "string" ||
+      // A refund goes back through the provider's transaction: a payment without one cannot be refunded.
+      p.provider_txn.trim() === ""
     ) {
       return undefined;
     }

@@ -172,6 +172,11 @@ class XlsxGate {
     const gate = this;
     this.stream = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+        // Once refused, nothing more reaches the reader.
+        if (gate.failure !== undefined) {
+          done();
+          return;
+        }
         gate.progress++;
         gate.bytes += chunk.length;
         if (gate.head.length < ZIP_SIGNATURE.length) {
