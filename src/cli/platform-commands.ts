@@ -160,7 +160,7 @@ export function demoBanner(
   const bj = new Date(now.getTime() + 8 * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
   const clock = pinnedByDemo
     ? `${bj} 北京时间 — pinned by --demo (HMB_NOW=${process.env.HMB_NOW}), inside the 2023-07-03…2023-08-31 enrollment window
-                   医院结算须在业务时间之后 settlements must not be later than this clock: to settle coverage-year stays, restart with
+                   医院结算时间不得晚于此业务时间 settlements must not be later than this clock: to settle coverage-year stays, restart with
                    HMB_NOW=2023-12-01T10:00:00+08:00 npm start`
     : `${bj} 北京时间 — from HMB_NOW=${process.env.HMB_NOW ?? "(unset: real clock)"}`;
   const w = Math.max(...s.logins.map((l) => l.username.length));
