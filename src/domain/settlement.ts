@@ -124,21 +124,8 @@ export function latestPossibleSettlement(businessNow: EpochMs): EpochMs {
   return businessNow + SETTLEMENT_CLOCK_SKEW_MS;
 }
 
-/** setlinfo fields (DESIGN.md §3) the platform reads or keeps; any other field is dropped, never stored. */
-export const SETTLEMENT_FIELDS = [
-  "setl_id",
-  "psn_no",
-  "certno",
-  "psn_name",
-  "insutype",
-  "med_type",
-  "begntime",
-  "endtime",
-  "setl_time",
-  "fixmedins_code",
-  "fixmedins_name",
-  "mdtrtarea_admvs",
-  "dise_codg",
+/** The setlinfo amounts (yuan, at most 2 decimals, never negative). */
+export const SETTLEMENT_AMOUNT_FIELDS = [
   "medfee_sumamt",
   "fulamt_ownpay_amt",
   "overlmt_selfpay",
@@ -156,6 +143,24 @@ export const SETTLEMENT_FIELDS = [
   "psn_part_amt",
   "acct_pay",
   "psn_cash_pay",
+] as const;
+
+/** setlinfo fields (DESIGN.md §3) the platform reads or keeps; any other field is dropped, never stored. */
+export const SETTLEMENT_FIELDS = [
+  "setl_id",
+  "psn_no",
+  "certno",
+  "psn_name",
+  "insutype",
+  "med_type",
+  "begntime",
+  "endtime",
+  "setl_time",
+  "fixmedins_code",
+  "fixmedins_name",
+  "mdtrtarea_admvs",
+  "dise_codg",
+  ...SETTLEMENT_AMOUNT_FIELDS,
   "feedetail",
 ] as const;
 

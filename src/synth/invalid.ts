@@ -3,6 +3,7 @@
  * a rejection under DESIGN.md §3 (test/synth.test.ts checks that every corrupted line is rejected).
  */
 import { formatYuan } from "../domain/money.js";
+import { SETTLEMENT_AMOUNT_FIELDS } from "../domain/settlement.js";
 import type { Rng } from "./rng.js";
 
 export const CORRUPTIONS = [
@@ -19,25 +20,7 @@ export const CORRUPTIONS = [
 ] as const;
 export type Corruption = (typeof CORRUPTIONS)[number];
 
-export const AMOUNT_FIELDS = [
-  "medfee_sumamt",
-  "fulamt_ownpay_amt",
-  "overlmt_selfpay",
-  "preselfpay_amt",
-  "inscp_scp_amt",
-  "act_pay_dedc",
-  "hifp_pay",
-  "hifmi_pay",
-  "hifob_pay",
-  "cvlserv_pay",
-  "hifes_pay",
-  "maf_pay",
-  "oth_pay",
-  "fund_pay_sumamt",
-  "psn_part_amt",
-  "acct_pay",
-  "psn_cash_pay",
-] as const;
+export const AMOUNT_FIELDS = SETTLEMENT_AMOUNT_FIELDS;
 
 /** The amounts a corruption needs to stay arithmetically plausible. */
 export interface CorruptionContext {
