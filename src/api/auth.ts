@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Actor, PlatformContext, Role } from "../services/context.js";
 import { bindSignatureToRequest, verifyInstitutionSignature } from "../services/institutions.js";
 import { actorForToken } from "../services/users.js";
-import { errorBody } from "./errors.js";
+import { errorBody, STATUS_OF_KIND } from "./errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -90,7 +90,9 @@ export function installAuth(app: FastifyInstance, ctx: PlatformContext): void {
         Date.now(),
       );
       if (!check.ok)
-        return reply.status(check.status).send(errorBody(check.code, check.message, check.field));
+        return reply
+          .status(STATUS_OF_KIND[check.kind])
+          .send(errorBody(check.code, check.message, check.field));
       // The raw text is kept for JSON bodies only; a body of another type would otherwise pass unsigned.
       if (request.rawBody === undefined && request.body !== undefined && request.body !== null) {
         return reply

@@ -3,7 +3,18 @@
  * for bad input), 500 only for our own faults, whose details go to the log and not to the caller.
  */
 import type { FastifyError, FastifyInstance } from "fastify";
-import { ServiceError } from "../services/context.js";
+import { ServiceError, type ServiceErrorKind } from "../services/context.js";
+
+/** The one place a service's refusal becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<ServiceErrorKind, 400 | 401 | 403 | 404 | 409 | 422 | 429> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  too_many_requests: 429,
+};
 
 export interface ErrorBody {
   error: { code: string; message: string; field: string | null };
@@ -26,7 +37,7 @@ function fieldOfValidation(e: FastifyError): string | null {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((e: FastifyError, request, reply) => {
     if (e instanceof ServiceError) {
-      return reply.status(e.status).send(errorBody(e.code, e.message, e.field));
+      return reply.status(STATUS_OF_KIND[e.kind]).send(errorBody(e.code, e.message, e.field));
     }
     if (e.validation !== undefined) {
       return reply.status(400).send(errorBody("invalid_request", e.message, fieldOfValidation(e)));

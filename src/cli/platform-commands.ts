@@ -294,7 +294,7 @@ export function registerPlatformCommands(program: Command): void {
         }
         if (opts.program === undefined || opts.username === undefined)
           throw new ServiceError(
-            400,
+            "invalid",
             "invalid_value",
             "请给出 --program 和 --username，或 --demo",
             "username",

@@ -214,13 +214,13 @@ function money(value: unknown, field: string, label: string, fallback?: Fen): Fe
   const parsed = parseYuan(value);
   if (!parsed.ok) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_amount",
       `${label}：请填写金额（元，最多两位小数），${parsed.problem}`,
       field,
     );
   }
-  if (parsed.fen < 0) throw new ServiceError(400, "invalid_amount", `${label}不能为负数`, field);
+  if (parsed.fen < 0) throw new ServiceError("invalid", "invalid_amount", `${label}不能为负数`, field);
   return parsed.fen;
 }
 
@@ -234,7 +234,7 @@ export function benefitQuote(product: Product, input: BenefitQuoteInput): Benefi
   const outOfScope = money(input.outOfScope, "out_of_scope", "医保目录外自费金额", 0);
   if (paid > total) {
     throw new ServiceError(
-      400,
+      "invalid",
       "inconsistent_amounts",
       "医保等已报销金额不能超过住院总费用，请核对结算单",
       "insurance_paid",
@@ -243,7 +243,7 @@ export function benefitQuote(product: Product, input: BenefitQuoteInput): Benefi
   const burden = total - paid;
   if (outOfScope > burden) {
     throw new ServiceError(
-      400,
+      "invalid",
       "inconsistent_amounts",
       `目录外自费不能超过个人负担（总费用 − 已报销 = ${formatYuan(burden)} 元），请核对结算单`,
       "out_of_scope",
@@ -338,7 +338,7 @@ function findPlanOr400(product: Product, planId: string): Product["plans"][numbe
   const plan = product.plans.find((p) => p.id === planId);
   if (plan === undefined) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `没有方案 ${planId}；可选：${product.plans.map((p) => p.id).join("、")}`,
       "plan",

@@ -35,7 +35,7 @@ export async function programCompliance(
   const ruleSet = findRuleSet(rules);
   if (ruleSet === undefined)
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `未知的规则集 ${rules}：可用 ${listRuleSets()
         .map((r) => r.id)
@@ -74,10 +74,10 @@ export const MAX_PAGE = 200;
 function page(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
   const l = limit ?? 50;
   if (!Number.isInteger(l) || l < 1 || l > MAX_PAGE)
-    throw new ServiceError(400, "invalid_value", `limit 须在 1 到 ${MAX_PAGE} 之间`, "limit");
+    throw new ServiceError("invalid", "invalid_value", `limit 须在 1 到 ${MAX_PAGE} 之间`, "limit");
   const o = offset ?? 0;
   if (!Number.isInteger(o) || o < 0)
-    throw new ServiceError(400, "invalid_value", "offset 须为非负整数", "offset");
+    throw new ServiceError("invalid", "invalid_value", "offset 须为非负整数", "offset");
   return { limit: l, offset: o };
 }
 
@@ -85,7 +85,7 @@ function page(limit: number | undefined, offset: number | undefined): { limit: n
 function beijingStart(day: string, field: string): Date {
   const d = new Date(`${day}T00:00:00+08:00`);
   if (!DAY.test(day) || Number.isNaN(d.getTime()))
-    throw new ServiceError(400, "invalid_value", `${field} 须为日期 yyyy-mm-dd`, field);
+    throw new ServiceError("invalid", "invalid_value", `${field} 须为日期 yyyy-mm-dd`, field);
   return d;
 }
 
@@ -122,7 +122,7 @@ export async function searchAudit(
   const from = query.from === undefined ? null : beijingStart(query.from, "from");
   const to = query.to === undefined ? null : new Date(beijingStart(query.to, "to").getTime() + 24 * 3600_000);
   if (from !== null && to !== null && to <= from)
-    throw new ServiceError(400, "invalid_value", "to 不能早于 from", "to");
+    throw new ServiceError("invalid", "invalid_value", "to 不能早于 from", "to");
   const action = query.action ?? null;
   const prefix = action?.endsWith(".") ? `${action}%` : null;
   const where = `where program_id = $1
@@ -227,14 +227,14 @@ export async function listPolicies(
   await loadProgram(ctx, programId);
   const { limit, offset } = page(query.limit, query.offset);
   if (query.status !== undefined && !(POLICY_STATUSES as readonly string[]).includes(query.status))
-    throw new ServiceError(400, "invalid_value", `未知的保单状态 ${query.status}`, "status");
+    throw new ServiceError("invalid", "invalid_value", `未知的保单状态 ${query.status}`, "status");
   let kind = query.kind ?? null;
   if (kind !== null && !(ENROLLMENT_KINDS as readonly string[]).includes(kind))
-    throw new ServiceError(400, "invalid_value", `未知的投保方式 ${kind}`, "kind");
+    throw new ServiceError("invalid", "invalid_value", `未知的投保方式 ${kind}`, "kind");
   const charity = actor.role === "charity";
   if (charity) {
     if (kind !== null && kind !== "charity")
-      throw new ServiceError(403, "forbidden", "慈善机构只能查看资金池资助的投保", "kind");
+      throw new ServiceError("forbidden", "forbidden", "慈善机构只能查看资金池资助的投保", "kind");
     kind = "charity";
   }
   const where = `where program_id = $1 and ($2::text is null or status = $2)

@@ -52,9 +52,22 @@ export interface PersonActor extends Actor {
 export const CLI_ACTOR: Actor = { id: "cli", role: "admin", programId: "*" };
 
 /** A caller mistake: becomes a 4xx `{error:{code,message,field}}` at the HTTP edge, exit 2 in the CLI. */
+/**
+ * What kind of refusal a service error is, in the service's own terms; the API maps each kind to one HTTP
+ * status (src/api/errors.ts), the CLI to its exit codes. Services never speak HTTP.
+ */
+export type ServiceErrorKind =
+  | "invalid" // the request itself is malformed or a value is out of range
+  | "unauthenticated" // no valid credentials
+  | "forbidden" // the caller may not do this
+  | "not_found"
+  | "conflict" // the state of things forbids it now (already done, changed meanwhile, busy)
+  | "unprocessable" // well-formed but the facts do not allow it (not on the roster, not enrolled)
+  | "too_many_requests";
+
 export class ServiceError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429,
+    readonly kind: ServiceErrorKind,
     readonly code: string,
     message: string,
     readonly field?: string,
@@ -64,4 +77,4 @@ export class ServiceError extends Error {
 }
 
 export const notFound = (what: string, field?: string) =>
-  new ServiceError(404, "not_found", `${what} 不存在`, field);
+  new ServiceError("not_found", "not_found", `${what} 不存在`, field);

@@ -267,7 +267,7 @@ export async function seedDemo(
   const secretsPath = options.secretsPath === undefined ? secretsFile(env) : options.secretsPath;
   let created = false;
   let program = await loadProgram(ctx, DEMO_PROGRAM).catch((e: unknown) => {
-    if (e instanceof ServiceError && e.status === 404) return undefined;
+    if (e instanceof ServiceError && e.kind === "not_found") return undefined;
     throw e;
   });
   if (program === undefined) {

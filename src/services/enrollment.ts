@@ -131,7 +131,7 @@ function normalizeName(name: string): string {
 }
 
 function bad(message: string, field: string, code = "invalid_value"): ServiceError {
-  return new ServiceError(400, code, message, field);
+  return new ServiceError("invalid", code, message, field);
 }
 
 export function parseChannel(channel: string): { channel: Channel; poolId: string | null } {
@@ -146,7 +146,7 @@ function assertWindow(ctx: PlatformContext, product: Product): void {
   const now = ctx.clock.now().getTime();
   if (now < product.enrollment.start || now >= product.enrollment.end) {
     throw new ServiceError(
-      422,
+      "unprocessable",
       "enrollment_closed",
       `不在投保期内：投保时间 ${formatBusinessTime(product.enrollment.start)} 至 ${formatBusinessTime(product.enrollment.end)}`,
       undefined,
@@ -159,20 +159,20 @@ function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): voi
   if (staff) return;
   if (actor.role === "resident") {
     if (input.kind !== "individual" && input.kind !== "family") {
-      throw new ServiceError(403, "forbidden", "参保人只能为本人或家庭成员投保", "kind");
+      throw new ServiceError("forbidden", "forbidden", "参保人只能为本人或家庭成员投保", "kind");
     }
     if (channel !== "cash" && channel !== "personal_account") {
-      throw new ServiceError(403, "forbidden", "参保人只能使用现金或医保个人账户缴费", "channel");
+      throw new ServiceError("forbidden", "forbidden", "参保人只能使用现金或医保个人账户缴费", "channel");
     }
     const payer = input.payerPsnNo ?? (input.kind === "individual" ? input.psnNo : undefined);
     if (actor.psnNo === undefined || payer !== actor.psnNo) {
-      throw new ServiceError(403, "forbidden", "投保人必须是本人（payer_psn_no）", "payer_psn_no");
+      throw new ServiceError("forbidden", "forbidden", "投保人必须是本人（payer_psn_no）", "payer_psn_no");
     }
     // Knowing someone's roster number does not entitle anyone to insure them: a resident names others by
     // ID number and name, checked against the roster.
     if (input.kind === "individual" && input.psnNo !== actor.psnNo) {
       throw new ServiceError(
-        400,
+        "invalid",
         "member_identity_required",
         "个人投保只能为本人投保；为家人投保请选择家庭投保，并填写家人的身份证号和姓名",
         "psn_no",
@@ -181,7 +181,7 @@ function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): voi
     for (const [i, m] of (input.members ?? []).entries()) {
       if (m.psnNo !== undefined && m.psnNo !== actor.psnNo) {
         throw new ServiceError(
-          400,
+          "invalid",
           "member_identity_required",
           "为家庭成员投保请填写其身份证号（certno）和姓名（psn_name），不能只填人员编号（psn_no）",
           `members[${i}].psn_no`,
@@ -191,7 +191,7 @@ function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): voi
     return;
   }
   if (actor.role === "charity" && input.kind === "charity" && channel === "charity") return;
-  throw new ServiceError(403, "forbidden", `角色 ${actor.role} 无权投保`, undefined);
+  throw new ServiceError("forbidden", "forbidden", `角色 ${actor.role} 无权投保`, undefined);
 }
 
 interface Member {
@@ -265,7 +265,12 @@ function validateShape(input: EnrollmentInput): void {
 }
 
 function notOnRoster(psnNo: string, field: string): ServiceError {
-  return new ServiceError(422, "not_on_roster", `${psnNo} 不在本项目基本医保参保名单中，不能投保`, field);
+  return new ServiceError(
+    "unprocessable",
+    "not_on_roster",
+    `${psnNo} 不在本项目基本医保参保名单中，不能投保`,
+    field,
+  );
 }
 
 /** A family member resolved to its roster psn_no, with the request field that named it. */
@@ -294,7 +299,7 @@ async function resolveFamily(ctx: PlatformContext, input: EnrollmentInput): Prom
     const person = await findRosterPersonByCertno(ctx, input.programId, m.certno.trim().toUpperCase());
     if (person === undefined || normalizeName(person.name) !== normalizeName(m.psnName ?? "")) {
       throw new ServiceError(
-        422,
+        "unprocessable",
         "member_not_matched",
         "身份证号与姓名不一致，或此人不在本项目基本医保参保名单中：请核对后重试",
         `${at}.certno`,
@@ -349,12 +354,17 @@ async function resolveMembers(
     );
     const roster = new Map(rows.map((r) => [r.psn_no, r]));
     if (rows.length === 0)
-      throw new ServiceError(422, "not_on_roster", `单位 ${input.unitCode} 在名单中没有人员`, "unit_code");
+      throw new ServiceError(
+        "unprocessable",
+        "not_on_roster",
+        `单位 ${input.unitCode} 在名单中没有人员`,
+        "unit_code",
+      );
     if (input.psnNos !== undefined) {
       const members = input.psnNos.map((p, i) => {
         if (!roster.has(p)) {
           throw new ServiceError(
-            422,
+            "unprocessable",
             "not_on_roster",
             `${p} 不在单位 ${input.unitCode} 的参保名单中`,
             `psn_nos[${i}]`,
@@ -430,13 +440,18 @@ export async function enroll(
   assertWindow(ctx, product);
   const g = gatewaysOf(ctx);
   if (channel === "cash" && g.cash === undefined)
-    throw new ServiceError(422, "channel_unavailable", "未配置支付网关", "channel");
+    throw new ServiceError("unprocessable", "channel_unavailable", "未配置支付网关", "channel");
   if (channel === "personal_account") {
     if (!product.operations.personalAccountPayment) {
-      throw new ServiceError(422, "channel_unavailable", "本产品不支持医保个人账户缴费", "channel");
+      throw new ServiceError(
+        "unprocessable",
+        "channel_unavailable",
+        "本产品不支持医保个人账户缴费",
+        "channel",
+      );
     }
     if (g.personalAccount === undefined) {
-      throw new ServiceError(422, "channel_unavailable", "未接入医保个人账户系统", "channel");
+      throw new ServiceError("unprocessable", "channel_unavailable", "未接入医保个人账户系统", "channel");
     }
   }
   if (input.kind === "family" && !product.familyEnrollment) throw bad("本产品不支持家庭投保", "kind");
@@ -455,7 +470,7 @@ export async function enroll(
   const { result, order } = await ctx.db.transaction(async (tx) => {
     const { members, roster, payer } = await resolveMembers(tx, input, family);
     if (members.length === 0)
-      throw new ServiceError(409, "nothing_to_enroll", "没有需要投保的人员", "psn_nos");
+      throw new ServiceError("conflict", "nothing_to_enroll", "没有需要投保的人员", "psn_nos");
     // Held to commit: a concurrent enrollment or payment of the same person waits, then sees this one's.
     await lockPersonsTx(
       tx,
@@ -488,7 +503,12 @@ export async function enroll(
           continue;
         }
         const who = m.field.endsWith(".certno") ? "该成员" : m.psnNo;
-        throw new ServiceError(409, "already_enrolled", `${who} 已在本项目投保（每人限一份）`, m.field);
+        throw new ServiceError(
+          "conflict",
+          "already_enrolled",
+          `${who} 已在本项目投保（每人限一份）`,
+          m.field,
+        );
       }
       const person = roster.get(m.psnNo) as RosterPerson;
       const premium = premiumFor(
@@ -539,7 +559,7 @@ export async function enroll(
       });
     }
     if (policies.length === 0)
-      throw new ServiceError(409, "nothing_to_enroll", "名单中的人员均已投保", "psn_nos");
+      throw new ServiceError("conflict", "nothing_to_enroll", "名单中的人员均已投保", "psn_nos");
     const orderNo = newOrderNo(at);
     const items = policies.map((p) => ({ policyNo: p.policy_no, psnNo: p.psn_no, amount: p.premium_fen }));
     const total = items.reduce((s, i) => s + i.amount, 0);
@@ -555,7 +575,7 @@ export async function enroll(
         );
         if (exists.length === 0) throw notFound(`慈善资金池 ${poolId}`, "channel");
         throw new ServiceError(
-          409,
+          "conflict",
           "insufficient_funds",
           `慈善资金池 ${poolId} 余额 ${formatYuan(Number(exists[0]?.balance_fen))} 元不足以支付 ${formatYuan(total)} 元`,
           "channel",
@@ -647,14 +667,14 @@ export async function preauthorizePersonalAccount(
     if (!PSN_NO.test(p)) throw bad("psn_no 格式不正确", `psn_nos[${i}]`);
   const staff = actor.role === "operator" || actor.role === "admin";
   if (!staff && !(actor.role === "resident" && actor.psnNo === input.payerPsnNo)) {
-    throw new ServiceError(403, "forbidden", "投保人必须是本人", "payer_psn_no");
+    throw new ServiceError("forbidden", "forbidden", "投保人必须是本人", "payer_psn_no");
   }
   const program = await loadProgram(ctx, input.programId);
   const product = productOf(program);
   assertWindow(ctx, product);
   const gateway = gatewaysOf(ctx).personalAccount;
   if (!product.operations.personalAccountPayment || gateway === undefined) {
-    throw new ServiceError(422, "channel_unavailable", "本产品不支持医保个人账户缴费", "channel");
+    throw new ServiceError("unprocessable", "channel_unavailable", "本产品不支持医保个人账户缴费", "channel");
   }
   const at = ctx.clock.now();
   const { order, policies } = await ctx.db.transaction(async (tx) => {
@@ -677,10 +697,10 @@ export async function preauthorizePersonalAccount(
       );
       const p = rows[0];
       if (p === undefined || p.status === "cancelled") {
-        throw new ServiceError(422, "not_enrolled", `${psnNo} 尚未投保`, `psn_nos[${i}]`);
+        throw new ServiceError("unprocessable", "not_enrolled", `${psnNo} 尚未投保`, `psn_nos[${i}]`);
       }
       if (actor.role === "resident" && p.payer_psn_no !== input.payerPsnNo && psnNo !== input.payerPsnNo) {
-        throw new ServiceError(403, "forbidden", `${psnNo} 不是您投保的成员`, `psn_nos[${i}]`);
+        throw new ServiceError("forbidden", "forbidden", `${psnNo} 不是您投保的成员`, `psn_nos[${i}]`);
       }
       const open = await tx.query(
         `select 1 from payment_items i join payment_orders o on o.program_id = i.program_id and o.order_no = i.order_no
@@ -689,7 +709,7 @@ export async function preauthorizePersonalAccount(
       );
       if (open.length > 0) {
         throw new ServiceError(
-          409,
+          "conflict",
           "already_preauthorized",
           `${psnNo} 已有医保个人账户预约`,
           `psn_nos[${i}]`,
@@ -745,7 +765,7 @@ export async function createCharityPool(
         [input.programId, input.poolId],
       );
       if (existing[0]?.name !== input.name)
-        throw new ServiceError(409, "conflict", `资金池 ${input.poolId} 已存在`, "pool_id");
+        throw new ServiceError("conflict", "conflict", `资金池 ${input.poolId} 已存在`, "pool_id");
       return { pool_id: input.poolId, name: input.name, balance_fen: Number(existing[0]?.balance_fen) };
     }
     await audit(tx, actor, input.programId, "charity_pool.create", input.poolId, {});

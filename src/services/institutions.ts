@@ -79,14 +79,14 @@ export async function addInstitution(
 ): Promise<{ code: string; secret: string }> {
   if (!/^[A-Z0-9]{4,32}$/.test(input.code)) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       "fixmedins_code 应为 4–32 位大写字母或数字",
       "fixmedins_code",
     );
   }
   if (input.name.trim() === "" || input.name.length > 128) {
-    throw new ServiceError(400, "invalid_value", "机构名称不能为空且不超过 128 字", "name");
+    throw new ServiceError("invalid", "invalid_value", "机构名称不能为空且不超过 128 字", "name");
   }
   await loadProgram(ctx, input.programId);
   const secret = randomToken(32);
@@ -141,7 +141,7 @@ export type SignatureCheck =
       /** Version 2: the signature itself names method and URL, so it cannot be replayed elsewhere. */
       coversRequest: boolean;
     }
-  | { ok: false; status: 401 | 403; code: string; message: string; field: string };
+  | { ok: false; kind: "unauthenticated" | "forbidden"; code: string; message: string; field: string };
 
 /**
  * Checks an institution's signature. `request` is the request it came with; a bare string is a write's raw body
@@ -166,7 +166,7 @@ export async function verifyInstitutionSignature(
   if (institution === undefined || institution === "") {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "missing_signature",
       message: "缺少 X-Hmb-Institution",
       field: "X-Hmb-Institution",
@@ -175,7 +175,7 @@ export async function verifyInstitutionSignature(
   if (timestamp === undefined || !/^\d{10,16}$/.test(timestamp)) {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "bad_signature",
       message: "X-Hmb-Timestamp 应为毫秒时间戳",
       field: "X-Hmb-Timestamp",
@@ -185,7 +185,7 @@ export async function verifyInstitutionSignature(
   if (version !== SIGNATURE_V1 && version !== SIGNATURE_V2) {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "bad_signature",
       message: `${SIGNATURE_VERSION_HEADER} 应为 ${SIGNATURE_V1} 或 ${SIGNATURE_V2}`,
       field: SIGNATURE_VERSION_HEADER,
@@ -194,7 +194,7 @@ export async function verifyInstitutionSignature(
   if (version === SIGNATURE_V1 && READ_METHODS.has(signed.method.toUpperCase())) {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "signature_version_required",
       message: `查询请求须使用第 2 版签名（${SIGNATURE_VERSION_HEADER}: 2，签名串含请求方法与路径），第 1 版签名不覆盖 URL`,
       field: SIGNATURE_VERSION_HEADER,
@@ -203,7 +203,7 @@ export async function verifyInstitutionSignature(
   if (Math.abs(realNowMs - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "stale_signature",
       message: "签名时间超出 ±5 分钟",
       field: "X-Hmb-Timestamp",
@@ -216,7 +216,7 @@ export async function verifyInstitutionSignature(
   if (secret === undefined) {
     return {
       ok: false,
-      status: 403,
+      kind: "forbidden",
       code: "institution_not_registered",
       message: "机构未在本项目登记",
       field: "X-Hmb-Institution",
@@ -226,7 +226,7 @@ export async function verifyInstitutionSignature(
   if (signature === undefined || !constantTimeEqualHex(expected, signature)) {
     return {
       ok: false,
-      status: 401,
+      kind: "unauthenticated",
       code: "bad_signature",
       message: "签名校验失败",
       field: "X-Hmb-Signature",

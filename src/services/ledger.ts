@@ -172,7 +172,7 @@ export async function postJournal(tx: Queryable, journal: Journal): Promise<bool
       });
     if (!same) {
       throw new ServiceError(
-        409,
+        "conflict",
         "journal_conflict",
         `记账凭证 ${journal.journalId} 已以不同内容记账`,
         "journal_id",
@@ -506,10 +506,10 @@ export async function ledgerStatementForDays(
   toDay: string,
 ): Promise<Statement> {
   if (actor.role === "co_insurer" && actor.insurerCode !== insurerCode) {
-    throw new ServiceError(403, "forbidden", "共保公司只能查看本公司的对账单", "insurer");
+    throw new ServiceError("forbidden", "forbidden", "共保公司只能查看本公司的对账单", "insurer");
   }
   const period = statementPeriod(fromDay, toDay);
-  if (!period.ok) throw new ServiceError(400, "invalid_value", period.problem, period.field);
+  if (!period.ok) throw new ServiceError("invalid", "invalid_value", period.problem, period.field);
   const statement = await ledgerStatement(ctx, programId, insurerCode, period.start, period.end);
   await audit(ctx.db, actor, programId, "ledger.statement", insurerCode, { from: fromDay, to: toDay });
   return {

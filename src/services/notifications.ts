@@ -54,16 +54,16 @@ export async function listNotifications(
   let psnNo: string;
   if (actor.role === "resident") {
     if (actor.psnNo === undefined || actor.psnNo === "")
-      throw new ServiceError(403, "forbidden", "账户未关联参保人");
+      throw new ServiceError("forbidden", "forbidden", "账户未关联参保人");
     if (query.psnNo !== undefined && query.psnNo !== actor.psnNo)
-      throw new ServiceError(403, "forbidden", "只能查看本人的通知", "psn_no");
+      throw new ServiceError("forbidden", "forbidden", "只能查看本人的通知", "psn_no");
     psnNo = actor.psnNo;
   } else if (actor.role === "operator" || actor.role === "admin") {
     if (query.psnNo === undefined || query.psnNo === "")
-      throw new ServiceError(400, "missing_field", "请指定参保人 psn_no", "psn_no");
+      throw new ServiceError("invalid", "missing_field", "请指定参保人 psn_no", "psn_no");
     psnNo = query.psnNo;
   } else {
-    throw new ServiceError(403, "forbidden", `角色 ${actor.role} 无权查看通知`);
+    throw new ServiceError("forbidden", "forbidden", `角色 ${actor.role} 无权查看通知`);
   }
   const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_NOTIFICATIONS);
   const rows = await ctx.db.query<{

@@ -280,7 +280,7 @@ export async function certificatePolicy(
   const row = await loadPolicyRow(ctx.db, programId, policyNo);
   assertCanRead(actor, row);
   if (row.issued_at === null) {
-    throw new ServiceError(409, "not_issued", `保单 ${policyNo} 尚未出单（待支付）`, "policy_no");
+    throw new ServiceError("conflict", "not_issued", `保单 ${policyNo} 尚未出单（待支付）`, "policy_no");
   }
   const mode = modeFor(actor, row);
   const view = await policyView(ctx, row, mode === "masked" ? "masked" : "staff");
@@ -294,7 +294,8 @@ export async function verifyCertificate(
   ctx: PlatformContext,
   code: string,
 ): Promise<{ valid: true; policy: Record<string, unknown> }> {
-  if (!/^[A-Z2-9]{16}$/.test(code)) throw new ServiceError(400, "invalid_value", "验证码格式不正确", "code");
+  if (!/^[A-Z2-9]{16}$/.test(code))
+    throw new ServiceError("invalid", "invalid_value", "验证码格式不正确", "code");
   const rows = await ctx.db.query<PolicyRow>(
     `select ${POLICY_COLUMNS} from policies where verification_code = $1 and issued_at is not null`,
     [code],
@@ -341,7 +342,7 @@ export interface CancelQuote {
 
 function assertCanCancel(actor: Actor, row: PolicyRow): void {
   if (isOwner(actor, row) || actor.role === "operator" || actor.role === "admin") return;
-  if (STAFF_READERS.has(actor.role)) throw new ServiceError(403, "forbidden", "无权退保", undefined);
+  if (STAFF_READERS.has(actor.role)) throw new ServiceError("forbidden", "forbidden", "无权退保", undefined);
   throw notFound(`保单 ${row.policy_no}`, "policy_no");
 }
 
@@ -394,7 +395,7 @@ export async function cancelQuote(
   const row = await loadPolicyRow(ctx.db, programId, policyNo);
   assertCanCancel(actor, row);
   if (row.status === "cancelled")
-    throw new ServiceError(409, "already_cancelled", `保单 ${policyNo} 已退保`, "policy_no");
+    throw new ServiceError("conflict", "already_cancelled", `保单 ${policyNo} 已退保`, "policy_no");
   const product = productOf(await loadProgram(ctx, programId));
   await audit(ctx.db, actor, programId, "policy.cancel_quote", policyNo, {});
   return quoteFor(ctx, row, product.refund.afterEffective);
@@ -421,11 +422,11 @@ export async function cancelPolicy(
     if (row === undefined) throw notFound(`保单 ${policyNo}`, "policy_no");
     assertCanCancel(actor, row);
     if (row.status === "cancelled")
-      throw new ServiceError(409, "already_cancelled", `保单 ${policyNo} 已退保`, "policy_no");
+      throw new ServiceError("conflict", "already_cancelled", `保单 ${policyNo} 已退保`, "policy_no");
     const quote = quoteFor(ctx, row, product.refund.afterEffective);
     if (input.expectedRefundFen !== undefined && input.expectedRefundFen !== quote.refund_fen) {
       throw new ServiceError(
-        409,
+        "conflict",
         "quote_changed",
         `退费金额已变为 ${quote.refund} 元，请重新确认`,
         "expected_refund_fen",

@@ -25,11 +25,17 @@ const PROGRAM_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Shares must sum to exactly 100 % with one lead: the lead takes every rounding remainder. */
 export function validateShares(insurers: readonly CoInsurerShare[]): void {
   const total = insurers.reduce((s, i) => s + i.shareBps, 0);
-  if (insurers.length === 0) throw new ServiceError(400, "invalid_value", "至少需要一家承保公司", "insurers");
+  if (insurers.length === 0)
+    throw new ServiceError("invalid", "invalid_value", "至少需要一家承保公司", "insurers");
   if (total !== 10_000)
-    throw new ServiceError(400, "invalid_value", `共保份额合计应为 100%，实际 ${total / 100}%`, "insurers");
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      `共保份额合计应为 100%，实际 ${total / 100}%`,
+      "insurers",
+    );
   if (insurers.filter((i) => i.lead).length !== 1) {
-    throw new ServiceError(400, "invalid_value", "应有且仅有一家首席承保人", "insurers");
+    throw new ServiceError("invalid", "invalid_value", "应有且仅有一家首席承保人", "insurers");
   }
 }
 
@@ -54,7 +60,7 @@ export async function createProgram(
 ): Promise<ProgramRecord> {
   if (!PROGRAM_ID.test(input.programId)) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       "program_id 只能包含小写字母、数字和 -（2–63 位）",
       "program_id",
@@ -64,7 +70,7 @@ export async function createProgram(
   try {
     product = getProduct(input.productId);
   } catch {
-    throw new ServiceError(400, "invalid_value", `未知产品 ${input.productId}`, "product_id");
+    throw new ServiceError("invalid", "invalid_value", `未知产品 ${input.productId}`, "product_id");
   }
   const insurers = input.insurers ?? defaultInsurers(product);
   validateShares(insurers);
@@ -76,7 +82,12 @@ export async function createProgram(
     if (existing.length > 0) {
       // Creating the same program twice is a replay; a different product under the same id is a conflict.
       if (existing[0]?.product_id !== product.id) {
-        throw new ServiceError(409, "conflict", `项目 ${input.programId} 已存在且产品不同`, "program_id");
+        throw new ServiceError(
+          "conflict",
+          "conflict",
+          `项目 ${input.programId} 已存在且产品不同`,
+          "program_id",
+        );
       }
     } else {
       await tx.query(

@@ -39,7 +39,7 @@ export async function checkEligibility(
   const certno = certnoInput.trim().toUpperCase();
   if (!isValidCertno(certno)) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_certno",
       "身份证号码不正确：请核对 18 位号码（最后一位可能是 X）",
       "certno",
@@ -142,7 +142,7 @@ export async function residentOverview(
   programId: string,
 ): Promise<ResidentOverview> {
   if (actor.role !== "resident" || actor.psnNo === undefined) {
-    throw new ServiceError(403, "forbidden", "仅参保人本人账号可查看", undefined);
+    throw new ServiceError("forbidden", "forbidden", "仅参保人本人账号可查看", undefined);
   }
   const me = actor.psnNo;
   await assertProgramExists(ctx.db, programId);

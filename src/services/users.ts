@@ -40,14 +40,14 @@ export function parsePersonRole(role: string): PersonRole {
   if (isPersonRole(role)) return role;
   if (INSTITUTION_ROLE_NAMES.includes(role)) {
     throw new ServiceError(
-      400,
+      "invalid",
       "institution_role",
       `${role} 是定点医药机构的角色，不能用于人员账号：机构只能用 HMAC 签名调用接口（用 hmb institution add 登记机构并取得签名密钥）`,
       "role",
     );
   }
   throw new ServiceError(
-    400,
+    "invalid",
     "invalid_value",
     `未知角色 ${role}：人员账号的角色应为 ${PERSON_ROLES.join("、")} 之一`,
     "role",
@@ -67,9 +67,10 @@ export async function createUser(ctx: PlatformContext, actor: Actor, user: NewUs
   // Checked again at run time: the CLI and JSON callers hand over whatever string was typed.
   const role = parsePersonRole(user.role);
   if (!/^[A-Za-z0-9_.@-]{3,64}$/.test(user.username)) {
-    throw new ServiceError(400, "invalid_value", "用户名应为 3–64 位字母、数字或 _.@-", "username");
+    throw new ServiceError("invalid", "invalid_value", "用户名应为 3–64 位字母、数字或 _.@-", "username");
   }
-  if (user.password.length < 8) throw new ServiceError(400, "invalid_value", "密码至少 8 位", "password");
+  if (user.password.length < 8)
+    throw new ServiceError("invalid", "invalid_value", "密码至少 8 位", "password");
   const hash = await argon2.hash(user.password, { type: argon2.argon2id });
   await ctx.db.transaction(async (tx) => {
     await tx.query(
@@ -113,7 +114,7 @@ const tokenHash = (token: string) => createHash("sha256").update(token).digest()
 export class AccountLocked extends ServiceError {
   constructor(readonly retryAfterSeconds: number) {
     super(
-      429,
+      "too_many_requests",
       "account_locked",
       `登录失败次数过多，该账号已暂时锁定，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试`,
       "username",
@@ -227,7 +228,7 @@ export async function login(
   );
   const row = rows[0];
   // Same message whether the user or the password is wrong, so logins cannot probe for accounts.
-  const denied = new ServiceError(401, "invalid_credentials", "用户名或密码错误");
+  const denied = new ServiceError("unauthenticated", "invalid_credentials", "用户名或密码错误");
   if (row === undefined) {
     // Spend the same time as a real check so response timing does not reveal which usernames exist.
     await argon2.verify(await dummyHash(), password).catch(() => false);
@@ -246,7 +247,7 @@ export async function login(
       role: row.role,
     });
     throw new ServiceError(
-      403,
+      "forbidden",
       "institution_role",
       "定点医药机构不能用密码登录：机构只能用 HMAC 签名调用接口",
       "username",

@@ -200,7 +200,12 @@ export const enrollmentRoutes =
       async (request, reply) => {
         const parsed = parseYuan(request.body.amount);
         if (!parsed.ok || parsed.fen <= 0) {
-          throw new ServiceError(400, "invalid_value", parsed.ok ? "金额必须为正" : parsed.problem, "amount");
+          throw new ServiceError(
+            "invalid",
+            "invalid_value",
+            parsed.ok ? "金额必须为正" : parsed.problem,
+            "amount",
+          );
         }
         const r = await donate(ctx, requireActor(request), {
           programId: request.params.program_id,

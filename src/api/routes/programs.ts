@@ -21,7 +21,7 @@ export function programView(p: ProgramRecord) {
 }
 
 function assertPlatformWide(actor: Actor): void {
-  if (actor.programId !== "*") throw new ServiceError(403, "forbidden", "只有平台管理员可以创建项目");
+  if (actor.programId !== "*") throw new ServiceError("forbidden", "forbidden", "只有平台管理员可以创建项目");
 }
 
 export const programRoutes =

@@ -85,10 +85,10 @@ export const rosterRoutes =
         if (typeof body === "string") records = csvRecords(Readable.from([body]));
         else if (Buffer.isBuffer(body)) records = xlsxRecords(Readable.from([body]));
         else if (body === undefined || body === null)
-          throw new ServiceError(400, "invalid_request", "请求体为空，应为名单 CSV 文本", "body");
+          throw new ServiceError("invalid", "invalid_request", "请求体为空，应为名单 CSV 文本", "body");
         else
           throw new ServiceError(
-            400,
+            "invalid",
             "invalid_request",
             `请求体应为 text/csv 或 ${XLSX_TYPE}`,
             "content-type",

@@ -85,23 +85,23 @@ export const settlementRoutes =
       async (request) => {
         const body = request.body as unknown;
         if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body)))
-          throw new ServiceError(400, "invalid_request", "请求体应为 JSON 对象或为空");
+          throw new ServiceError("invalid", "invalid_request", "请求体应为 JSON 对象或为空");
         // Only `reason` and `setl_id`: a body meant for another route (a settlement's, say) must not pass as
         // a revocation.
         const fields = (body ?? {}) as Record<string, unknown>;
         const extra = Object.keys(fields).find((k) => k !== "reason" && k !== "setl_id");
         if (extra !== undefined)
           throw new ServiceError(
-            400,
+            "invalid",
             "invalid_request",
             `撤销请求体只接受 reason、setl_id，不接受 ${extra}`,
             extra,
           );
         if (fields.setl_id !== undefined && fields.setl_id !== request.params.setl_id)
-          throw new ServiceError(400, "invalid_value", "请求体中的 setl_id 与路径不一致", "setl_id");
+          throw new ServiceError("invalid", "invalid_value", "请求体中的 setl_id 与路径不一致", "setl_id");
         const reason = (body as { reason?: unknown } | null | undefined)?.reason;
         if (reason !== undefined && (typeof reason !== "string" || reason.length > 200))
-          throw new ServiceError(400, "invalid_value", "reason 应为不超过 200 字的文字", "reason");
+          throw new ServiceError("invalid", "invalid_value", "reason 应为不超过 200 字的文字", "reason");
         return revokeClaim(
           ctx,
           requireActor(request),

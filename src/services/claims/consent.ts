@@ -77,7 +77,7 @@ function viewOf(row: ConsentRow, now: Date): ConsentView {
 /** The person a resident's account speaks for; any other caller is refused. */
 export function residentPsnNo(actor: Actor): string {
   if (actor.role !== "resident" || actor.psnNo === undefined || actor.psnNo === "") {
-    throw new ServiceError(403, "forbidden", "仅参保人本人可以授权或申请线上理赔");
+    throw new ServiceError("forbidden", "forbidden", "仅参保人本人可以授权或申请线上理赔");
   }
   return actor.psnNo;
 }
@@ -90,19 +90,19 @@ export async function grantConsent(
 ): Promise<ConsentView> {
   const psnNo = residentPsnNo(actor);
   if (!CONSENT_SCOPES.includes(input.scope))
-    throw new ServiceError(400, "invalid_value", `不支持的授权范围 ${String(input.scope)}`, "scope");
+    throw new ServiceError("invalid", "invalid_value", `不支持的授权范围 ${String(input.scope)}`, "scope");
   if (!Number.isInteger(input.daysValid) || input.daysValid < 1 || input.daysValid > MAX_CONSENT_DAYS)
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `days_valid 应为 1–${MAX_CONSENT_DAYS} 的整数`,
       "days_valid",
     );
   const period = statementPeriod(input.from, input.to);
-  if (!period.ok) throw new ServiceError(400, "invalid_value", period.problem, period.field);
+  if (!period.ok) throw new ServiceError("invalid", "invalid_value", period.problem, period.field);
   if (period.end.getTime() - period.start.getTime() > MAX_RECORD_SPAN_DAYS * DAY_MS)
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `一次授权最多覆盖 ${MAX_RECORD_SPAN_DAYS} 天的结算记录（最小必要）`,
       "to",
@@ -199,13 +199,13 @@ export function personInView(actor: Actor, psnNoQuery: string | undefined): stri
   if (actor.role === "resident") {
     const own = residentPsnNo(actor);
     if (psnNoQuery !== undefined && psnNoQuery !== own)
-      throw new ServiceError(403, "forbidden", "只能查看本人的信息", "psn_no");
+      throw new ServiceError("forbidden", "forbidden", "只能查看本人的信息", "psn_no");
     return own;
   }
   if (actor.role !== "operator" && actor.role !== "admin")
-    throw new ServiceError(403, "forbidden", `角色 ${actor.role} 无权查看参保人信息`);
+    throw new ServiceError("forbidden", "forbidden", `角色 ${actor.role} 无权查看参保人信息`);
   if (psnNoQuery === undefined || psnNoQuery === "")
-    throw new ServiceError(400, "missing_field", "请指定参保人 psn_no", "psn_no");
+    throw new ServiceError("invalid", "missing_field", "请指定参保人 psn_no", "psn_no");
   return psnNoQuery;
 }
 
@@ -250,7 +250,7 @@ export async function coveringConsent(
 
 export function consentRequired(field: string | undefined, what = "这些结算记录"): ServiceError {
   return new ServiceError(
-    403,
+    "forbidden",
     "consent_required",
     `需要先授权平台使用${what}（POST /consents，授权范围与期限内有效）`,
     field,

@@ -82,7 +82,7 @@ const OPEN: readonly CaseStatus[] = ["submitted", "in_review", "appealed", "pend
 const isStaff = (actor: Actor) => actor.role === "operator" || actor.role === "admin";
 
 function requireStaff(actor: Actor): void {
-  if (!isStaff(actor)) throw new ServiceError(403, "forbidden", "仅经办人员可以审核理赔案件");
+  if (!isStaff(actor)) throw new ServiceError("forbidden", "forbidden", "仅经办人员可以审核理赔案件");
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -157,7 +157,8 @@ export async function setCounterSettings(
   programId: string,
   input: { fourEyesThreshold?: string | undefined; appealWindowDays?: number | undefined },
 ): Promise<CounterSettingsView> {
-  if (actor.role !== "admin") throw new ServiceError(403, "forbidden", "仅管理员可以修改理赔审核设置");
+  if (actor.role !== "admin")
+    throw new ServiceError("forbidden", "forbidden", "仅管理员可以修改理赔审核设置");
   await assertProgramExists(ctx.db, programId);
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
@@ -167,7 +168,7 @@ export async function setCounterSettings(
       const parsed = parseYuan(input.fourEyesThreshold);
       if (!parsed.ok)
         throw new ServiceError(
-          400,
+          "invalid",
           "invalid_amount",
           `four_eyes_threshold: ${parsed.problem}`,
           "four_eyes_threshold",
@@ -177,7 +178,7 @@ export async function setCounterSettings(
     const appealDays = input.appealWindowDays ?? current.appealDays;
     if (!Number.isInteger(appealDays) || appealDays < 1 || appealDays > 366)
       throw new ServiceError(
-        400,
+        "invalid",
         "invalid_value",
         "appeal_window_days 应为 1–366 的整数",
         "appeal_window_days",
@@ -271,7 +272,12 @@ async function lockCase(
 ): Promise<CaseRow> {
   const row = await loadCase(tx, programId, caseId, true);
   if (version !== undefined && row.version !== version) {
-    throw new ServiceError(409, "case_changed", `案件 ${caseId} 已被他人更新，请刷新后重试`, "case_id");
+    throw new ServiceError(
+      "conflict",
+      "case_changed",
+      `案件 ${caseId} 已被他人更新，请刷新后重试`,
+      "case_id",
+    );
   }
   return row;
 }
@@ -524,7 +530,12 @@ async function rosterPerson(
   );
   const row = rows[0];
   if (row === undefined)
-    throw new ServiceError(422, "not_on_roster", `参保人 ${psnNo} 不在本项目参保名单中`, "psn_no");
+    throw new ServiceError(
+      "unprocessable",
+      "not_on_roster",
+      `参保人 ${psnNo} 不在本项目参保名单中`,
+      "psn_no",
+    );
   return row;
 }
 
@@ -536,7 +547,7 @@ function parseRecordField(raw: Record<string, unknown>, now?: Date): Settlement 
   );
   if (!parsed.ok) {
     const field = parsed.error.field === "" ? "record" : `record.${parsed.error.field}`;
-    throw new ServiceError(400, parsed.error.code, parsed.error.message, field);
+    throw new ServiceError("invalid", parsed.error.code, parsed.error.message, field);
   }
   return parsed.settlement;
 }
@@ -544,7 +555,7 @@ function parseRecordField(raw: Record<string, unknown>, now?: Date): Settlement 
 function assertCertno(ctx: PlatformContext, bidx: Uint8Array, certno: string, psnNo: string): void {
   if (!Buffer.from(bidx).equals(blindIndex(ctx.keys, certno))) {
     throw new ServiceError(
-      400,
+      "invalid",
       "certno_mismatch",
       `certno 与 psn_no ${psnNo} 的参保登记不符`,
       "record.certno",
@@ -589,21 +600,21 @@ export async function submitCounterClaim(
   input: SubmitInput,
 ): Promise<SubmitOutcome> {
   if (actor.role === "resident" && actor.psnNo !== input.psnNo)
-    throw new ServiceError(403, "forbidden", "参保人只能为本人申请理赔", "psn_no");
+    throw new ServiceError("forbidden", "forbidden", "参保人只能为本人申请理赔", "psn_no");
   if (actor.role !== "resident") requireStaff(actor);
   const raw = input.record;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw new ServiceError(400, "invalid_value", "record 应为一条结算记录（JSON 对象）", "record");
+    throw new ServiceError("invalid", "invalid_value", "record 应为一条结算记录（JSON 对象）", "record");
   const record = raw as Record<string, unknown>;
   // PostgreSQL's jsonb cannot hold U+0000: refused here as bad input, not failed on as a 500.
   if (JSON.stringify(record).includes("\\u0000"))
-    throw new ServiceError(400, "invalid_value", "record 含有不允许的字符 U+0000", "record");
+    throw new ServiceError("invalid", "invalid_value", "record 含有不允许的字符 U+0000", "record");
   const s = parseRecordField(record, ctx.clock.now());
   if (s.psnNo !== input.psnNo)
-    throw new ServiceError(400, "psn_no_mismatch", "结算记录的 psn_no 与申请人不符", "record.psn_no");
+    throw new ServiceError("invalid", "psn_no_mismatch", "结算记录的 psn_no 与申请人不符", "record.psn_no");
   if (s.setlId.length > MAX_CASE_SETL_ID)
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `柜面理赔的 setl_id 最长 ${MAX_CASE_SETL_ID} 位`,
       "record.setl_id",
@@ -631,7 +642,7 @@ export async function submitCounterClaim(
       ]);
       if (claimed.length > 0) {
         throw new ServiceError(
-          409,
+          "conflict",
           "already_settled",
           `结算 ${s.setlId} 已经理赔，不能再申请柜面理赔`,
           "record.setl_id",
@@ -675,7 +686,7 @@ export async function submitCounterClaim(
     // Two first submissions of one record racing past the lock is impossible; a unique violation here is
     // another channel storing the same setl_id at this instant: the caller retries and gets a clear answer.
     if (sqlStateOf(e) === UNIQUE_VIOLATION)
-      throw new ServiceError(409, "busy", `结算 ${s.setlId} 正在被处理，请稍后重试`, "record.setl_id");
+      throw new ServiceError("conflict", "busy", `结算 ${s.setlId} 正在被处理，请稍后重试`, "record.setl_id");
     throw e;
   }
   const preview = await previewPayout(ctx.db, programId, s, { lock: false, at: now });
@@ -735,11 +746,11 @@ export async function listCounterClaims(
   let psnNo = query.psnNo;
   if (actor.role === "resident") {
     if (psnNo !== undefined && psnNo !== actor.psnNo)
-      throw new ServiceError(403, "forbidden", "只能查看本人的理赔案件", "psn_no");
+      throw new ServiceError("forbidden", "forbidden", "只能查看本人的理赔案件", "psn_no");
     psnNo = actor.psnNo ?? "";
   } else requireStaff(actor);
   if (query.status !== undefined && !CASE_STATUSES.includes(query.status))
-    throw new ServiceError(400, "invalid_value", `未知的案件状态 ${String(query.status)}`, "status");
+    throw new ServiceError("invalid", "invalid_value", `未知的案件状态 ${String(query.status)}`, "status");
   const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_QUEUE);
   const rows = await ctx.db.query<{
     case_id: string;
@@ -850,7 +861,7 @@ async function assertReviewer(q: Queryable, programId: string, username: string)
     [programId, username],
   );
   if (rows.length === 0)
-    throw new ServiceError(400, "unknown_operator", `${username} 不是本项目的经办人员`, "assignee");
+    throw new ServiceError("invalid", "unknown_operator", `${username} 不是本项目的经办人员`, "assignee");
 }
 
 export async function assignCounterClaim(
@@ -867,9 +878,14 @@ export async function assignCounterClaim(
   const row = await ctx.db.transaction(async (tx) => {
     const row = await lockCase(tx, programId, caseId);
     if (!OPEN.includes(row.status))
-      throw new ServiceError(409, "invalid_state", `案件状态为 ${row.status}，不能分配`, "status");
+      throw new ServiceError("conflict", "invalid_state", `案件状态为 ${row.status}，不能分配`, "status");
     if (row.appealed_at !== null && (row.appeal_excluded ?? []).includes(target)) {
-      throw new ServiceError(409, "appeal_same_operator", "申诉须由原决定人以外的经办人员审核", "assignee");
+      throw new ServiceError(
+        "conflict",
+        "appeal_same_operator",
+        "申诉须由原决定人以外的经办人员审核",
+        "assignee",
+      );
     }
     const status: CaseStatus = row.status === "submitted" ? "in_review" : row.status;
     await updateCase(tx, programId, caseId, now, { assignee: target, assigned_at: now, status });
@@ -935,17 +951,22 @@ export async function decideCounterClaim(
   const row = await loadCase(ctx.db, programId, caseId);
   if (row.status === "resettling") return resumeResettlement(ctx, actor, programId, row);
   if (!OPEN.includes(row.status))
-    throw new ServiceError(409, "invalid_state", `案件已${row.status}，不能再作决定`, "status");
+    throw new ServiceError("conflict", "invalid_state", `案件已${row.status}，不能再作决定`, "status");
   const reason = input.reason?.trim() === "" ? undefined : input.reason?.trim();
   if (input.decision !== "approve" && reason === undefined)
-    throw new ServiceError(400, "missing_field", `${input.decision} 须填写原因 reason`, "reason");
+    throw new ServiceError("invalid", "missing_field", `${input.decision} 须填写原因 reason`, "reason");
   const inAppeal = row.appealed_at !== null;
   if (inAppeal && (row.appeal_excluded ?? []).includes(actor.id)) {
-    throw new ServiceError(403, "appeal_same_operator", "申诉须由原决定人以外的经办人员审核", "actor");
+    throw new ServiceError(
+      "forbidden",
+      "appeal_same_operator",
+      "申诉须由原决定人以外的经办人员审核",
+      "actor",
+    );
   }
   const countersigning = row.status === "pending_second_approval" && input.decision === "approve";
   if (row.status !== "pending_second_approval" && row.assignee !== null && row.assignee !== actor.id) {
-    throw new ServiceError(409, "assigned_to_other", `案件已分配给 ${row.assignee}`, "assignee");
+    throw new ServiceError("conflict", "assigned_to_other", `案件已分配给 ${row.assignee}`, "assignee");
   }
   if (input.decision === "reject") return rejectCase(ctx, actor, programId, row, reason as string);
 
@@ -953,14 +974,19 @@ export async function decideCounterClaim(
   if (countersigning) {
     if (row.pending_by === actor.id) {
       throw new ServiceError(
-        403,
+        "forbidden",
         "four_eyes_same_operator",
         "超过复核限额的赔付须由另一名经办人员复核批准",
         "actor",
       );
     }
     if (input.record !== undefined)
-      throw new ServiceError(400, "invalid_value", "复核批准不能修改记录；如需更正请用 adjust", "record");
+      throw new ServiceError(
+        "invalid",
+        "invalid_value",
+        "复核批准不能修改记录；如需更正请用 adjust",
+        "record",
+      );
     proposal = {
       decision: row.pending_decision ?? "approve",
       stored: row.pending_record ?? row.record,
@@ -970,7 +996,12 @@ export async function decideCounterClaim(
     };
   } else if (input.decision === "approve") {
     if (input.record !== undefined)
-      throw new ServiceError(400, "invalid_value", "approve 按提交的记录赔付；更正请用 adjust", "record");
+      throw new ServiceError(
+        "invalid",
+        "invalid_value",
+        "approve 按提交的记录赔付；更正请用 adjust",
+        "record",
+      );
     proposal = {
       decision: "approve",
       stored: row.record,
@@ -991,7 +1022,12 @@ export async function decideCounterClaim(
   const docs = await documentMeta(ctx.db, programId, caseId);
   const missing = REQUIRED_DOC_KINDS.filter((k) => !docs.some((d) => d.doc_kind === k));
   if (missing.length > 0)
-    throw new ServiceError(409, "documents_missing", `批准前须上传单据：${missing.join("、")}`, "documents");
+    throw new ServiceError(
+      "conflict",
+      "documents_missing",
+      `批准前须上传单据：${missing.join("、")}`,
+      "documents",
+    );
 
   const superseded = await supersededClaim(ctx.db, programId, row);
   const wire = await wireOf(ctx, ctx.db, programId, proposal.stored, row.psn_no);
@@ -1004,7 +1040,7 @@ export async function decideCounterClaim(
   });
   if (superseded !== undefined && preview.hmbPay <= superseded.paidFen) {
     throw new ServiceError(
-      409,
+      "conflict",
       "appeal_not_in_favour",
       `改判后赔付 ${formatYuan(preview.hmbPay)} 元不高于原核定的 ${formatYuan(superseded.paidFen)} 元；维持原决定请用 reject 驳回申诉`,
       "decision",
@@ -1051,14 +1087,14 @@ async function adjustedRecord(
   patch: unknown,
 ): Promise<Record<string, unknown>> {
   if (patch === undefined || patch === null || typeof patch !== "object" || Array.isArray(patch))
-    throw new ServiceError(400, "missing_field", "adjust 须提供更正后的结算记录字段 record", "record");
+    throw new ServiceError("invalid", "missing_field", "adjust 须提供更正后的结算记录字段 record", "record");
   const fields = patch as Record<string, unknown>;
   if (JSON.stringify(fields).includes("\\u0000"))
-    throw new ServiceError(400, "invalid_value", "record 含有不允许的字符 U+0000", "record");
+    throw new ServiceError("invalid", "invalid_value", "record 含有不允许的字符 U+0000", "record");
   if (fields.setl_id !== undefined && fields.setl_id !== row.setl_id)
-    throw new ServiceError(400, "invalid_value", "更正记录的 setl_id 须与案件相同", "record.setl_id");
+    throw new ServiceError("invalid", "invalid_value", "更正记录的 setl_id 须与案件相同", "record.setl_id");
   if (fields.psn_no !== undefined && fields.psn_no !== row.psn_no)
-    throw new ServiceError(400, "invalid_value", "更正记录的 psn_no 须与案件相同", "record.psn_no");
+    throw new ServiceError("invalid", "invalid_value", "更正记录的 psn_no 须与案件相同", "record.psn_no");
   const person = await rosterPerson(ctx.db, programId, row.psn_no);
   if (typeof fields.certno === "string") assertCertno(ctx, person.certno_bidx, fields.certno, row.psn_no);
   const merged = storableRecord({ ...row.record, ...fields });
@@ -1071,7 +1107,7 @@ async function adjustedRecord(
   // than what they submitted.
   if (corrected.personBurden > submitted.personBurden) {
     throw new ServiceError(
-      400,
+      "invalid",
       "adjust_exceeds_submitted",
       `更正后的个人负担 ${formatYuan(corrected.personBurden)} 元超过提交的 ${formatYuan(submitted.personBurden)} 元`,
       "record.psn_part_amt",
@@ -1255,7 +1291,12 @@ async function pay(
     if (outcome.replay) {
       // settleClaim answered from a claim someone else made (the hospital, an online claim): the precheck
       // did not run and this case is unchanged.
-      throw new ServiceError(409, "already_settled", `结算 ${paySetlId} 已经由其他渠道理赔`, "setl_id");
+      throw new ServiceError(
+        "conflict",
+        "already_settled",
+        `结算 ${paySetlId} 已经由其他渠道理赔`,
+        "setl_id",
+      );
     }
   } catch (e) {
     if (e instanceof FourEyesRequired)
@@ -1401,17 +1442,17 @@ export async function appealCounterClaim(
   reasonInput: string,
 ): Promise<CounterCaseView> {
   const reason = reasonInput.trim();
-  if (reason === "") throw new ServiceError(400, "missing_field", "申诉须填写理由 reason", "reason");
+  if (reason === "") throw new ServiceError("invalid", "missing_field", "申诉须填写理由 reason", "reason");
   if (actor.role !== "resident") requireStaff(actor);
   const now = ctx.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
     const row = await lockCase(tx, programId, caseId);
     assertCanSee(actor, row);
     if (row.appealed_at !== null)
-      throw new ServiceError(409, "appeal_used", "每个案件只能申诉一次", "case_id");
+      throw new ServiceError("conflict", "appeal_used", "每个案件只能申诉一次", "case_id");
     if (row.status !== "rejected" && row.status !== "adjusted") {
       throw new ServiceError(
-        409,
+        "conflict",
         "not_appealable",
         `只有被拒付或调整的案件可以申诉（当前 ${row.status}）`,
         "status",
@@ -1421,7 +1462,7 @@ export async function appealCounterClaim(
     const decidedAt = new Date(row.decided_at ?? row.updated_at).getTime();
     if (now.getTime() > decidedAt + settings.appealDays * DAY_MS) {
       throw new ServiceError(
-        409,
+        "conflict",
         "appeal_window_closed",
         `申诉期限（决定后 ${settings.appealDays} 日）已过`,
         "case_id",

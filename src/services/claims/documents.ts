@@ -136,7 +136,7 @@ export async function storeDocument(
     return { meta: metaOf(before), outcome: "same", previous: undefined };
   if (!(before === undefined ? allowed.add : allowed.replace)) {
     throw new ServiceError(
-      409,
+      "conflict",
       "document_locked",
       `案件当前状态下不能上传或替换 ${doc.kind} 单据`,
       "doc_kind",
@@ -177,7 +177,7 @@ export async function loadDocument(
   );
   const row = rows[0];
   if (row === undefined)
-    throw new ServiceError(404, "not_found", `案件 ${caseId} 没有 ${kind} 单据`, "doc_kind");
+    throw new ServiceError("not_found", "not_found", `案件 ${caseId} 没有 ${kind} 单据`, "doc_kind");
   const bytes = Buffer.from(row.content);
   if (sha256Hex(bytes) !== row.sha256 || bytes.length !== Number(row.size_bytes)) {
     throw new Error(`document ${programId}/${caseId}/${kind}: stored bytes do not match their SHA-256`);

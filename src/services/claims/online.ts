@@ -77,7 +77,7 @@ export async function ingestBureauRecords(
   records: readonly unknown[],
 ): Promise<FeedOutcome> {
   if (records.length === 0 || records.length > MAX_FEED_RECORDS)
-    throw new ServiceError(400, "invalid_value", `records 应有 1–${MAX_FEED_RECORDS} 条`, "records");
+    throw new ServiceError("invalid", "invalid_value", `records 应有 1–${MAX_FEED_RECORDS} 条`, "records");
   await assertProgramExists(ctx.db, programId);
   const results: FeedResult[] = records.map((_, index) => ({ index, setl_id: null, status: "error" }));
   const valid: ParsedFeedRecord[] = [];
@@ -266,11 +266,11 @@ export async function submitOnlineClaims(
 ): Promise<{ results: OnlineClaimResult[] }> {
   const psnNo = residentPsnNo(actor);
   if (setlIds.length === 0 || setlIds.length > MAX_CLAIM_IDS)
-    throw new ServiceError(400, "invalid_value", `setl_ids 应有 1–${MAX_CLAIM_IDS} 个`, "setl_ids");
+    throw new ServiceError("invalid", "invalid_value", `setl_ids 应有 1–${MAX_CLAIM_IDS} 个`, "setl_ids");
   const seen = new Set<string>();
   setlIds.forEach((id, i) => {
     if (seen.has(id))
-      throw new ServiceError(400, "duplicate_setl_id", `setl_id ${id} 重复`, `setl_ids[${i}]`);
+      throw new ServiceError("invalid", "duplicate_setl_id", `setl_id ${id} 重复`, `setl_ids[${i}]`);
     seen.add(id);
   });
   const now = ctx.clock.now();
@@ -285,11 +285,11 @@ export async function submitOnlineClaims(
     const field = `setl_ids[${i}]`;
     const row = byId.get(id);
     if (row === undefined || row.psn_no !== psnNo)
-      throw new ServiceError(404, "not_found", `结算记录 ${id} 不存在`, field);
+      throw new ServiceError("not_found", "not_found", `结算记录 ${id} 不存在`, field);
     if (row.claim_kind === "online") continue; // answered from the stored claim below
     if (row.claim_kind !== null) throw alreadyClaimed(id, row.claim_kind, field);
     if (row.source !== "bureau")
-      throw new ServiceError(409, "not_claimable_online", `结算记录 ${id} 不能线上申请理赔`, field);
+      throw new ServiceError("conflict", "not_claimable_online", `结算记录 ${id} 不能线上申请理赔`, field);
     if ((await coveringConsent(ctx.db, programId, psnNo, new Date(row.settled_at), now)) === undefined)
       throw consentRequired(field, `结算记录 ${id}`);
   }
@@ -310,7 +310,7 @@ export async function submitOnlineClaims(
 
 function alreadyClaimed(setlId: string, kind: ClaimKind, field: string): ServiceError {
   return new ServiceError(
-    409,
+    "conflict",
     "already_claimed",
     `结算记录 ${setlId} 已通过${CHANNEL_NAMES[kind]}理算，不能重复申请`,
     field,
@@ -336,7 +336,7 @@ async function claimOne(
     // in the same transaction that pays, and its use is the first event of the claim's trail.
     precheck: async (s, tx) => {
       if (s.psnNo !== psnNo)
-        throw new ServiceError(404, "not_found", `结算记录 ${setlId} 不存在`, "setl_ids");
+        throw new ServiceError("not_found", "not_found", `结算记录 ${setlId} 不存在`, "setl_ids");
       const consentId = await coveringConsent(tx, programId, psnNo, new Date(s.settledAt), now, true);
       if (consentId === undefined) throw consentRequired("setl_ids", `结算记录 ${setlId}`);
       await addClaimEvent(tx, programId, setlId, "consent_used", actor, now, { consent_id: consentId });

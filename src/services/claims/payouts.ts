@@ -82,7 +82,7 @@ const payeeKey = (payee: Payee) => (payee === "hospital" ? "fixmedins_code" : "p
 
 function parsePayee(value: unknown): Payee {
   if (value !== "hospital" && value !== "resident")
-    throw new ServiceError(400, "invalid_value", "payee 应为 resident 或 hospital", "payee");
+    throw new ServiceError("invalid", "invalid_value", "payee 应为 resident 或 hospital", "payee");
   return value;
 }
 
@@ -90,10 +90,10 @@ function parsePayee(value: unknown): Payee {
 function throughEnd(through: unknown, now: Date): Date {
   const start = typeof through === "string" ? beijingDayStart(through) : undefined;
   if (start === undefined)
-    throw new ServiceError(400, "invalid_value", "through 应为 yyyy-mm-dd（北京时间）日期", "through");
+    throw new ServiceError("invalid", "invalid_value", "through 应为 yyyy-mm-dd（北京时间）日期", "through");
   const today = formatBusinessTime(now.getTime()).slice(0, 10);
   if ((through as string) > today)
-    throw new ServiceError(400, "invalid_value", `through 不能晚于今天 ${today}`, "through");
+    throw new ServiceError("invalid", "invalid_value", `through 不能晚于今天 ${today}`, "through");
   return new Date(start.getTime() + DAY_MS);
 }
 
@@ -215,7 +215,7 @@ export async function createPayoutBatch(
     }
     if (included.length === 0) {
       throw new ServiceError(
-        422,
+        "unprocessable",
         "nothing_to_disburse",
         held.length === 0
           ? `截至 ${through} 没有待划付的赔款`

@@ -90,13 +90,13 @@ export async function reconcile(
   const date = query.date;
   const start = typeof date === "string" ? beijingDayStart(date) : undefined;
   if (start === undefined)
-    throw new ServiceError(400, "invalid_value", "date 应为 yyyy-mm-dd（北京时间）日期", "date");
+    throw new ServiceError("invalid", "invalid_value", "date 应为 yyyy-mm-dd（北京时间）日期", "date");
   let institution =
     typeof query.institution === "string" && query.institution !== "" ? query.institution : undefined;
   if (actor.role === "hospital") {
     // An institution reconciles its own account only.
     if (institution !== undefined && institution !== actor.id)
-      throw new ServiceError(403, "forbidden", "定点机构只能查看本机构的对账", "institution");
+      throw new ServiceError("forbidden", "forbidden", "定点机构只能查看本机构的对账", "institution");
     institution = actor.id;
   }
   await loadProgram(ctx, programId);

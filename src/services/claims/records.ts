@@ -118,7 +118,7 @@ export function medicalRecordValues(
 }
 
 export function setlIdConflict(setlId: string): ServiceError {
-  return new ServiceError(409, "setl_id_conflict", `setl_id ${setlId} 已以不同内容提交`, "setl_id");
+  return new ServiceError("conflict", "setl_id_conflict", `setl_id ${setlId} 已以不同内容提交`, "setl_id");
 }
 
 /** The person's settlements before `before`: what pre-existing rules look at. */
@@ -163,9 +163,15 @@ export async function loadRecordForClaim(
     [programId, setlId],
   );
   const row = rows[0];
-  if (row === undefined) throw new ServiceError(404, "not_found", `结算记录 ${setlId} 不存在`, "setl_id");
+  if (row === undefined)
+    throw new ServiceError("not_found", "not_found", `结算记录 ${setlId} 不存在`, "setl_id");
   if (row.certno_enc === null)
-    throw new ServiceError(422, "not_on_roster", `结算记录 ${setlId} 的参保人不在名单中`, "setl_id");
+    throw new ServiceError(
+      "unprocessable",
+      "not_on_roster",
+      `结算记录 ${setlId} 的参保人不在名单中`,
+      "setl_id",
+    );
   return {
     setlId,
     psnNo: row.psn_no,

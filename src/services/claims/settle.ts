@@ -141,7 +141,12 @@ interface PolicyInForce {
 function policyInForce(ctx: PlatformContext, row: InsuredRow, s: Settlement): PolicyInForce | undefined {
   if (row.certno_bidx === null || row.product_id === null) return undefined;
   if (!Buffer.from(row.certno_bidx).equals(blindIndex(ctx.keys, s.certno))) {
-    throw new ServiceError(400, "certno_mismatch", `certno 与 psn_no ${s.psnNo} 的参保登记不符`, "certno");
+    throw new ServiceError(
+      "invalid",
+      "certno_mismatch",
+      `certno 与 psn_no ${s.psnNo} 的参保登记不符`,
+      "certno",
+    );
   }
   if (
     row.policy_no === null ||
@@ -373,12 +378,12 @@ function storableText(text: string): boolean {
 
 function validate(record: unknown, now: Date): { raw: Record<string, unknown>; s: Settlement } {
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
-    throw new ServiceError(400, "invalid_json", "请求体应为一条结算记录（JSON 对象）");
+    throw new ServiceError("invalid", "invalid_json", "请求体应为一条结算记录（JSON 对象）");
   }
   const bad = unstorableAt(record);
   if (bad !== undefined) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       `${bad}: 含有 NUL、不成对的代理字符或嵌套超过 ${MAX_RECORD_DEPTH} 层`,
       bad,
@@ -386,7 +391,8 @@ function validate(record: unknown, now: Date): { raw: Record<string, unknown>; s
   }
   // Settled after the business clock is impossible; what is kept (and hashed) is the national fields only.
   const parsed = parseSettlement(record, { notAfter: latestPossibleSettlement(now.getTime()) });
-  if (!parsed.ok) throw new ServiceError(400, parsed.error.code, parsed.error.message, parsed.error.field);
+  if (!parsed.ok)
+    throw new ServiceError("invalid", parsed.error.code, parsed.error.message, parsed.error.field);
   return { raw: parsed.record, s: parsed.settlement };
 }
 
@@ -446,7 +452,7 @@ export async function settleClaim(
   const { raw, s } = validate(input.record, now);
   if (input.institution !== undefined && s.institutionCode !== input.institution) {
     throw new ServiceError(
-      403,
+      "forbidden",
       "institution_mismatch",
       `记录的 fixmedins_code ${s.institutionCode} 不是签名机构 ${input.institution}`,
       "fixmedins_code",
@@ -815,13 +821,13 @@ export async function revokeClaim(
   // No stored settlement has such a setl_id; the reason must be storable as text.
   if (!storableText(setlId)) throw notFound(`结算 ${printable(setlId)}`, "setl_id");
   if (reason !== undefined && !storableText(reason))
-    throw new ServiceError(400, "invalid_value", "reason 含有 NUL 或不成对的代理字符", "reason");
+    throw new ServiceError("invalid", "invalid_value", "reason 含有 NUL 或不成对的代理字符", "reason");
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     await lockSetlId(tx, programId, setlId);
     const claim = await loadClaim(tx, programId, setlId);
     assertCanSee(actor, claim, setlId);
-    if (actor.role === "resident") throw new ServiceError(403, "forbidden", "参保人不能撤销结算");
+    if (actor.role === "resident") throw new ServiceError("forbidden", "forbidden", "参保人不能撤销结算");
     const outcome = (at: Date): RevokeOutcome => ({
       setl_id: setlId,
       policy_no: claim.policy_no,

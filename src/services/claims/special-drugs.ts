@@ -42,7 +42,7 @@ async function recordDispensing(
   );
   if (filled[0] !== undefined) {
     throw new ServiceError(
-      422,
+      "unprocessable",
       "prescription_already_dispensed",
       `处方 ${rx.rxNo} 已于结算 ${filled[0].setl_id} 配药`,
       "prescription.rx_no",
@@ -88,7 +88,12 @@ async function assertSamePrescription(
   );
   const row = rows[0];
   if (row === undefined)
-    throw new ServiceError(409, "setl_id_conflict", `setl_id ${setlId} 已作为其他结算提交`, "record.setl_id");
+    throw new ServiceError(
+      "conflict",
+      "setl_id_conflict",
+      `setl_id ${setlId} 已作为其他结算提交`,
+      "record.setl_id",
+    );
   const sorted = (d: readonly string[]) => JSON.stringify([...d].sort());
   const same =
     row.rx_no === rx.rxNo &&
@@ -97,14 +102,19 @@ async function assertSamePrescription(
     new Date(row.issued_at).getTime() === rx.issuedAt &&
     sorted(row.drugs) === sorted(rx.drugs);
   if (!same)
-    throw new ServiceError(409, "setl_id_conflict", `setl_id ${setlId} 已以不同处方提交`, "prescription");
+    throw new ServiceError(
+      "conflict",
+      "setl_id_conflict",
+      `setl_id ${setlId} 已以不同处方提交`,
+      "prescription",
+    );
 }
 
 /** settleClaim names record fields bare (`certno`); in this body they live under `record`. */
 function underRecord(e: unknown): unknown {
   if (!(e instanceof ServiceError) || e.field === undefined) return e;
   if (e.field.startsWith("record") || e.field.startsWith("prescription")) return e;
-  return new ServiceError(e.status, e.code, e.message, `record.${e.field}`);
+  return new ServiceError(e.kind, e.code, e.message, `record.${e.field}`);
 }
 
 /**
@@ -118,12 +128,12 @@ export async function settleSpecialDrugClaim(
   body: unknown,
 ): Promise<SpecialDrugResponse> {
   if (body === null || typeof body !== "object" || Array.isArray(body))
-    throw new ServiceError(400, "invalid_json", "请求体应为 { record, prescription }");
+    throw new ServiceError("invalid", "invalid_json", "请求体应为 { record, prescription }");
   const { record, prescription } = body as Record<string, unknown>;
   if (record === null || typeof record !== "object" || Array.isArray(record))
-    throw new ServiceError(400, "invalid_value", "record 应为一条结算记录（JSON 对象）", "record");
+    throw new ServiceError("invalid", "invalid_value", "record 应为一条结算记录（JSON 对象）", "record");
   const parsed = parsePrescription(prescription);
-  if (!parsed.ok) throw new ServiceError(400, "invalid_value", parsed.message, parsed.field);
+  if (!parsed.ok) throw new ServiceError("invalid", "invalid_value", parsed.message, parsed.field);
   const rx = parsed.prescription;
   const product = productOf(await loadProgram(ctx, programId));
   const now = ctx.clock.now();
@@ -139,7 +149,12 @@ export async function settleSpecialDrugClaim(
       precheck: async (s, tx) => {
         const check = checkDispensing(product, s, rx, actor.id);
         if (!check.ok)
-          throw new ServiceError(422, check.failure.code, check.failure.message, check.failure.field);
+          throw new ServiceError(
+            "unprocessable",
+            check.failure.code,
+            check.failure.message,
+            check.failure.field,
+          );
         await recordDispensing(tx, programId, s, rx, now);
       },
     });

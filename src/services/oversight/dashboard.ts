@@ -531,14 +531,19 @@ export async function enrollmentBreakdown(
   page: { limit?: number | undefined; offset?: number | undefined } = {},
 ): Promise<EnrollmentBreakdown> {
   if (!(ENROLLMENT_DIMENSIONS as readonly string[]).includes(by)) {
-    throw new ServiceError(400, "invalid_value", `by 应为 county、unit 或 cohort，收到 ${by}`, "by");
+    throw new ServiceError("invalid", "invalid_value", `by 应为 county、unit 或 cohort，收到 ${by}`, "by");
   }
   const limit = page.limit ?? 100;
   const offset = page.offset ?? 0;
   if (!Number.isInteger(limit) || limit < 1 || limit > ENROLLMENT_PAGE_MAX)
-    throw new ServiceError(400, "invalid_value", `limit 应为 1 至 ${ENROLLMENT_PAGE_MAX} 的整数`, "limit");
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      `limit 应为 1 至 ${ENROLLMENT_PAGE_MAX} 的整数`,
+      "limit",
+    );
   if (!Number.isInteger(offset) || offset < 0)
-    throw new ServiceError(400, "invalid_value", "offset 应为非负整数", "offset");
+    throw new ServiceError("invalid", "invalid_value", "offset 应为非负整数", "offset");
   const dim = by as EnrollmentDimension;
   const order = dim === "unit" ? "roster_persons_desc" : "value";
   const { program, today } = await load(ctx, programId);
@@ -647,9 +652,9 @@ export async function oversightTrends(
       : parseDay(query.from, "from");
   const to = query.to === undefined || query.to === "" ? today : parseDay(query.to, "to");
   const span = daysBetween(from, to);
-  if (span < 0) throw new ServiceError(400, "invalid_value", "to 不能早于 from", "to");
+  if (span < 0) throw new ServiceError("invalid", "invalid_value", "to 不能早于 from", "to");
   if (span >= MAX_TREND_DAYS)
-    throw new ServiceError(400, "invalid_value", `from … to 最多 ${MAX_TREND_DAYS} 天`, "to");
+    throw new ServiceError("invalid", "invalid_value", `from … to 最多 ${MAX_TREND_DAYS} 天`, "to");
   const [policies, claims] = await Promise.all([
     ctx.db.query<{ day: string; issued: number; cancelled: number; premium: number }>(
       `select to_char(day, 'YYYY-MM-DD') as day, sum(issued)::bigint as issued, sum(cancelled)::bigint as cancelled,

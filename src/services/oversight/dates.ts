@@ -16,7 +16,7 @@ export function beijingDay(at: Date | number): string {
 /** A "yyyy-mm-dd" query value, or a 400 naming `field`. */
 export function parseDay(value: string, field: string): string {
   if (beijingDayStart(value) === undefined) {
-    throw new ServiceError(400, "invalid_value", `${field} 应为 yyyy-mm-dd 日期，收到 ${value}`, field);
+    throw new ServiceError("invalid", "invalid_value", `${field} 应为 yyyy-mm-dd 日期，收到 ${value}`, field);
   }
   return value;
 }
@@ -92,7 +92,7 @@ export function parsePeriod(value: string, field = "period"): { period: string; 
     return { period: value, from: `${value}-01-01`, to: `${value}-12-31` };
   }
   throw new ServiceError(
-    400,
+    "invalid",
     "invalid_value",
     `${field} 应为 yyyy-mm（月）或 yyyy（年），收到 ${value}`,
     field,

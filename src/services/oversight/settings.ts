@@ -26,7 +26,12 @@ export async function setOversightSettings(
 ): Promise<OversightSettings> {
   const v = input.ibnrBps;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 100_000) {
-    throw new ServiceError(400, "invalid_value", "ibnr_bps 应为 0 至 100000 的整数（基点）", "ibnr_bps");
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      "ibnr_bps 应为 0 至 100000 的整数（基点）",
+      "ibnr_bps",
+    );
   }
   await loadProgram(ctx, programId);
   await ctx.db.transaction(async (tx) => {

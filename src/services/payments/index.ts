@@ -369,7 +369,7 @@ async function lockOrder(tx: Queryable, programId: string, orderNo: string): Pro
 function assertAmount(event: CallbackEvent, order: OrderRow): void {
   if (event.amount !== Number(order.amount_fen)) {
     throw new ServiceError(
-      400,
+      "invalid",
       "amount_mismatch",
       `支付金额 ${event.amount} 分与订单金额 ${order.amount_fen} 分不符`,
       "amount_fen",
@@ -432,7 +432,7 @@ export async function applyPaymentResult(
     const order = await lockOrder(tx, event.programId, event.orderNo);
     if (event.provider !== undefined && order.provider !== event.provider) {
       throw new ServiceError(
-        400,
+        "invalid",
         "invalid_value",
         `订单 ${event.orderNo} 不属于 ${event.provider}`,
         "provider",
@@ -490,9 +490,11 @@ export async function handleCallback(
   headers: Record<string, string | string[] | undefined>,
 ): Promise<PaymentOutcome> {
   const gateway = gatewayByProvider(ctx, provider);
-  if (gateway === undefined) throw new ServiceError(404, "not_found", `未知支付渠道 ${provider}`, "provider");
+  if (gateway === undefined)
+    throw new ServiceError("not_found", "not_found", `未知支付渠道 ${provider}`, "provider");
   const event = gateway.verifyCallback(rawBody, headers);
-  if (event === undefined) throw new ServiceError(401, "invalid_signature", "回调签名无效", "signature");
+  if (event === undefined)
+    throw new ServiceError("unauthenticated", "invalid_signature", "回调签名无效", "signature");
   return applyPaymentResult(ctx, { ...event, provider }, `provider:${provider}`);
 }
 
@@ -518,7 +520,7 @@ export async function sandboxPay(
   const order = await findOrder(ctx, orderNo);
   const gateway = gatewayByProvider(ctx, order.provider);
   if (!(gateway instanceof SandboxGateway)) {
-    throw new ServiceError(404, "not_found", "沙箱支付未启用", "order_no");
+    throw new ServiceError("not_found", "not_found", "沙箱支付未启用", "order_no");
   }
   const signed = gateway.pay({
     programId: order.program_id,
@@ -544,7 +546,12 @@ export async function confirmPersonalAccount(
   const o = rows[0];
   if (o === undefined) throw notFound(`支付订单 ${orderNo}`, "order_no");
   if (o.channel !== "personal_account") {
-    throw new ServiceError(400, "invalid_value", "只有医保个人账户订单可以人工确认划扣结果", "order_no");
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      "只有医保个人账户订单可以人工确认划扣结果",
+      "order_no",
+    );
   }
   const outcome = await applyPaymentResult(
     ctx,

@@ -40,7 +40,7 @@ export async function reconcilePayments(
   const olderThan = options.olderThanMinutes ?? 10;
   if (!Number.isInteger(olderThan) || olderThan < 0 || olderThan > 60 * 24 * 366) {
     throw new ServiceError(
-      400,
+      "invalid",
       "invalid_value",
       "older_than_minutes 应为 0 到 527040 的整数",
       "older_than_minutes",
@@ -48,7 +48,7 @@ export async function reconcilePayments(
   }
   const programs = await ctx.db.query("select 1 from programs where program_id = $1", [programId]);
   if (programs.length === 0)
-    throw new ServiceError(404, "not_found", `项目 ${programId} 不存在`, "program_id");
+    throw new ServiceError("not_found", "not_found", `项目 ${programId} 不存在`, "program_id");
   const now = ctx.clock.now();
   const cutoff = new Date(now.getTime() - olderThan * 60_000);
   const open = await ctx.db.query<Pick<OrderRow, "order_no" | "provider" | "amount_fen">>(

@@ -102,7 +102,7 @@ export async function disclosureReport(
   const now = ctx.clock.now();
   const today = beijingDay(now);
   if (period.from > today) {
-    throw new ServiceError(400, "invalid_value", `披露期间 ${period.period} 尚未开始`, "period");
+    throw new ServiceError("invalid", "invalid_value", `披露期间 ${period.period} 尚未开始`, "period");
   }
   // The earlier of the period's end and today ("yyyy-mm-dd" sorts as the dates do).
   const asOf = [period.to, today].sort()[0] as string;

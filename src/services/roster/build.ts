@@ -215,7 +215,7 @@ export class RosterBuild {
       const now = await currentRoster(tx, this.programId);
       if (now.generation !== this.base.generation) {
         throw new ServiceError(
-          409,
+          "conflict",
           "roster_import_conflict",
           "导入期间另一次名单导入已完成，请重新导入",
           "program_id",

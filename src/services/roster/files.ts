@@ -101,7 +101,7 @@ export async function* csvRecords(input: Readable): AsyncGenerator<SourceRecord[
   } catch (e) {
     if (e instanceof ServiceError) throw e;
     // Every csv-parse error is the file's fault (codes differ: INVALID_OPENING_QUOTE has no CSV_ prefix).
-    if (e instanceof CsvError) throw new ServiceError(400, "invalid_csv", csvProblem(e), "file");
+    if (e instanceof CsvError) throw new ServiceError("invalid", "invalid_csv", csvProblem(e), "file");
     throw e;
   } finally {
     input.destroy();
@@ -141,7 +141,7 @@ const STALL_CHECK_MS = 100;
 const STALL_CHECKS = 20;
 
 const unreadableXlsx = (why: string) =>
-  new ServiceError(400, "invalid_xlsx", `无法读取 Excel 文件：${why}`, "file");
+  new ServiceError("invalid", "invalid_xlsx", `无法读取 Excel 文件：${why}`, "file");
 
 /**
  * What the XLSX bytes pass through on their way to exceljs. Its streaming reader waits forever on some broken
@@ -308,7 +308,7 @@ export function rosterFormatOf(file: string): RosterFormat {
   if (ext === ".xlsx") return "xlsx";
   if (ext === ".csv" || ext === ".txt") return "csv";
   throw new ServiceError(
-    400,
+    "invalid",
     "invalid_value",
     `不支持的文件类型 ${ext || "(无扩展名)"}，应为 .csv 或 .xlsx`,
     "file",

@@ -51,11 +51,12 @@ async function firstRecords(
 ): Promise<{ header: RosterHeader; rows: readonly SourceRecord[] }> {
   for (;;) {
     const next = await source.next();
-    if (next.done === true) throw new ServiceError(400, "invalid_header", "文件为空，缺少表头", "header");
+    if (next.done === true)
+      throw new ServiceError("invalid", "invalid_header", "文件为空，缺少表头", "header");
     const first = next.value[0];
     if (first === undefined) continue;
     const h = resolveRosterHeader(first.cells);
-    if (!h.ok) throw new ServiceError(400, "invalid_header", h.error.message, "header");
+    if (!h.ok) throw new ServiceError("invalid", "invalid_header", h.error.message, "header");
     return { header: h.header, rows: next.value.slice(1) };
   }
 }
