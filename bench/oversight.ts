@@ -28,6 +28,7 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { buildServer } from "../src/api/server.js";
+import { formatPercent, formatYuan } from "../src/domain/money.js";
 import { parseSettlementLine, type Settlement } from "../src/domain/settlement.js";
 import { AdjudicationBatch } from "../src/engine/batch.js";
 import { compilePlan } from "../src/engine/compile.js";
@@ -505,9 +506,12 @@ async function main(): Promise<void> {
       met: worst <= TARGET_P95_MS,
       disclosureReportSeconds: disclosureSeconds,
       disclosureSample: {
-        paid: report.summary.claims.paid,
-        earned: report.summary.premium.earned,
-        lossRatio: report.summary.loss_ratio.earned,
+        paid: formatYuan(report.summary.claims.paid_fen),
+        earned: formatYuan(report.summary.premium.earned_fen),
+        lossRatio:
+          report.summary.loss_ratio.earned_bps === null
+            ? null
+            : formatPercent(report.summary.loss_ratio.earned_bps),
         largest: report.largest_payouts[0]?.amount ?? null,
       },
       settlePathTrigger: {

@@ -13,7 +13,7 @@ import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatBusinessTime } from "../src/domain/time.js";
 import { fixedClock } from "../src/platform/clock.js";
-import { planFor } from "../src/services/claims/settle.js";
+import { planFor } from "../src/services/claims/coverage.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
 import { checkLedger } from "../src/services/ledger.js";

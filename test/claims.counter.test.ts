@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../src/platform/clock.js";
-import { appealCounterClaim } from "../src/services/claims/counter.js";
+import { appealCounterClaim } from "../src/services/claims/counter/appeal.js";
 import { MAX_DOCUMENT_BYTES } from "../src/services/claims/documents.js";
 import { revokeClaim } from "../src/services/claims/settle.js";
 import { CLI_ACTOR } from "../src/services/context.js";

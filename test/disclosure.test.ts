@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatYuan } from "../src/domain/money.js";
 import { deriveKeys } from "../src/platform/crypto.js";
 import { CLI_ACTOR } from "../src/services/context.js";
-import { oversightSummary } from "../src/services/oversight/dashboard.js";
+import { oversightSummary } from "../src/services/oversight/summary.js";
 import { openPlatform } from "../src/services/platform.js";
 import { createProgram } from "../src/services/programs.js";
 import { type DisclosureReport, disclosureReport } from "../src/services/reports/disclosure.js";
@@ -141,7 +142,7 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     const summary = await oversightSummary(s.ctx, PROGRAM, { asOf: "2023-10-31" });
     expect(report.summary).toEqual(summary);
     // Paid by 10-31: P001 6,400 + 560,000; P003 62,400 (70,400 revoked); P005 22,400 + 3,600.
-    expect(summary.claims.paid).toBe("654800.00");
+    expect(summary.claims.paid_fen).toBe(65_480_000);
     expect(report.this_period).toMatchObject({ settled: 6, revoked: 1, paid_claims: 4, paid: "654800.00" });
     const byLiability = report.payouts_by_liability;
     expect(byLiability.map((l) => [l.liability, l.paid])).toEqual([
@@ -175,13 +176,13 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     // A year still running is reported as of today; a period not begun is refused, naming the flag.
     const year = await disclosureReport(s.ctx, CLI_ACTOR, PROGRAM, "2023");
     expect(year).toMatchObject({ from: "2023-01-01", to: "2023-12-31", as_of: "2023-11-20" });
-    expect(year.summary.claims.paid).toBe("655600.00");
+    expect(year.summary.claims.paid_fen).toBe(65_560_000);
     await expect(disclosureReport(s.ctx, CLI_ACTOR, PROGRAM, "2024-01")).rejects.toMatchObject({
-      status: 400,
+      kind: "invalid",
       field: "period",
     });
     await expect(disclosureReport(s.ctx, CLI_ACTOR, PROGRAM, "2023-13")).rejects.toMatchObject({
-      status: 400,
+      kind: "invalid",
       field: "period",
     });
   });
@@ -195,7 +196,7 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
       "2023年度文山惠民保 信息披露报告（2023-10）",
       "满期赔付率",
       "654,800.00",
-      report.summary.premium.earned.replace(/\B(?=(\d{3})+(?!\d))/, ","),
+      formatYuan(report.summary.premium.earned_fen).replace(/\B(?=(\d{3})+(?!\d))/, ","),
       "责任一：基本医疗保险范围内住院医疗费用保障",
       "砚山县",
       "第十四条",
@@ -222,11 +223,11 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     const o = overviewOf(wb);
     const sum = report.summary;
     const cumulative = (key: string) => o.get(key)?.[0];
-    expect(yuanOf(cumulative("written_premium"))).toBe(sum.premium.written);
-    expect(yuanOf(cumulative("refunds"))).toBe(sum.premium.refunds);
-    expect(yuanOf(cumulative("earned_premium"))).toBe(sum.premium.earned);
-    expect(yuanOf(cumulative("paid"))).toBe(sum.claims.paid);
-    expect(yuanOf(cumulative("incurred"))).toBe(sum.claims.incurred);
+    expect(yuanOf(cumulative("written_premium"))).toBe(formatYuan(sum.premium.written_fen));
+    expect(yuanOf(cumulative("refunds"))).toBe(formatYuan(sum.premium.refunds_fen));
+    expect(yuanOf(cumulative("earned_premium"))).toBe(formatYuan(sum.premium.earned_fen));
+    expect(yuanOf(cumulative("paid"))).toBe(formatYuan(sum.claims.paid_fen));
+    expect(yuanOf(cumulative("incurred"))).toBe(formatYuan(sum.claims.incurred_fen));
     expect(yuanOf(o.get("paid")?.[1])).toBe(report.this_period.paid);
     expect(cumulative("insured_persons")).toBe(sum.enrollment.insured_persons);
     expect(cumulative("roster_persons")).toBe(sum.enrollment.roster_persons);

@@ -192,11 +192,11 @@ describe.each(BACKENDS)("enrollment on %s", (backend) => {
     const late = { ...platform.ctx, clock: fixedClock(new Date("2023-09-01T00:00:00+08:00")) };
     await expect(
       enroll(late, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P100", channel: "offline" }),
-    ).rejects.toMatchObject({ status: 422, code: "enrollment_closed" });
+    ).rejects.toMatchObject({ kind: "unprocessable", code: "enrollment_closed" });
     const early = { ...platform.ctx, clock: fixedClock(new Date("2023-07-02T23:59:59+08:00")) };
     await expect(
       enroll(early, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P100", channel: "offline" }),
-    ).rejects.toMatchObject({ status: 422 });
+    ).rejects.toMatchObject({ kind: "unprocessable" });
     const lateApp = await testServer({ ...platform, ctx: late });
     const res = await lateApp.inject({
       method: "POST",
@@ -215,7 +215,7 @@ describe.each(BACKENDS)("enrollment on %s", (backend) => {
       enroll(platform.ctx, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P101", channel });
     const attempts = await Promise.allSettled([attempt("offline"), attempt("offline"), attempt("cash")]);
     for (const a of attempts) {
-      if (a.status === "rejected") expect(a.reason).toMatchObject({ status: 409, code: "already_enrolled" });
+      if (a.status === "rejected") expect(a.reason).toMatchObject({ kind: "conflict", code: "already_enrolled" });
     }
     // The offline enrollments are paid at once: exactly one of them issues. The cash one is either refused
     // (it came after) or an unpaid order that reserved nothing (it came first).

@@ -159,7 +159,7 @@ describe.each(BACKENDS)("ledger on %s", (backend) => {
     expect(await transfers(P, "premium:o-2")).toHaveLength(5);
     await expect(
       platform.ctx.db.transaction((tx) => postJournal(tx, premium(P, "o-2", 33_334))),
-    ).rejects.toMatchObject({ status: 409, code: "journal_conflict" });
+    ).rejects.toMatchObject({ kind: "conflict", code: "journal_conflict" });
     expect(await transfers(P, "premium:o-2")).toHaveLength(5);
   });
 
@@ -328,7 +328,7 @@ describe.each(BACKENDS)("ledger on %s", (backend) => {
     const lead = await ledgerStatement(platform.ctx, S, "lead-a", p.start, p.end);
     expect(lead.lines.map((l) => l.amount)).toEqual(["80.01", "120.00"]);
     await expect(ledgerStatement(platform.ctx, S, "nobody", p.start, p.end)).rejects.toMatchObject({
-      status: 404,
+      kind: "not_found",
     });
   });
 });

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatYuan } from "../src/domain/money.js";
-import { submitCounterClaim } from "../src/services/claims/counter.js";
+import { submitCounterClaim } from "../src/services/claims/counter/submit.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { checkLedger } from "../src/services/ledger.js";
 import { PAYOUT_BUCKETS, payoutBucket } from "../src/services/oversight/buckets.js";

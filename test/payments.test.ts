@@ -320,7 +320,7 @@ describe.each(BACKENDS)("payments on %s", (backend) => {
       payerPsnNo: "Q005",
       psnNos: ["Q005"],
     }).catch((err: unknown) => err);
-    expect(pre).toMatchObject({ status: 409, code: "already_preauthorized" });
+    expect(pre).toMatchObject({ kind: "conflict", code: "already_preauthorized" });
     // a second (cash) order for the same policy, e.g. paid from an old QR code
     const policyNo = e.policies[0]?.policy_no as string;
     const orderNo = newOrderNo(platform.ctx.clock.now());

@@ -173,7 +173,7 @@ describe.each(BACKENDS)("platform basics on %s", (backend) => {
       body,
       Date.now(),
     );
-    expect(tampered).toMatchObject({ ok: false, status: 401 });
+    expect(tampered).toMatchObject({ ok: false, kind: "unauthenticated" });
     const stale = String(Date.now() - 6 * 60_000);
     const old = await verifyInstitutionSignature(
       platform.ctx,
@@ -182,7 +182,7 @@ describe.each(BACKENDS)("platform basics on %s", (backend) => {
       body,
       Date.now(),
     );
-    expect(old).toMatchObject({ ok: false, status: 401, code: "stale_signature" });
+    expect(old).toMatchObject({ ok: false, kind: "unauthenticated", code: "stale_signature" });
     const elsewhere = await verifyInstitutionSignature(
       platform.ctx,
       "ws-2023",
@@ -190,7 +190,7 @@ describe.each(BACKENDS)("platform basics on %s", (backend) => {
       body,
       Date.now(),
     );
-    expect(elsewhere).toMatchObject({ ok: false, status: 403 });
+    expect(elsewhere).toMatchObject({ ok: false, kind: "forbidden" });
   });
 
   it("keeps the audit log append-only", async () => {

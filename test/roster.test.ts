@@ -259,7 +259,7 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
   it("refuses an unknown program, a bad header and an empty file, changing nothing", async () => {
     await expect(
       importRoster(platform.ctx, CLI_ACTOR, "nope-2023", recordsOf(csvOf(base))),
-    ).rejects.toMatchObject({ status: 404, field: "program_id" });
+    ).rejects.toMatchObject({ kind: "not_found", field: "program_id" });
     const e = await importRoster(
       platform.ctx,
       CLI_ACTOR,
@@ -274,7 +274,7 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
     const [a] = people(1, 600) as [Person];
     const broken = `${csvOf([a])}P2,"unterminated,1\n`;
     await expect(importRoster(platform.ctx, CLI_ACTOR, "cx-2023", recordsOf(broken))).rejects.toMatchObject({
-      status: 400,
+      kind: "invalid",
       code: "invalid_csv",
     });
     const after = await platform.ctx.db.query<{ n: number }>("select count(*)::int as n from roster_persons");
@@ -416,7 +416,7 @@ describe.each(BACKENDS)("roster import on %s", (backend) => {
     expect(won.length).toBeGreaterThanOrEqual(1);
     for (const r of results) {
       if (r.status === "rejected")
-        expect(r.reason).toMatchObject({ status: 409, code: "roster_import_conflict" });
+        expect(r.reason).toMatchObject({ kind: "conflict", code: "roster_import_conflict" });
     }
     const count = await platform.ctx.db.query<{ n: number }>(
       "select count(*)::int as n from roster_persons where program_id = 'race-2023'",

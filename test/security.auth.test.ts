@@ -77,7 +77,7 @@ describe.each(BACKENDS)("institutions are not person accounts on %s", (backend) 
         password: PASSWORD,
       });
       await expect(attempt).rejects.toBeInstanceOf(ServiceError);
-      await expect(attempt).rejects.toMatchObject({ status: 400, code: "institution_role", field: "role" });
+      await expect(attempt).rejects.toMatchObject({ kind: "invalid", code: "institution_role", field: "role" });
       await expect(attempt).rejects.toThrow(/HMAC/);
     }
     await expect(
@@ -87,7 +87,7 @@ describe.each(BACKENDS)("institutions are not person accounts on %s", (backend) 
         role: "superuser" as PersonRole,
         password: PASSWORD,
       }),
-    ).rejects.toMatchObject({ status: 400, code: "invalid_value", field: "role" });
+    ).rejects.toMatchObject({ kind: "invalid", code: "invalid_value", field: "role" });
     const stored = await platform.ctx.db.query("select 1 from users where program_id = $1", [P]);
     expect(stored).toHaveLength(0);
     // Below the service too: the database refuses a new row with an institution's role.

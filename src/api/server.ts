@@ -9,6 +9,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import { installContract, swaggerRefResolver, swaggerTransform } from "../contract/json-schema.js";
 import type { Clock } from "../platform/clock.js";
 import type { PlatformContext } from "../services/context.js";
 import { demoAccountsPresent } from "../services/demo-seed.js";
@@ -77,13 +78,20 @@ export async function buildServer(
             null,
           ),
         ),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // `example` is the OpenAPI annotation every contract field carries (src/contract): ajv must know it.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, keywords: ["example"] },
+    },
   });
   installErrorHandler(app);
   await installSecurityHeaders(app, security);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
+  // The wire's schemas (src/contract) before any route references them; the OpenAPI names them by $id.
+  installContract(app);
   await app.register(swagger, {
+    refResolver: swaggerRefResolver,
+    transform: swaggerTransform,
     openapi: {
       info: { title: "惠民保平台 API", version: "1" },
       components: {

@@ -33,7 +33,8 @@ export function registerEnrollCommand(program: Command): void {
             payerPsnNo: opts.payerPsnNo,
             channel: opts.channel,
           });
-          for (const p of r.policies) process.stdout.write(`${p.policy_no}\t${p.status}\t${p.premium}\n`);
+          for (const p of r.policies)
+            process.stdout.write(`${p.policy_no}\t${p.status}\t${formatYuan(p.premium_fen)}\n`);
           if (r.payment.status !== "paid") {
             process.stdout.write(
               `order ${r.payment.order_no}\t${r.payment.channel}\t${formatYuan(r.payment.amount_fen)}\t${r.payment.status}${r.payment.pay_url === undefined ? "" : `\t${r.payment.pay_url}`}\n`,

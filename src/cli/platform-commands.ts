@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../api/server.js";
+import { formatBusinessTime } from "../domain/time.js";
 import {
   CLI_ACTOR,
   notFound,
@@ -157,7 +158,7 @@ export function demoBanner(
   pinnedByDemo: boolean,
 ): string {
   const now = ctx.clock.now();
-  const bj = new Date(now.getTime() + 8 * 3_600_000).toISOString().replace("T", " ").slice(0, 19);
+  const bj = formatBusinessTime(now.getTime());
   const clock = pinnedByDemo
     ? `${bj} 北京时间 — pinned by --demo (HMB_NOW=${process.env.HMB_NOW}), inside the 2023-07-03…2023-08-31 enrollment window
                    医院结算时间不得晚于此业务时间 settlements must not be later than this clock: to settle coverage-year stays, restart with

@@ -82,3 +82,39 @@ export function prepared(sql: string): string {
 export function preparedNameOf(sql: string): string | undefined {
   return preparedNames.get(sql);
 }
+
+/** Told each statement a Database runs (copyBinary as `copy <table> (<columns>) from stdin`). */
+export type StatementObserver = (sql: string, params: readonly SqlParam[] | undefined) => void;
+
+/**
+ * The same database, telling `observer` every statement before it runs (test/scale-out.test.ts records a
+ * whole integration run this way). Opt-in by wrapping: a database nobody wraps pays nothing.
+ */
+export function observeStatements<D extends Database>(db: D, observer: StatementObserver): D {
+  const observed = (q: Queryable): Queryable => ({
+    query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+      observer(sql, params);
+      return q.query<Row>(sql, params);
+    },
+  });
+  const wrapper: Database = {
+    kind: db.kind,
+    query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+      observer(sql, params);
+      return db.query<Row>(sql, params);
+    },
+    transaction: (work) => db.transaction((tx) => work(observed(tx))),
+    exec(sql) {
+      observer(sql, undefined);
+      return db.exec(sql);
+    },
+    copyBinary(table, columns, chunks) {
+      observer(`copy ${table} (${columns.join(", ")}) from stdin`, undefined);
+      return db.copyBinary(table, columns, chunks);
+    },
+    interrupt: () => db.interrupt(),
+    close: () => db.close(),
+  };
+  // Back-end extras (PGlite's serveSocket) stay reachable through the prototype chain.
+  return Object.setPrototypeOf(wrapper, db) as D;
+}

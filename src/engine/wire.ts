@@ -2,29 +2,17 @@
  * The adjudication result on the wire (`hmb adjudicate` output, settlement API responses): national and
  * snake_case field names, yuan as 2-decimal strings. The one place results are mapped out of the engine.
  */
+import type { WireLine, WireResult } from "../contract/settlement.js";
 import { formatRatio, formatYuan } from "../domain/money.js";
 import type { RecordError } from "../domain/settlement.js";
 import type { Adjudication, BenefitLine } from "./adjudicate.js";
 import { explainLine, type Language } from "./explain.js";
 
-export interface WireLine {
-  liability: string;
-  eligible: string;
-  deductible: string;
-  ratio: string;
-  payout: string;
-  explanation: string;
-}
-
-export interface WireResult {
-  setl_id: string;
-  psn_no: string;
-  status: "paid" | "zero" | "not_covered" | "error";
-  reason?: string;
-  hmb_pay: string;
-  lines: WireLine[];
-  error?: RecordError;
-}
+// The shapes are the contract's (src/contract/settlement.ts), imported as types only: one definition of the
+// wire, no runtime import (the engine still loads without zod), and no cycle — src/contract depends on zod
+// and domain constants only, never on the engine. A NotCoveredReason the contract does not list fails to
+// compile in toWireResult below.
+export type { WireLine, WireResult };
 
 export function toWireLine(line: BenefitLine, lang: Language = "zh"): WireLine {
   const last = line.segments[line.segments.length - 1];

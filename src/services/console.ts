@@ -6,7 +6,8 @@
 import { checkProduct } from "../compliance/check.js";
 import { findRuleSet, listRuleSets } from "../compliance/rulesets/index.js";
 import type { Finding } from "../compliance/types.js";
-import { type Fen, formatYuan } from "../domain/money.js";
+import type { Fen } from "../domain/money.js";
+import { parseBusinessTime } from "../domain/time.js";
 import { audit } from "./audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
 import { loadProgram, productOf } from "./programs.js";
@@ -83,10 +84,10 @@ function page(limit: number | undefined, offset: number | undefined): { limit: n
 
 /** A Beijing calendar day → its first instant (UTC). */
 function beijingStart(day: string, field: string): Date {
-  const d = new Date(`${day}T00:00:00+08:00`);
-  if (!DAY.test(day) || Number.isNaN(d.getTime()))
+  const ms = DAY.test(day) ? parseBusinessTime(day) : undefined;
+  if (ms === undefined)
     throw new ServiceError("invalid", "invalid_value", `${field} 须为日期 yyyy-mm-dd`, field);
-  return d;
+  return new Date(ms);
 }
 
 export interface AuditEntry {
@@ -192,7 +193,7 @@ export interface PolicyListItem {
   relation: string;
   unit_code: string | null;
   pool_id: string | null;
-  premium: string;
+  premium_fen: Fen;
   status: string;
   paid_channel: string | null;
   coverage_start: string;
@@ -289,7 +290,7 @@ export async function listPolicies(
       relation: r.relation,
       unit_code: r.unit_code,
       pool_id: r.pool_id,
-      premium: formatYuan(Number(r.premium_fen) as Fen),
+      premium_fen: Number(r.premium_fen),
       status: r.status,
       paid_channel: r.paid_channel,
       coverage_start: new Date(r.coverage_start).toISOString(),
@@ -303,10 +304,11 @@ export async function listPolicies(
 export interface PoolSummary {
   pool_id: string;
   name: string;
-  balance: string;
-  donated: string;
-  sponsored: string;
-  refunded: string;
+  balance_fen: Fen;
+  /** Donated, sponsored out, refunded: each a sum of movements, as a positive amount. */
+  donated_fen: Fen;
+  sponsored_fen: Fen;
+  refunded_fen: Fen;
   donations: number;
   sponsored_persons: number;
 }
@@ -343,16 +345,16 @@ export async function listCharityPools(
     [programId],
   );
   await audit(ctx.db, actor, programId, "charity_pool.list", "*", { count: rows.length });
-  const y = (v: number | string) => formatYuan(Math.abs(Number(v)) as Fen);
+  const amount = (v: number | string): Fen => Math.abs(Number(v));
   return {
     program_id: programId,
     pools: rows.map((r) => ({
       pool_id: r.pool_id,
       name: r.name,
-      balance: formatYuan(Number(r.balance_fen) as Fen),
-      donated: y(r.donated),
-      sponsored: y(r.sponsored),
-      refunded: y(r.refunded),
+      balance_fen: Number(r.balance_fen),
+      donated_fen: amount(r.donated),
+      sponsored_fen: amount(r.sponsored),
+      refunded_fen: amount(r.refunded),
       donations: Number(r.donations),
       sponsored_persons: Number(r.persons),
     })),
@@ -366,10 +368,10 @@ export interface SponsoredClaim {
   pool_id: string;
   status: string;
   state: string;
-  hmb_pay: string;
-  psn_part_amt: string;
+  hmb_pay_fen: Fen;
+  psn_part_amt_fen: Fen;
   /** What the person still bears after 惠民保 (the charity's question: is help still needed?). */
-  remaining: string;
+  remaining_fen: Fen;
   settled_at: string;
 }
 
@@ -419,9 +421,9 @@ export async function listSponsoredClaims(
         pool_id: r.pool_id,
         status: r.status,
         state: r.state,
-        hmb_pay: formatYuan(Number(r.hmb_pay_fen) as Fen),
-        psn_part_amt: formatYuan(Number(r.psn_part_amt_fen) as Fen),
-        remaining: formatYuan((Number(r.psn_part_amt_fen) - pay) as Fen),
+        hmb_pay_fen: Number(r.hmb_pay_fen),
+        psn_part_amt_fen: Number(r.psn_part_amt_fen),
+        remaining_fen: Number(r.psn_part_amt_fen) - pay,
         settled_at: new Date(r.created_at).toISOString(),
       };
     }),

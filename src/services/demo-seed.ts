@@ -220,8 +220,8 @@ export async function demoAccountsPresent(
 ): Promise<{ programId: string; username: string }[]> {
   const demo = demoLogins("", "");
   const rows = await ctx.db.query<{ program_id: string; username: string }>(
-    "select program_id, username from users where username = any($1::text[]) order by username",
-    [demo.map((l) => l.username)],
+    "select program_id, username from users where program_id = any($2::text[]) and username = any($1::text[]) order by username",
+    [demo.map((l) => l.username), [...new Set(demo.map((l) => l.programId))]],
   );
   return rows
     .filter((r) => demo.some((l) => l.programId === r.program_id && l.username === r.username))

@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { isValidCertno } from "../domain/certno.js";
 import { COHORT_IDS } from "../domain/cohort.js";
-import { formatYuan } from "../domain/money.js";
+import { type Fen, formatYuan } from "../domain/money.js";
 import { premiumFor } from "../domain/premium.js";
 import type { Plan, Product } from "../domain/product.js";
 import { UNIT_CODE_RULE, unitCodeProblem } from "../domain/roster.js";
@@ -78,12 +78,12 @@ export interface EnrollmentInput {
   readonly channel: string;
 }
 
+/** A policy of the enrollment; the premium in fen (the API adds the yuan string: api/present/enrollment.ts). */
 export interface EnrolledPolicy {
   policy_no: string;
   psn_no: string;
   relation: string;
-  premium: string;
-  premium_fen: number;
+  premium_fen: Fen;
   premium_rule: string;
   status: string;
 }
@@ -104,6 +104,9 @@ export interface RosterPerson {
   cohort: string | null;
   unit_code: string | null;
 }
+
+/** Random bytes of an enrollment id (EN + 16 hex digits). */
+const ENROLLMENT_ID_BYTES = 8;
 
 const ROSTER_COLUMNS = "psn_no, psn_name, to_char(brdy, 'YYYY-MM-DD') as brdy, cohort, unit_code";
 
@@ -423,12 +426,36 @@ function withResidentDefaults(actor: Actor, input: EnrollmentInput): EnrollmentI
   return input;
 }
 
-export async function enroll(
+/** A validated request: the program's product and plan, how it is paid, the family resolved to psn_nos. */
+interface ValidEnrollment {
+  input: EnrollmentInput;
+  product: Product;
+  plan: Plan;
+  channel: Channel;
+  /** The charity pool of a charity:<pool_id> channel. */
+  poolId: string | null;
+  /** Who collects the payment: the gateway's provider, or the channel itself (offline, charity). */
+  provider: string;
+  family: ResolvedMember[];
+}
+
+/** The enrollment being written: its id, its moment and its payer (none for unit and charity). */
+interface EnrollmentRecord {
+  enrollmentId: string;
+  at: Date;
+  payer: string | null;
+}
+
+/**
+ * Step 1, validate: the request's shape, channel and role, the program's plan, the enrollment window, the
+ * payment gateway and the product's enrollment kinds; then family members resolved by ID number and name.
+ * In this order, so that the first error a caller sees is the cheapest to find.
+ */
+async function validateEnrollment(
   ctx: PlatformContext,
   actor: Actor,
-  request: EnrollmentInput,
-): Promise<EnrollmentResult> {
-  const input = withResidentDefaults(actor, request);
+  input: EnrollmentInput,
+): Promise<ValidEnrollment> {
   validateShape(input);
   const { channel, poolId } = parseChannel(input.channel);
   if (input.kind === "charity" && channel !== "charity")
@@ -438,6 +465,15 @@ export async function enroll(
   const product = productOf(program);
   const plan = planOf(product, input.plan);
   assertWindow(ctx, product);
+  const provider = paymentProvider(ctx, product, channel);
+  if (input.kind === "family" && !product.familyEnrollment) throw bad("本产品不支持家庭投保", "kind");
+  if (input.kind === "unit" && !product.unitEnrollment) throw bad("本产品不支持单位投保", "kind");
+  const family = input.kind === "family" ? await resolveFamily(ctx, input) : [];
+  return { input, product, plan, channel, poolId, provider, family };
+}
+
+/** The provider that collects a payment on the channel; refuses a channel without its gateway. */
+function paymentProvider(ctx: PlatformContext, product: Product, channel: Channel): string {
   const g = gatewaysOf(ctx);
   if (channel === "cash" && g.cash === undefined)
     throw new ServiceError("unprocessable", "channel_unavailable", "未配置支付网关", "channel");
@@ -454,21 +490,206 @@ export async function enroll(
       throw new ServiceError("unprocessable", "channel_unavailable", "未接入医保个人账户系统", "channel");
     }
   }
-  if (input.kind === "family" && !product.familyEnrollment) throw bad("本产品不支持家庭投保", "kind");
-  if (input.kind === "unit" && !product.unitEnrollment) throw bad("本产品不支持单位投保", "kind");
-  const family = input.kind === "family" ? await resolveFamily(ctx, input) : [];
+  return channel === "cash"
+    ? (g.cash?.provider as string)
+    : channel === "personal_account"
+      ? (g.personalAccount?.provider as string)
+      : channel;
+}
 
+/** Step 3, price: the plan's premium for the person (by cohort or age at the coverage start). */
+function priceFor(v: ValidEnrollment, person: RosterPerson): { amount: Fen; rule: string } {
+  return premiumFor(v.plan, { birthDate: person.brdy, cohort: person.cohort }, v.product.coverage.start);
+}
+
+/**
+ * Step 4, reserve and issue: one pending policy per member not yet insured (a bulk enrollment skips those
+ * who are; an individual or family one refuses them), priced, numbered and recorded with its event.
+ */
+async function issuePolicies(
+  tx: Queryable,
+  actor: Actor,
+  v: ValidEnrollment,
+  e: EnrollmentRecord,
+  members: readonly Member[],
+  roster: Map<string, RosterPerson>,
+): Promise<{ policies: EnrolledPolicy[]; skipped: { psn_no: string; reason: string }[] }> {
+  const { input, plan, product, poolId } = v;
+  const policies: EnrolledPolicy[] = [];
+  const skipped: { psn_no: string; reason: string }[] = [];
+  const bulk = input.kind === "unit" || input.kind === "charity";
+  for (const m of members) {
+    if ((await issuedPolicyOf(tx, input.programId, m.psnNo)) !== undefined) {
+      if (bulk) {
+        skipped.push({ psn_no: m.psnNo, reason: "already_enrolled" });
+        continue;
+      }
+      const who = m.field.endsWith(".certno") ? "该成员" : m.psnNo;
+      throw new ServiceError("conflict", "already_enrolled", `${who} 已在本项目投保（每人限一份）`, m.field);
+    }
+    const premium = priceFor(v, roster.get(m.psnNo) as RosterPerson);
+    const policyNo = await nextPolicyNo(tx, input.programId);
+    await tx.query(
+      `insert into policies (program_id, policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, payer_psn_no,
+         unit_code, pool_id, premium_fen, premium_rule, status, coverage_start, coverage_end, verification_code, created_at)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'pending_payment',$13,$14,$15,$16)`,
+      [
+        input.programId,
+        policyNo,
+        m.psnNo,
+        plan.id,
+        e.enrollmentId,
+        input.kind,
+        m.relation,
+        e.payer,
+        input.kind === "unit" ? (input.unitCode as string) : null,
+        poolId,
+        premium.amount,
+        premium.rule,
+        new Date(product.coverage.start),
+        new Date(product.coverage.end),
+        newVerificationCode(),
+        e.at,
+      ],
+    );
+    await addPolicyEvent(tx, input.programId, policyNo, "created", actor.id, e.at, {
+      enrollment_id: e.enrollmentId,
+      kind: input.kind,
+      relation: m.relation,
+      payer_psn_no: e.payer,
+      premium_fen: premium.amount,
+      premium_rule: premium.rule,
+    });
+    policies.push({
+      policy_no: policyNo,
+      psn_no: m.psnNo,
+      relation: m.relation,
+      premium_fen: premium.amount,
+      premium_rule: premium.rule,
+      status: "pending_payment",
+    });
+  }
+  return { policies, skipped };
+}
+
+/** A charity enrollment's premiums out of its pool, all or nothing, with one sponsorship per policy. */
+async function debitCharityPool(
+  tx: Queryable,
+  v: ValidEnrollment,
+  e: EnrollmentRecord,
+  policies: readonly EnrolledPolicy[],
+  total: Fen,
+): Promise<void> {
+  const { programId } = v.input;
+  const poolId = v.poolId;
+  const debited = await tx.query(
+    "update charity_pools set balance_fen = balance_fen - $3 where program_id = $1 and pool_id = $2 and balance_fen >= $3 returning pool_id",
+    [programId, poolId, total],
+  );
+  if (debited.length === 0) {
+    const exists = await tx.query<{ balance_fen: number }>(
+      "select balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+      [programId, poolId],
+    );
+    if (exists.length === 0) throw notFound(`慈善资金池 ${poolId}`, "channel");
+    throw new ServiceError(
+      "conflict",
+      "insufficient_funds",
+      `慈善资金池 ${poolId} 余额 ${formatYuan(Number(exists[0]?.balance_fen))} 元不足以支付 ${formatYuan(total)} 元`,
+      "channel",
+    );
+  }
+  await tx.query(
+    "insert into charity_pool_movements (program_id, pool_id, kind, amount_fen, ref, at) values ($1,$2,'sponsorship',$3,$4,$5)",
+    [programId, poolId, -total, e.enrollmentId, e.at],
+  );
+  for (const p of policies) {
+    await tx.query(
+      `insert into sponsorships (program_id, pool_id, policy_no, psn_no, amount_fen, enrollment_id, at)
+       values ($1,$2,$3,$4,$5,$6,$7)`,
+      [programId, poolId, p.policy_no, p.psn_no, p.premium_fen, e.enrollmentId, e.at],
+    );
+  }
+}
+
+/**
+ * Step 5, order and payment: the payment order for the policies; a charity pool pays at once, an offline
+ * payment is recorded as paid (both issue the policies now), a personal-account payment is pre-authorized.
+ */
+async function orderPayment(
+  tx: Queryable,
+  actor: Actor,
+  v: ValidEnrollment,
+  e: EnrollmentRecord,
+  policies: EnrolledPolicy[],
+): Promise<OrderRow> {
+  const { input, channel, poolId, product } = v;
+  const orderNo = newOrderNo(e.at);
+  const items = policies.map((p) => ({ policyNo: p.policy_no, psnNo: p.psn_no, amount: p.premium_fen }));
+  const total = items.reduce((s, i) => s + i.amount, 0);
+  if (channel === "charity") await debitCharityPool(tx, v, e, policies, total);
+  const status: OrderRow["status"] = channel === "personal_account" ? "preauthorized" : "created";
+  const order = await createOrderTx(tx, {
+    programId: input.programId,
+    orderNo,
+    enrollmentId: e.enrollmentId,
+    channel,
+    provider: v.provider,
+    poolId,
+    payerPsnNo: e.payer,
+    status,
+    createdBy: actor.id,
+    at: e.at,
+    items,
+  });
+  if (channel === "offline" || channel === "charity") {
+    await settlePaidTx(
+      tx,
+      order,
+      e.at,
+      actor.id,
+      channel === "charity" ? `POOL:${poolId}` : `OFFLINE:${actor.id}`,
+    );
+    order.status = "paid";
+    for (const p of policies) {
+      p.status = e.at.getTime() < product.coverage.start ? "pending_effective" : "active";
+    }
+  } else if (channel === "personal_account") {
+    for (const p of policies) {
+      await addPolicyEvent(
+        tx,
+        input.programId,
+        p.policy_no,
+        "personal_account_preauthorized",
+        actor.id,
+        e.at,
+        {
+          order_no: orderNo,
+        },
+      );
+    }
+  }
+  return order;
+}
+
+/**
+ * Enrolls persons (see the module comment): validate, then in one transaction resolve the members against
+ * the roster under their locks, record the enrollment, price and issue a pending policy each, and order the
+ * payment; then register the order with the payment provider.
+ */
+export async function enroll(
+  ctx: PlatformContext,
+  actor: Actor,
+  request: EnrollmentInput,
+): Promise<EnrollmentResult> {
+  const input = withResidentDefaults(actor, request);
+  const v = await validateEnrollment(ctx, actor, input);
   const at = ctx.clock.now();
-  const enrollmentId = `EN${randomBytes(8).toString("hex").toUpperCase()}`;
-  const provider =
-    channel === "cash"
-      ? (g.cash?.provider as string)
-      : channel === "personal_account"
-        ? (g.personalAccount?.provider as string)
-        : channel;
+  const enrollmentId = `EN${randomBytes(ENROLLMENT_ID_BYTES).toString("hex").toUpperCase()}`;
 
   const { result, order } = await ctx.db.transaction(async (tx) => {
-    const { members, roster, payer } = await resolveMembers(tx, input, family);
+    // Step 2, resolve members: who is enrolled, from the roster.
+    const { members, roster, payer } = await resolveMembers(tx, input, v.family);
     if (members.length === 0)
       throw new ServiceError("conflict", "nothing_to_enroll", "没有需要投保的人员", "psn_nos");
     // Held to commit: a concurrent enrollment or payment of the same person waits, then sees this one's.
@@ -477,6 +698,7 @@ export async function enroll(
       input.programId,
       members.map((m) => m.psnNo),
     );
+    const e: EnrollmentRecord = { enrollmentId, at, payer };
     await tx.query(
       `insert into enrollments (program_id, enrollment_id, kind, plan_id, payer_psn_no, unit_code, pool_id, channel, actor, created_at)
        values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
@@ -484,156 +706,19 @@ export async function enroll(
         input.programId,
         enrollmentId,
         input.kind,
-        plan.id,
+        v.plan.id,
         payer,
         input.unitCode ?? null,
-        poolId,
+        v.poolId,
         input.channel,
         actor.id,
         at,
       ],
     );
-    const policies: EnrolledPolicy[] = [];
-    const skipped: { psn_no: string; reason: string }[] = [];
-    const bulk = input.kind === "unit" || input.kind === "charity";
-    for (const m of members) {
-      if ((await issuedPolicyOf(tx, input.programId, m.psnNo)) !== undefined) {
-        if (bulk) {
-          skipped.push({ psn_no: m.psnNo, reason: "already_enrolled" });
-          continue;
-        }
-        const who = m.field.endsWith(".certno") ? "该成员" : m.psnNo;
-        throw new ServiceError(
-          "conflict",
-          "already_enrolled",
-          `${who} 已在本项目投保（每人限一份）`,
-          m.field,
-        );
-      }
-      const person = roster.get(m.psnNo) as RosterPerson;
-      const premium = premiumFor(
-        plan,
-        { birthDate: person.brdy, cohort: person.cohort },
-        product.coverage.start,
-      );
-      const policyNo = await nextPolicyNo(tx, input.programId);
-      await tx.query(
-        `insert into policies (program_id, policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, payer_psn_no,
-           unit_code, pool_id, premium_fen, premium_rule, status, coverage_start, coverage_end, verification_code, created_at)
-         values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'pending_payment',$13,$14,$15,$16)`,
-        [
-          input.programId,
-          policyNo,
-          m.psnNo,
-          plan.id,
-          enrollmentId,
-          input.kind,
-          m.relation,
-          payer,
-          input.kind === "unit" ? (input.unitCode as string) : null,
-          poolId,
-          premium.amount,
-          premium.rule,
-          new Date(product.coverage.start),
-          new Date(product.coverage.end),
-          newVerificationCode(),
-          at,
-        ],
-      );
-      await addPolicyEvent(tx, input.programId, policyNo, "created", actor.id, at, {
-        enrollment_id: enrollmentId,
-        kind: input.kind,
-        relation: m.relation,
-        payer_psn_no: payer,
-        premium_fen: premium.amount,
-        premium_rule: premium.rule,
-      });
-      policies.push({
-        policy_no: policyNo,
-        psn_no: m.psnNo,
-        relation: m.relation,
-        premium: formatYuan(premium.amount),
-        premium_fen: premium.amount,
-        premium_rule: premium.rule,
-        status: "pending_payment",
-      });
-    }
+    const { policies, skipped } = await issuePolicies(tx, actor, v, e, members, roster);
     if (policies.length === 0)
       throw new ServiceError("conflict", "nothing_to_enroll", "名单中的人员均已投保", "psn_nos");
-    const orderNo = newOrderNo(at);
-    const items = policies.map((p) => ({ policyNo: p.policy_no, psnNo: p.psn_no, amount: p.premium_fen }));
-    const total = items.reduce((s, i) => s + i.amount, 0);
-    if (channel === "charity") {
-      const debited = await tx.query(
-        "update charity_pools set balance_fen = balance_fen - $3 where program_id = $1 and pool_id = $2 and balance_fen >= $3 returning pool_id",
-        [input.programId, poolId, total],
-      );
-      if (debited.length === 0) {
-        const exists = await tx.query<{ balance_fen: number }>(
-          "select balance_fen from charity_pools where program_id = $1 and pool_id = $2",
-          [input.programId, poolId],
-        );
-        if (exists.length === 0) throw notFound(`慈善资金池 ${poolId}`, "channel");
-        throw new ServiceError(
-          "conflict",
-          "insufficient_funds",
-          `慈善资金池 ${poolId} 余额 ${formatYuan(Number(exists[0]?.balance_fen))} 元不足以支付 ${formatYuan(total)} 元`,
-          "channel",
-        );
-      }
-      await tx.query(
-        "insert into charity_pool_movements (program_id, pool_id, kind, amount_fen, ref, at) values ($1,$2,'sponsorship',$3,$4,$5)",
-        [input.programId, poolId, -total, enrollmentId, at],
-      );
-      for (const p of policies) {
-        await tx.query(
-          `insert into sponsorships (program_id, pool_id, policy_no, psn_no, amount_fen, enrollment_id, at)
-           values ($1,$2,$3,$4,$5,$6,$7)`,
-          [input.programId, poolId, p.policy_no, p.psn_no, p.premium_fen, enrollmentId, at],
-        );
-      }
-    }
-    const status: OrderRow["status"] = channel === "personal_account" ? "preauthorized" : "created";
-    const order = await createOrderTx(tx, {
-      programId: input.programId,
-      orderNo,
-      enrollmentId,
-      channel,
-      provider,
-      poolId,
-      payerPsnNo: payer,
-      status,
-      createdBy: actor.id,
-      at,
-      items,
-    });
-    if (channel === "offline" || channel === "charity") {
-      await settlePaidTx(
-        tx,
-        order,
-        at,
-        actor.id,
-        channel === "charity" ? `POOL:${poolId}` : `OFFLINE:${actor.id}`,
-      );
-      order.status = "paid";
-      for (const p of policies) {
-        p.status = at.getTime() < product.coverage.start ? "pending_effective" : "active";
-      }
-    } else if (channel === "personal_account") {
-      for (const p of policies) {
-        await addPolicyEvent(
-          tx,
-          input.programId,
-          p.policy_no,
-          "personal_account_preauthorized",
-          actor.id,
-          at,
-          {
-            order_no: orderNo,
-          },
-        );
-      }
-    }
+    const order = await orderPayment(tx, actor, v, e, policies);
     await audit(tx, actor, input.programId, "enrollment.create", enrollmentId, {
       kind: input.kind,
       channel: input.channel,
@@ -642,13 +727,13 @@ export async function enroll(
     const result: Omit<EnrollmentResult, "payment"> = {
       enrollment_id: enrollmentId,
       kind: input.kind,
-      plan: plan.id,
+      plan: v.plan.id,
       policies,
       skipped,
     };
     return { result, order };
   });
-  const payUrl = await registerWithProvider(ctx, order, `${product.name} ${result.policies.length} 人`);
+  const payUrl = await registerWithProvider(ctx, order, `${v.product.name} ${result.policies.length} 人`);
   return { ...result, payment: orderView(order, ctx.clock.now(), payUrl) };
 }
 
@@ -809,11 +894,17 @@ export async function donate(
   });
 }
 
+export interface CharityPoolBalance {
+  pool_id: string;
+  name: string;
+  balance_fen: Fen;
+}
+
 export async function getCharityPool(
   ctx: PlatformContext,
   programId: string,
   poolId: string,
-): Promise<{ pool_id: string; name: string; balance_fen: number; balance: string }> {
+): Promise<CharityPoolBalance> {
   const rows = await ctx.db.query<{ name: string; balance_fen: number }>(
     "select name, balance_fen from charity_pools where program_id = $1 and pool_id = $2",
     [programId, poolId],
@@ -824,6 +915,5 @@ export async function getCharityPool(
     pool_id: poolId,
     name: r.name,
     balance_fen: Number(r.balance_fen),
-    balance: formatYuan(Number(r.balance_fen)),
   };
 }

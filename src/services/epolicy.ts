@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import PDFDocument from "pdfkit";
+import { formatYuan } from "../domain/money.js";
 import type { PolicyView } from "./policies.js";
 
 const escapeHtml = (s: string) =>
@@ -34,7 +35,7 @@ ${row("保障方案", p.plan_name)}
 ${row("被保险人", p.psn_name)}
 ${row("证件号码", p.certno)}
 ${row("与投保人关系", p.relation)}
-${row("保费（元）", p.premium)}
+${row("保费（元）", formatYuan(p.premium_fen))}
 ${row("保险期间", `${p.coverage_start} 至 ${p.coverage_end}`)}
 ${row("出单时间", p.issued_at)}
 ${row("验证码", p.verification_code ?? null)}
@@ -94,7 +95,7 @@ export async function certificatePdf(p: PolicyView, verifyUrl: string): Promise<
   line(label("人员编号", "Person No."), p.psn_no);
   line(label("证件号码", "ID No."), p.certno);
   line(label("与投保人关系", "Relation to payer"), p.relation);
-  line(label("保费（元）", "Premium (CNY)"), p.premium);
+  line(label("保费（元）", "Premium (CNY)"), formatYuan(p.premium_fen));
   line(label("保障期间（北京时间）", "Coverage period"), `${p.coverage_start} - ${p.coverage_end}`);
   line(label("签发时间", "Issued at"), p.issued_at);
   doc.moveDown();

@@ -239,7 +239,11 @@ export async function verifyInstitutionSignature(
   };
 }
 
-/** Signatures older than the freshness window (plus a margin) are purged every this many new signatures. */
+/**
+ * Signatures older than the freshness window (plus a margin) are purged every this many new signatures: those
+ * of the program whose signature comes due, so the purge stays on one program's shard (docs/scale-out.md). A
+ * program's rows come with its own traffic, so each program is purged about as often as it adds rows.
+ */
 const SIGNATURE_PURGE_EVERY = 1000;
 let signaturesSincePurge = 0;
 
@@ -266,8 +270,8 @@ export async function bindSignatureToRequest(
   if (++signaturesSincePurge >= SIGNATURE_PURGE_EVERY) {
     signaturesSincePurge = 0;
     await ctx.db.query(
-      `delete from institution_signatures where seen_at < now() - make_interval(secs => $1)`,
-      [(2 * SIGNATURE_WINDOW_MS) / 1000],
+      `delete from institution_signatures where program_id = $1 and seen_at < now() - make_interval(secs => $2)`,
+      [programId, (2 * SIGNATURE_WINDOW_MS) / 1000],
     );
   }
   return rows.length === 1;

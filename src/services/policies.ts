@@ -8,7 +8,7 @@
 import { randomInt } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { maskCertno } from "../domain/certno.js";
-import { formatYuan } from "../domain/money.js";
+import { type Fen, formatYuan } from "../domain/money.js";
 import { type RefundQuote, refundQuote } from "../domain/refund.js";
 import { formatBusinessTime } from "../domain/time.js";
 import { decrypt } from "../platform/crypto.js";
@@ -176,15 +176,14 @@ export interface PolicyView {
   payer_psn_no: string | null;
   unit_code: string | null;
   charity_pool: string | null;
-  premium: string;
-  premium_fen: number;
+  premium_fen: Fen;
   premium_rule: string;
   coverage_start: string;
   coverage_end: string;
   paid_channel: string | null;
   issued_at: string | null;
   cancelled_at: string | null;
-  refund: string | null;
+  refund_fen: Fen | null;
   verification_code?: string;
   events?: { seq: number; event: string; actor: string; at: string; data: unknown }[];
 }
@@ -223,7 +222,6 @@ export async function policyView(ctx: PlatformContext, row: PolicyRow, mode: Vie
     payer_psn_no: row.payer_psn_no === null || mode === "masked" ? null : row.payer_psn_no,
     unit_code: row.unit_code,
     charity_pool: row.pool_id,
-    premium: formatYuan(Number(row.premium_fen)),
     premium_fen: Number(row.premium_fen),
     premium_rule: row.premium_rule,
     coverage_start: t(row.coverage_start) as string,
@@ -231,7 +229,7 @@ export async function policyView(ctx: PlatformContext, row: PolicyRow, mode: Vie
     paid_channel: row.paid_channel,
     issued_at: t(row.issued_at),
     cancelled_at: t(row.cancelled_at),
-    refund: row.refund_fen === null ? null : formatYuan(Number(row.refund_fen)),
+    refund_fen: row.refund_fen === null ? null : Number(row.refund_fen),
     ...(mode === "masked" || row.issued_at === null ? {} : { verification_code: row.verification_code }),
   };
 }
@@ -330,9 +328,8 @@ export async function verifyCertificate(
 export interface CancelQuote {
   policy_no: string;
   status: PolicyStatus;
-  premium: string;
-  refund: string;
-  refund_fen: number;
+  premium_fen: Fen;
+  refund_fen: Fen;
   kind: RefundQuote["kind"] | "unpaid";
   total_days: number;
   remaining_days: number;
@@ -355,13 +352,12 @@ function quoteFor(
   const base = {
     policy_no: row.policy_no,
     status: statusAt(row, now),
-    premium: formatYuan(Number(row.premium_fen)),
+    premium_fen: Number(row.premium_fen),
     channel: row.paid_channel === "charity" ? `charity:${row.pool_id}` : row.paid_channel,
   };
   if (row.paid_order_no === null) {
     return {
       ...base,
-      refund: "0.00",
       refund_fen: 0,
       kind: "unpaid",
       total_days: 0,
@@ -377,7 +373,6 @@ function quoteFor(
   );
   return {
     ...base,
-    refund: formatYuan(q.amount),
     refund_fen: q.amount,
     kind: q.kind,
     total_days: q.totalDays,
@@ -428,7 +423,7 @@ export async function cancelPolicy(
       throw new ServiceError(
         "conflict",
         "quote_changed",
-        `退费金额已变为 ${quote.refund} 元，请重新确认`,
+        `退费金额已变为 ${formatYuan(quote.refund_fen)} 元，请重新确认`,
         "expected_refund_fen",
       );
     }

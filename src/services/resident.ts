@@ -5,7 +5,7 @@
  * No ID number but the resident's own appears in these answers, and that one masked.
  */
 import { isValidCertno, maskCertno } from "../domain/certno.js";
-import { formatYuan } from "../domain/money.js";
+import type { Fen } from "../domain/money.js";
 import { ageAt, premiumFor } from "../domain/premium.js";
 import { formatBusinessTime } from "../domain/time.js";
 import { audit } from "./audit.js";
@@ -26,7 +26,7 @@ export interface EligibilityView {
   /** Already insured in this program (an issued policy; one per person). Unpaid enrollments do not count. */
   enrolled: boolean;
   policy_status: PolicyStatus | null;
-  premiums: { plan: string; plan_name: string; premium: string }[];
+  premiums: { plan: string; plan_name: string; premium_fen: Fen }[];
   message: string;
 }
 
@@ -77,7 +77,7 @@ export async function checkEligibility(
       { birthDate: person.birthDate, cohort: person.cohort },
       product.coverage.start,
     );
-    return { plan: plan.id, plan_name: plan.name, premium: formatYuan(q.amount) };
+    return { plan: plan.id, plan_name: plan.name, premium_fen: q.amount };
   });
   const age = ageAt(person.birthDate, product.coverage.start);
   await audit(ctx.db, actor, programId, "roster.eligibility", person.psnNo, { found: true });
@@ -104,7 +104,7 @@ export interface MyPolicy {
   plan: string;
   plan_name: string;
   status: PolicyStatus;
-  premium: string;
+  premium_fen: Fen;
   coverage_start: string;
   coverage_end: string;
   is_insured: boolean;
@@ -115,7 +115,7 @@ export interface MyPolicy {
    */
   pending_order: {
     order_no: string;
-    amount: string;
+    amount_fen: Fen;
     status: string;
     pay_url: string | null;
     expires_at: string | null;
@@ -198,7 +198,7 @@ export async function residentOverview(
     const sandbox = gatewayByProvider(ctx, o.provider)?.sandbox === true;
     orderOf.set(o.policy_no, {
       order_no: o.order_no,
-      amount: formatYuan(Number(o.amount_fen)),
+      amount_fen: Number(o.amount_fen),
       status: o.status,
       pay_url: sandbox ? `/api/v1/sandbox/pay/${encodeURIComponent(o.order_no)}` : null,
       expires_at: o.expires_at === null ? null : formatBusinessTime(new Date(o.expires_at).getTime()),
@@ -219,7 +219,7 @@ export async function residentOverview(
       plan: r.plan_id,
       plan_name: product.plans.find((p) => p.id === r.plan_id)?.name ?? r.plan_id,
       status: statusAt(r, now),
-      premium: formatYuan(Number(r.premium_fen)),
+      premium_fen: Number(r.premium_fen),
       coverage_start: t(r.coverage_start),
       coverage_end: t(r.coverage_end),
       is_insured: r.psn_no === me,

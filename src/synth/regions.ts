@@ -1,17 +1,14 @@
 /**
- * Geography and population structure for synthetic insured persons. Sources and the status of every figure
- * (published / approximate / assumed) are in docs/synthetic-data.md.
+ * Population structure for synthetic insured persons: county weights and age structures of the regions whose
+ * counties src/domain/regions.ts names. Sources and the status of every figure (published / approximate /
+ * assumed) are in docs/synthetic-data.md.
  */
 
-export interface County {
-  /** GB/T 2260 code in force today: where the person's hospitals are (mdtrtarea_admvs). */
-  readonly code: string;
-  readonly name: string;
+import { findRegion, type RegionCounty } from "../domain/regions.js";
+
+export interface County extends RegionCounty {
   /** Relative population weight (approximate; see docs). */
   readonly weight: number;
-  /** Code printed in ID numbers of people born before `renamedIn` (the county's code before a re-designation). */
-  readonly formerCode?: string;
-  readonly renamedIn?: number;
 }
 
 export interface AgeStructure {
@@ -43,20 +40,24 @@ const YUNNAN_AGES: AgeStructure = {
   source: "云南省第七次全国人口普查主要数据公报（2021-05-14）",
 };
 
-const PROFILES: readonly RegionProfile[] = [
-  {
-    code: "532600",
-    shortName: "文山州",
-    counties: [
-      { code: "532601", name: "文山市", weight: 18, formerCode: "532621", renamedIn: 2010 },
-      { code: "532622", name: "砚山县", weight: 13 },
-      { code: "532623", name: "西畴县", weight: 7 },
-      { code: "532624", name: "麻栗坡县", weight: 7 },
-      { code: "532625", name: "马关县", weight: 11 },
-      { code: "532626", name: "丘北县", weight: 13 },
-      { code: "532627", name: "广南县", weight: 22 },
-      { code: "532628", name: "富宁县", weight: 11 },
-    ],
+/** Population of the regions of src/domain/regions.ts: county weights (by county code) and age structure. */
+interface Population {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly ages: AgeStructure;
+}
+
+const POPULATIONS: Readonly<Record<string, Population>> = {
+  "532600": {
+    weights: {
+      "532601": 18,
+      "532622": 13,
+      "532623": 7,
+      "532624": 7,
+      "532625": 11,
+      "532626": 13,
+      "532627": 22,
+      "532628": 11,
+    },
     ages: {
       under15: 0.2489,
       from15to59: 0.6119,
@@ -66,21 +67,19 @@ const PROFILES: readonly RegionProfile[] = [
       source: "文山州第七次全国人口普查主要数据公报（2021-05）",
     },
   },
-  {
-    code: "532300",
-    shortName: "楚雄州",
-    counties: [
-      { code: "532301", name: "楚雄市", weight: 24.5 },
-      { code: "532302", name: "禄丰市", weight: 16.8, formerCode: "532331", renamedIn: 2021 },
-      { code: "532322", name: "双柏县", weight: 5.5 },
-      { code: "532323", name: "牟定县", weight: 7 },
-      { code: "532324", name: "南华县", weight: 8.5 },
-      { code: "532325", name: "姚安县", weight: 7 },
-      { code: "532326", name: "大姚县", weight: 10 },
-      { code: "532327", name: "永仁县", weight: 4 },
-      { code: "532328", name: "元谋县", weight: 8.5 },
-      { code: "532329", name: "武定县", weight: 10 },
-    ],
+  "532300": {
+    weights: {
+      "532301": 24.5,
+      "532302": 16.8,
+      "532322": 5.5,
+      "532323": 7,
+      "532324": 8.5,
+      "532325": 7,
+      "532326": 10,
+      "532327": 4,
+      "532328": 8.5,
+      "532329": 10,
+    },
     ages: {
       under15: 0.1589,
       from15to59: 0.6647,
@@ -90,16 +89,33 @@ const PROFILES: readonly RegionProfile[] = [
       source: "楚雄州第七次全国人口普查主要数据公报（2021-07）",
     },
   },
-];
+};
+
+/** A county without a published weight (a region added to the domain list before its population here). */
+const DEFAULT_COUNTY_WEIGHT = 10;
+/** Weight of the seat of a region without a profile: about twice an ordinary county. */
+const GENERIC_SEAT_WEIGHT = 20;
+const GENERIC_COUNTIES = 6;
 
 /** Profile for a product's region; an unknown region gets generic counties and Yunnan's age structure. */
 export function regionProfile(regionCode: string): RegionProfile {
-  const known = PROFILES.find((p) => p.code === regionCode);
-  if (known !== undefined) return known;
+  const known = findRegion(regionCode);
+  if (known !== undefined) {
+    const population = POPULATIONS[regionCode];
+    return {
+      code: known.code,
+      shortName: known.shortName,
+      counties: known.counties.map((c) => ({
+        ...c,
+        weight: population?.weights[c.code] ?? DEFAULT_COUNTY_WEIGHT,
+      })),
+      ages: population?.ages ?? YUNNAN_AGES,
+    };
+  }
   const prefix = regionCode.slice(0, 4);
-  const counties: County[] = [{ code: `${prefix}01`, name: `${prefix}01区`, weight: 20 }];
-  for (let k = 1; k <= 6; k++)
-    counties.push({ code: `${prefix}2${k}`, name: `${prefix}2${k}县`, weight: 10 });
+  const counties: County[] = [{ code: `${prefix}01`, name: `${prefix}01区`, weight: GENERIC_SEAT_WEIGHT }];
+  for (let k = 1; k <= GENERIC_COUNTIES; k++)
+    counties.push({ code: `${prefix}2${k}`, name: `${prefix}2${k}县`, weight: DEFAULT_COUNTY_WEIGHT });
   return { code: regionCode, shortName: `${prefix}00地区`, counties, ages: YUNNAN_AGES };
 }
 

@@ -20,8 +20,9 @@ import { type Adjudication, adjudicate, revoke } from "../../src/engine/adjudica
 import type { CompiledPlan } from "../../src/engine/compile.js";
 import { derivePreExisting } from "../../src/engine/preexisting.js";
 import { toWireLine } from "../../src/engine/wire.js";
+import { planFor } from "../../src/services/claims/coverage.js";
 import { canonicalJson } from "../../src/services/claims/records.js";
-import { journalIdOf, planFor, type SettlementResponse } from "../../src/services/claims/settle.js";
+import { journalIdOf, type SettlementResponse } from "../../src/services/claims/settle.js";
 
 export interface StoredClaim {
   setl_id: string;

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync, FastifySchemaValidationError } from "fastify";
+import { LoginBody, LoginResult, LogoutResult } from "../../contract/auth.js";
+import { errors, NO_BODY, reply, request } from "../../contract/json-schema.js";
 import type { Clock } from "../../platform/clock.js";
 import type { PlatformContext } from "../../services/context.js";
 import {
@@ -9,12 +11,6 @@ import {
   login,
   logout,
 } from "../../services/users.js";
-import { errorResponses } from "./schemas.js";
-
-/** No control characters (NUL above all: PostgreSQL text cannot hold it) in a login name or program id. */
-const NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f]*$";
-/** A password may hold any character a keyboard makes, but not NUL. */
-const NO_NUL = "^[^\\u0000]*$";
 
 const LOGIN_FIELDS: Readonly<Record<string, string>> = {
   program_id: "项目编号",
@@ -46,7 +42,7 @@ export const authRoutes =
     session: { secureCookie: boolean; wallClock?: Clock | undefined },
   ): FastifyPluginAsync =>
   async (app) => {
-    app.post<{ Body: { program_id: string; username: string; password: string } }>(
+    app.post<{ Body: LoginBody }>(
       "/auth/login",
       {
         config: {
@@ -57,17 +53,8 @@ export const authRoutes =
           tags: ["auth"],
           summary: "登录（人员账号）",
           description: `连续失败 ${LOGIN_FAILURES_BEFORE_LOCK} 次后该用户名锁定 ${LOGIN_LOCK_FIRST_MS / 60_000} 分钟，此后每失败一次锁定时间加倍（最长 ${LOGIN_LOCK_MAX_MS / 60_000} 分钟），锁定期间即使密码正确也返回 429 account_locked（Retry-After 为剩余秒数）。`,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["program_id", "username", "password"],
-            properties: {
-              program_id: { type: "string", minLength: 1, maxLength: 64, pattern: NO_CONTROL_CHARACTERS },
-              username: { type: "string", minLength: 1, maxLength: 64, pattern: NO_CONTROL_CHARACTERS },
-              password: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
-            },
-          },
-          response: errorResponses,
+          body: request(LoginBody),
+          response: { 200: reply(LoginResult), ...errors(429) },
         },
       },
       async (request, reply) => {
@@ -93,12 +80,23 @@ export const authRoutes =
         return { token, role: actor.role, program_id: actor.programId, expires_at: expiresAt.toISOString() };
       },
     );
-    app.post("/auth/logout", { schema: { tags: ["auth"] } }, async (request, reply) => {
-      const header = request.headers.authorization;
-      const cookie = (request.cookies as Record<string, string | undefined>).hmb_session;
-      const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : cookie;
-      if (token !== undefined && token !== "") await logout(ctx, token);
-      reply.clearCookie("hmb_session", { path: "/", secure: session.secureCookie });
-      return { ok: true };
-    });
+    app.post(
+      "/auth/logout",
+      {
+        schema: {
+          ...NO_BODY,
+          tags: ["auth"],
+          summary: "退出登录（作废会话令牌并清除 Cookie）",
+          response: { 200: reply(LogoutResult), ...errors() },
+        },
+      },
+      async (request, reply) => {
+        const header = request.headers.authorization;
+        const cookie = (request.cookies as Record<string, string | undefined>).hmb_session;
+        const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : cookie;
+        if (token !== undefined && token !== "") await logout(ctx, token);
+        reply.clearCookie("hmb_session", { path: "/", secure: session.secureCookie });
+        return { ok: true as const };
+      },
+    );
   };

@@ -3,24 +3,30 @@
  * search, policy lists, charity pools and their sponsored persons' claims. Thin: services/console.ts does the work, masks and audits.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
 import {
-  ENROLLMENT_KINDS,
+  AuditPage,
+  AuditQuery,
+  ComplianceQuery,
+  ComplianceView,
+  PolicyListQuery,
+  PolicyPage,
+  PoolList,
+  SponsoredClaimPage,
+  SponsoredClaimQuery,
+} from "../../contract/console.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import {
   listCharityPools,
   listPolicies,
   listSponsoredClaims,
-  POLICY_STATUSES,
   programCompliance,
   searchAudit,
 } from "../../services/console.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
+import { presentPolicyPage, presentPoolList, presentSponsoredClaimPage } from "../present/console.js";
 
-const DAY = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
-// Query strings are not coerced (server ajv options): digits here, range checked by the service.
-const LIMIT = { type: "string", pattern: "^\\d{1,4}$" } as const;
-const OFFSET = { type: "string", pattern: "^\\d{1,9}$" } as const;
-const WORD = { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.@:*-]+$" } as const;
 const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
 
 export const consoleRoutes =
@@ -34,13 +40,9 @@ export const consoleRoutes =
           tags: ["programs"],
           summary:
             "合规检查：对本项目当前产品版本运行规则集（默认 yunnan-2023，云医保〔2023〕152号），逐条给出条款、实际值与限值（与 hmb check 相同）",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { rules: { ...WORD, default: "yunnan-2023" } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(ComplianceQuery),
+          response: { 200: reply(ComplianceView), ...errors() },
         },
       },
       async (request) =>
@@ -66,21 +68,9 @@ export const consoleRoutes =
           tags: ["audit"],
           summary:
             "审计日志检索（新在前）：action 精确匹配或以 . 结尾作前缀，actor、subject，from … to 北京时间日期（均含）；limit 1–200（默认 50）/offset；检索本身也记入审计",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              action: WORD,
-              actor: WORD,
-              subject: { type: "string", minLength: 1, maxLength: 128, pattern: "^[^\\u0000]*$" },
-              from: DAY,
-              to: DAY,
-              limit: LIMIT,
-              offset: OFFSET,
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(AuditQuery),
+          response: { 200: reply(AuditPage), ...errors() },
         },
       },
       async (request) => {
@@ -108,19 +98,9 @@ export const consoleRoutes =
           tags: ["policies"],
           summary:
             "保单列表（新在前）：按状态、投保方式（individual/family/unit/charity）、资金池筛选；经办人员看到 psn_no，共保公司与慈善机构为脱敏；慈善机构只看资助的投保；limit 1–200 / offset；记入审计",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              status: { type: "string", enum: [...POLICY_STATUSES] },
-              kind: { type: "string", enum: [...ENROLLMENT_KINDS] },
-              pool: WORD,
-              limit: LIMIT,
-              offset: OFFSET,
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(PolicyListQuery),
+          response: { 200: reply(PolicyPage), ...errors() },
         },
       },
       async (request) => {
@@ -131,7 +111,7 @@ export const consoleRoutes =
           pool: q.pool,
           limit: num(q.limit),
           offset: num(q.offset),
-        });
+        }).then(presentPolicyPage);
       },
     );
 
@@ -144,11 +124,12 @@ export const consoleRoutes =
         schema: {
           tags: ["charity"],
           summary: "慈善资金池列表：余额、捐款、资助支出、退回与资助人数（不含个人信息）",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(PoolList), ...errors() },
         },
       },
-      async (request) => listCharityPools(ctx, requireActor(request), request.params.program_id),
+      async (request) =>
+        presentPoolList(await listCharityPools(ctx, requireActor(request), request.params.program_id)),
     );
 
     app.get<{
@@ -162,13 +143,9 @@ export const consoleRoutes =
           tags: ["charity"],
           summary:
             "资助对象的理赔（新在前）：惠民保赔付与赔付后个人仍须负担的金额；psn_no 脱敏；pool 筛选，limit 1–200 / offset；记入审计",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { pool: WORD, limit: LIMIT, offset: OFFSET },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(SponsoredClaimQuery),
+          response: { 200: reply(SponsoredClaimPage), ...errors() },
         },
       },
       async (request) =>
@@ -176,6 +153,6 @@ export const consoleRoutes =
           pool: request.query.pool,
           limit: num(request.query.limit),
           offset: num(request.query.offset),
-        }),
+        }).then(presentSponsoredClaimPage),
     );
   };

@@ -5,21 +5,36 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import {
-  appealCounterClaim,
-  assignCounterClaim,
-  CASE_STATUSES,
-  type CaseStatus,
-  type Decision,
-  decideCounterClaim,
+  AppealBody,
+  AssignBody,
+  CaseParams,
+  CounterCaseView,
+  CounterQueue,
+  CounterSettingsBody,
+  CounterSettingsView,
+  CounterSubmitBody,
+  CounterSubmitBodyDoc,
+  CounterSubmitted,
+  counterQueueQuery,
+  DecisionBody,
+  DecisionBodyDoc,
+  documentParams,
+  StoredDocument,
+} from "../../contract/claims.js";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, fileBody, fileReply, parsedBody, reply, request } from "../../contract/json-schema.js";
+import { appealCounterClaim } from "../../services/claims/counter/appeal.js";
+import {
   downloadCounterDocument,
   getCounterClaim,
-  getCounterSettings,
   listCounterClaims,
   MAX_QUEUE,
-  setCounterSettings,
-  submitCounterClaim,
   uploadCounterDocument,
-} from "../../services/claims/counter.js";
+} from "../../services/claims/counter/case.js";
+import { assignCounterClaim, decideCounterClaim } from "../../services/claims/counter/review.js";
+import { getCounterSettings, setCounterSettings } from "../../services/claims/counter/settings.js";
+import { CASE_STATUSES, type CaseStatus, type Decision } from "../../services/claims/counter/shared.js";
+import { submitCounterClaim } from "../../services/claims/counter/submit.js";
 import {
   checkDocument,
   DOC_CONTENT_TYPES,
@@ -30,33 +45,16 @@ import {
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
 import { errorBody } from "../errors.js";
-import { errorResponses, programParams } from "./schemas.js";
+import { presentCounterCase, presentCounterSettings, presentCounterSubmitted } from "../present/claims.js";
 
-/** Text reaches SQL: NUL is refused here rather than by PostgreSQL (a 500). */
-const NO_NUL = "^[^\\u0000]*$";
-const text = (maxLength: number) => ({ type: "string", maxLength, pattern: NO_NUL }) as const;
-const id = { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.@-]+$" } as const;
-
-const caseParams = {
-  type: "object",
-  properties: { program_id: programParams.properties.program_id, case_id: id },
-  required: ["program_id", "case_id"],
-} as const;
-
-const docParams = {
-  type: "object",
-  properties: {
-    program_id: programParams.properties.program_id,
-    case_id: id,
-    doc_kind: { type: "string", enum: [...DOC_KINDS] },
-  },
-  required: ["program_id", "case_id", "doc_kind"],
-} as const;
+const DocParams = documentParams(DOC_KINDS);
+const QueueQuery = counterQueueQuery(CASE_STATUSES);
 
 const ROLES_CASE = ["resident", "operator", "admin"] as const;
 const ROLES_STAFF = ["operator", "admin"] as const;
 
-type CaseParams = { program_id: string; case_id: string };
+// Records inside these bodies (submit, decision) are checked by domain/settlement.ts parseSettlement (Chinese
+// errors naming the field); ajv checks the envelope, the OpenAPI shows the record's national fields.
 
 export const counterClaimRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -69,18 +67,10 @@ export const counterClaimRoutes =
           tags: ["claims"],
           summary:
             "柜面理赔申请：参保人本人或经办人员代为录入纸质结算单（DESIGN.md §3 字段）；certno 须与名单一致；返回案件与试算赔付（审核批准前不入账）；同一记录重复提交返回原案件",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["psn_no", "record"],
-            properties: {
-              psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL },
-              record: { type: "object" },
-              note: text(500),
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(CounterSubmitBody),
+          ...parsedBody(CounterSubmitBodyDoc, "domain/settlement.ts parseSettlement (record)"),
+          response: { 200: reply(CounterSubmitted), 201: reply(CounterSubmitted), ...errors() },
         },
       },
       async (request, reply) => {
@@ -89,7 +79,7 @@ export const counterClaimRoutes =
           record: request.body.record,
           note: request.body.note,
         });
-        return reply.status(outcome.created ? 201 : 200).send({ ...outcome.case, preview: outcome.preview });
+        return reply.status(outcome.created ? 201 : 200).send(presentCounterSubmitted(outcome));
       },
     );
 
@@ -103,21 +93,12 @@ export const counterClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: `柜面理赔审核队列（先到先审）：经办人员按状态、经办人、参保人筛选；参保人只看到本人的案件；每次最多 ${MAX_QUEUE} 件`,
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              status: { type: "string", enum: [...CASE_STATUSES] },
-              assignee: id,
-              psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL },
-              limit: { type: "string", pattern: "^[1-9][0-9]{0,2}$" },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(QueueQuery),
+          response: { 200: reply(CounterQueue), ...errors() },
         },
       },
-      async (request) => {
+      async (request): Promise<CounterQueue> => {
         const q = request.query;
         return listCounterClaims(ctx, requireActor(request), request.params.program_id, {
           status: q.status,
@@ -135,11 +116,14 @@ export const counterClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "柜面理赔审核设置：四眼复核限额（赔付超过即须第二名经办人员批准）与申诉期限",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(CounterSettingsView), ...errors() },
         },
       },
-      async (request) => getCounterSettings(ctx, requireActor(request), request.params.program_id),
+      async (request): Promise<CounterSettingsView> =>
+        presentCounterSettings(
+          await getCounterSettings(ctx, requireActor(request), request.params.program_id),
+        ),
     );
 
     app.put<{
@@ -153,23 +137,18 @@ export const counterClaimRoutes =
           tags: ["claims"],
           summary:
             "修改柜面理赔审核设置（管理员）：four_eyes_threshold 为元（字符串，最多 2 位小数），appeal_window_days 1–366",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              four_eyes_threshold: { type: "string", minLength: 1, maxLength: 20 },
-              appeal_window_days: { type: "integer", minimum: 1, maximum: 366 },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(CounterSettingsBody),
+          response: { 200: reply(CounterSettingsView), ...errors() },
         },
       },
-      async (request) =>
-        setCounterSettings(ctx, requireActor(request), request.params.program_id, {
-          fourEyesThreshold: request.body.four_eyes_threshold,
-          appealWindowDays: request.body.appeal_window_days,
-        }),
+      async (request): Promise<CounterSettingsView> =>
+        presentCounterSettings(
+          await setCounterSettings(ctx, requireActor(request), request.params.program_id, {
+            fourEyesThreshold: request.body.four_eyes_threshold,
+            appealWindowDays: request.body.appeal_window_days,
+          }),
+        ),
     );
 
     app.get<{ Params: CaseParams }>(
@@ -180,12 +159,19 @@ export const counterClaimRoutes =
           tags: ["claims"],
           summary:
             "一件柜面理赔案件：记录、单据（含 SHA-256）、决定、赔付、申诉与状态轨迹；参保人只能查看本人案件",
-          params: caseParams,
-          response: errorResponses,
+          params: request(CaseParams),
+          response: { 200: reply(CounterCaseView), ...errors() },
         },
       },
-      async (request) =>
-        getCounterClaim(ctx, requireActor(request), request.params.program_id, request.params.case_id),
+      async (request): Promise<CounterCaseView> =>
+        presentCounterCase(
+          await getCounterClaim(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.case_id,
+          ),
+        ),
     );
 
     app.post<{ Params: CaseParams; Body: { assignee?: string } | undefined }>(
@@ -195,22 +181,20 @@ export const counterClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "分配审核人：默认分配给自己，或指定本项目的经办人员；申诉案件不能分配给原决定人",
-          params: caseParams,
-          body: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: { assignee: id },
-          },
-          response: errorResponses,
+          params: request(CaseParams),
+          body: request(AssignBody),
+          response: { 200: reply(CounterCaseView), ...errors() },
         },
       },
-      async (request) =>
-        assignCounterClaim(
-          ctx,
-          requireActor(request),
-          request.params.program_id,
-          request.params.case_id,
-          request.body?.assignee,
+      async (request): Promise<CounterCaseView> =>
+        presentCounterCase(
+          await assignCounterClaim(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.case_id,
+            request.body?.assignee,
+          ),
         ),
     );
 
@@ -222,26 +206,26 @@ export const counterClaimRoutes =
           tags: ["claims"],
           summary:
             "审核决定：approve 按提交记录赔付；adjust 按更正记录赔付（record 为更正字段，须填 reason）；reject 拒付（须填 reason）。赔付超过四眼限额时首次批准进入待复核，须另一名经办人员 approve；申诉改判的重新结算若被中断（resettling），任何决定请求都会先把它完成",
-          params: caseParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["decision"],
-            properties: {
-              decision: { type: "string", enum: ["approve", "adjust", "reject"] },
-              reason: text(500),
-              record: { type: "object" },
-            },
-          },
-          response: errorResponses,
+          params: request(CaseParams),
+          body: request(DecisionBody),
+          ...parsedBody(DecisionBodyDoc, "domain/settlement.ts parseSettlement (record)"),
+          response: { 200: reply(CounterCaseView), ...errors() },
         },
       },
-      async (request) =>
-        decideCounterClaim(ctx, requireActor(request), request.params.program_id, request.params.case_id, {
-          decision: request.body.decision,
-          reason: request.body.reason,
-          record: request.body.record,
-        }),
+      async (request): Promise<CounterCaseView> =>
+        presentCounterCase(
+          await decideCounterClaim(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.case_id,
+            {
+              decision: request.body.decision,
+              reason: request.body.reason,
+              record: request.body.record,
+            },
+          ),
+        ),
     );
 
     app.post<{ Params: CaseParams; Body: { reason: string } }>(
@@ -251,23 +235,20 @@ export const counterClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "申诉：对拒付或调整的决定，在申诉期限内申诉一次；由原决定人以外的经办人员复审",
-          params: caseParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["reason"],
-            properties: { reason: text(500) },
-          },
-          response: errorResponses,
+          params: request(CaseParams),
+          body: request(AppealBody),
+          response: { 200: reply(CounterCaseView), ...errors() },
         },
       },
-      async (request) =>
-        appealCounterClaim(
-          ctx,
-          requireActor(request),
-          request.params.program_id,
-          request.params.case_id,
-          request.body.reason,
+      async (request): Promise<CounterCaseView> =>
+        presentCounterCase(
+          await appealCounterClaim(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.case_id,
+            request.body.reason,
+          ),
         ),
     );
 
@@ -278,8 +259,14 @@ export const counterClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "下载单据：返回原文件，X-Checksum-Sha256 为上传时记录的校验值（下载前已核对）",
-          params: docParams,
-          response: errorResponses,
+          params: request(DocParams),
+          response: {
+            200: fileReply(
+              DOC_CONTENT_TYPES,
+              "单据原文（PDF、JPEG 或 PNG），X-Checksum-Sha256 为上传时的校验值",
+            ),
+            ...errors(),
+          },
         },
       },
       async (request, reply) => {
@@ -316,8 +303,9 @@ export const counterClaimRoutes =
           schema: {
             tags: ["claims"],
             summary: `上传单据（发票 invoice、结算单 settlement_sheet、其他 other、申诉材料 appeal）：请求体为文件原文，Content-Type 为 ${DOC_CONTENT_TYPES.join(" / ")}，不超过 ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB；按 SHA-256 存证，相同文件重复上传幂等`,
-            params: docParams,
-            response: errorResponses,
+            params: request(DocParams),
+            ...fileBody(DOC_CONTENT_TYPES, "单据文件原文", "services/claims/documents.ts checkDocument"),
+            response: { 200: reply(StoredDocument), 201: reply(StoredDocument), ...errors(413, 415) },
           },
         },
         async (request, reply) => {

@@ -1,30 +1,24 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { AddInstitutionBody, InstitutionCredentials } from "../../contract/institutions.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
 import type { PlatformContext } from "../../services/context.js";
 import { addInstitution } from "../../services/institutions.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
 
 export const institutionRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
   async (app) => {
-    app.post<{ Params: { program_id: string }; Body: { fixmedins_code: string; name: string } }>(
+    app.post<{ Params: { program_id: string }; Body: AddInstitutionBody }>(
       "/programs/:program_id/institutions",
       {
         config: { roles: ["admin", "operator"] },
         schema: {
           tags: ["institutions"],
           summary: "登记定点医药机构，返回一次性签名密钥（hmb institution add）",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["fixmedins_code", "name"],
-            properties: {
-              fixmedins_code: { type: "string", maxLength: 32 },
-              name: { type: "string", maxLength: 128 },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(AddInstitutionBody),
+          response: { 201: reply(InstitutionCredentials), ...errors() },
         },
       },
       async (request, reply) => {

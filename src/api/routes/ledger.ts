@@ -3,17 +3,12 @@
  * a co-insurer only its own; aggregates without refs or persons for oversight (bureau, regulator).
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, jsonOrFileReply, reply, request } from "../../contract/json-schema.js";
+import { LedgerSummary, Statement, StatementQuery } from "../../contract/ledger.js";
 import type { PlatformContext } from "../../services/context.js";
 import { ledgerStatementForDays, ledgerSummary, statementCsv } from "../../services/ledger.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-interface StatementQuery {
-  insurer: string;
-  from: string;
-  to: string;
-  format?: "csv" | "json";
-}
 
 export const ledgerRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -26,19 +21,12 @@ export const ledgerRoutes =
           tags: ["ledger"],
           summary:
             "共保公司对账单：from … to 为北京时间日期，均含当日（hmb ledger statement）；共保公司只能查看本公司",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            required: ["insurer", "from", "to"],
-            properties: {
-              insurer: { type: "string", minLength: 1, maxLength: 64 },
-              from: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
-              to: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
-              format: { type: "string", enum: ["csv", "json"], default: "json" },
-            },
+          params: request(ProgramParams),
+          querystring: request(StatementQuery),
+          response: {
+            200: jsonOrFileReply(Statement, ["text/csv"], "对账单：JSON，或 format=csv 时为 CSV（北京时间）"),
+            ...errors(),
           },
-          response: errorResponses,
         },
       },
       async (request, reply) => {
@@ -71,8 +59,8 @@ export const ledgerRoutes =
         schema: {
           tags: ["ledger"],
           summary: "分账汇总：各科目、各共保公司合计（不含个人信息）",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(LedgerSummary), ...errors() },
         },
       },
       async (request) => ledgerSummary(ctx, requireActor(request), request.params.program_id),

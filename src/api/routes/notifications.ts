@@ -1,11 +1,11 @@
 /** Residents' notifications (站内通知): their own inbox; staff read a named person's, audited. */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import { NotificationList, NotificationQuery } from "../../contract/notifications.js";
 import type { PlatformContext } from "../../services/context.js";
 import { listNotifications, MAX_NOTIFICATIONS } from "../../services/notifications.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-const NO_NUL = "^[^\\u0000]+$";
 
 export const notificationRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -20,17 +20,9 @@ export const notificationRoutes =
         schema: {
           tags: ["notifications"],
           summary: `通知（最新在前，最多 ${MAX_NOTIFICATIONS} 条）：参保人查看本人的；经办人员须指定 psn_no（留痕）；subject 可按案件号筛选`,
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL },
-              subject: { type: "string", minLength: 1, maxLength: 64, pattern: NO_NUL },
-              limit: { type: "string", pattern: "^[1-9][0-9]{0,2}$" },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(NotificationQuery),
+          response: { 200: reply(NotificationList), ...errors() },
         },
       },
       async (request) => {

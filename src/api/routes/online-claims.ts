@@ -4,6 +4,22 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import {
+  ClaimableList,
+  ClaimTrail,
+  ConsentList,
+  ConsentParams,
+  ConsentView,
+  consentBody,
+  FeedOutcome,
+  feedBody,
+  feedBodyDoc,
+  OnlineClaimResults,
+  onlineClaimBody,
+  PsnQuery,
+} from "../../contract/claims.js";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, NO_BODY, parsedBody, reply, request } from "../../contract/json-schema.js";
+import {
   CONSENT_SCOPES,
   type ConsentScope,
   grantConsent,
@@ -21,17 +37,14 @@ import {
 } from "../../services/claims/online.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
+import { presentClaimable } from "../present/claims.js";
 
-const day = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
-/** Identifiers reach SQL as text: NUL is refused here rather than by PostgreSQL (a 500). */
-const NO_NUL = "^[^\\u0000]+$";
-const setlId = { type: "string", minLength: 1, maxLength: 64, pattern: NO_NUL } as const;
-const psnQuery = {
-  type: "object",
-  additionalProperties: false,
-  properties: { psn_no: { type: "string", minLength: 1, maxLength: 40, pattern: NO_NUL } },
-} as const;
+// The bureau's feed: ajv checks the envelope (1–MAX_FEED_RECORDS records); each record is checked by
+// domain/settlement.ts parseSettlement, so that one bad record is reported by index and the others stored.
+const FeedBody = feedBody(MAX_FEED_RECORDS);
+const FeedBodyDoc = feedBodyDoc(MAX_FEED_RECORDS);
+const ConsentBody = consentBody(CONSENT_SCOPES, MAX_CONSENT_DAYS);
+const OnlineClaimBody = onlineClaimBody(MAX_CLAIM_IDS);
 
 export const onlineClaimRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -44,17 +57,13 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: `医保局共享结算记录（DESIGN.md §3 字段，每次 1–${MAX_FEED_RECORDS} 条）：逐条校验，无效记录按序号与字段报告且不保存；certno 须与名单一致；同 setl_id 不同内容报冲突`,
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["records"],
-            properties: { records: { type: "array", minItems: 1, maxItems: MAX_FEED_RECORDS } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(FeedBody),
+          ...parsedBody(FeedBodyDoc, "domain/settlement.ts parseSettlement (each record)"),
+          response: { 200: reply(FeedOutcome), ...errors() },
         },
       },
-      async (request) =>
+      async (request): Promise<FeedOutcome> =>
         ingestBureauRecords(ctx, requireActor(request), request.params.program_id, request.body.records),
     );
 
@@ -68,19 +77,9 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: `参保人授权平台使用本人结算记录（最小必要）：仅限 from…to（北京时间，含当日）结算的记录，有效 1–${MAX_CONSENT_DAYS} 天，可撤回`,
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["scope", "from", "to", "days_valid"],
-            properties: {
-              scope: { type: "string", enum: [...CONSENT_SCOPES] },
-              from: day,
-              to: day,
-              days_valid: { type: "integer", minimum: 1, maximum: MAX_CONSENT_DAYS },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(ConsentBody),
+          response: { 201: reply(ConsentView), ...errors() },
         },
       },
       async (request, reply) => {
@@ -102,12 +101,12 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "授权记录：参保人查看本人的；经办人员按 psn_no 查询（留痕）",
-          params: programParams,
-          querystring: psnQuery,
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(PsnQuery),
+          response: { 200: reply(ConsentList), ...errors() },
         },
       },
-      async (request) =>
+      async (request): Promise<ConsentList> =>
         listConsents(ctx, requireActor(request), request.params.program_id, request.query.psn_no),
     );
 
@@ -118,18 +117,12 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "撤回授权：立即失效，已完成的理赔不受影响；重复撤回返回首次撤回结果",
-          params: {
-            type: "object",
-            properties: {
-              program_id: programParams.properties.program_id,
-              consent_id: { type: "string", minLength: 1, maxLength: 64, pattern: NO_NUL },
-            },
-            required: ["program_id", "consent_id"],
-          },
-          response: errorResponses,
+          ...NO_BODY,
+          params: request(ConsentParams),
+          response: { 200: reply(ConsentView), ...errors() },
         },
       },
-      async (request) =>
+      async (request): Promise<ConsentView> =>
         revokeConsent(ctx, requireActor(request), request.params.program_id, request.params.consent_id),
     );
 
@@ -140,11 +133,12 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "可申请线上理赔的本人结算记录（授权范围内、尚未理算）；无有效授权时 403 consent_required",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(ClaimableList), ...errors() },
         },
       },
-      async (request) => claimableRecords(ctx, requireActor(request), request.params.program_id),
+      async (request): Promise<ClaimableList> =>
+        presentClaimable(await claimableRecords(ctx, requireActor(request), request.params.program_id)),
     );
 
     app.post<{ Params: { program_id: string }; Body: { setl_ids: string[] } }>(
@@ -154,14 +148,9 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: `线上理赔申请：选择 1–${MAX_CLAIM_IDS} 条本人已授权、未理算的结算记录，逐条理算，赔款付给参保人；已线上理算的记录返回原结果（replay）`,
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["setl_ids"],
-            properties: { setl_ids: { type: "array", minItems: 1, maxItems: MAX_CLAIM_IDS, items: setlId } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(OnlineClaimBody),
+          response: { 200: reply(OnlineClaimResults), ...errors() },
         },
       },
       async (request) =>
@@ -175,9 +164,9 @@ export const onlineClaimRoutes =
         schema: {
           tags: ["claims"],
           summary: "理赔进度：本人各渠道理赔及其状态轨迹；经办人员按 psn_no 查询（留痕）",
-          params: programParams,
-          querystring: psnQuery,
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(PsnQuery),
+          response: { 200: reply(ClaimTrail), ...errors() },
         },
       },
       async (request) =>

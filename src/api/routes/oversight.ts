@@ -1,22 +1,36 @@
 /**
  * Oversight dashboards (issue 5 item 3) for the 医保局, the regulator, the operator and co-insurers:
- * aggregates only, no personal data (services/oversight/dashboard.ts defines every figure).
+ * aggregates only, no personal data (services/oversight/summary.ts defines every figure).
  */
 import type { FastifyPluginAsync } from "fastify";
-import type { PlatformContext, Role } from "../../services/context.js";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
 import {
-  ENROLLMENT_DIMENSIONS,
-  enrollmentBreakdown,
-  oversightSummary,
-  oversightTrends,
-  payoutDistribution,
-} from "../../services/oversight/dashboard.js";
+  AsOfQuery,
+  EnrollmentBreakdown,
+  EnrollmentQuery,
+  OversightSettings,
+  OversightSettingsBody,
+  OversightSummary,
+  PayoutDistribution,
+  Trends,
+  TrendsQuery,
+} from "../../contract/oversight.js";
+import type { PlatformContext, Role } from "../../services/context.js";
+import { payoutDistribution } from "../../services/oversight/distribution.js";
+import { enrollmentBreakdown } from "../../services/oversight/enrollment.js";
 import { getOversightSettings, setOversightSettings } from "../../services/oversight/settings.js";
+import { oversightSummary } from "../../services/oversight/summary.js";
+import { oversightTrends } from "../../services/oversight/trends.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
+import {
+  presentEnrollmentBreakdown,
+  presentOversightSummary,
+  presentPayoutDistribution,
+  presentTrends,
+} from "../present/oversight.js";
 
 const READERS: readonly Role[] = ["bureau", "regulator", "operator", "admin", "co_insurer"];
-const DAY = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } as const;
 
 export const oversightRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -29,16 +43,15 @@ export const oversightRoutes =
           tags: ["oversight"],
           summary:
             "监管汇总：参保率、保费（承保/满期）、赔款（已决/已发生）、满期赔付率及 70% 红线、全年预测与预警、受益人数、减负（截至 as_of 北京时间当日末，默认今天）",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { as_of: DAY },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(AsOfQuery),
+          response: { 200: reply(OversightSummary), ...errors() },
         },
       },
-      async (request) => oversightSummary(ctx, request.params.program_id, { asOf: request.query.as_of }),
+      async (request) =>
+        presentOversightSummary(
+          await oversightSummary(ctx, request.params.program_id, { asOf: request.query.as_of }),
+        ),
     );
 
     app.get<{
@@ -52,25 +65,18 @@ export const oversightRoutes =
           tags: ["oversight"],
           summary:
             "参保率：按区县（admdvs）、单位或人群，对照基本医保名单（当前状态）；分页 limit（1–1000，默认 100）/offset（单位按名单人数从多到少），合计覆盖全部",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              by: { type: "string", enum: [...ENROLLMENT_DIMENSIONS], default: "county" },
-              // Query strings are not coerced (server ajv options): digits here, range checked by the service.
-              limit: { type: "string", pattern: "^\\d{1,6}$" },
-              offset: { type: "string", pattern: "^\\d{1,9}$" },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(EnrollmentQuery),
+          response: { 200: reply(EnrollmentBreakdown), ...errors() },
         },
       },
       async (request) =>
-        enrollmentBreakdown(ctx, request.params.program_id, request.query.by ?? "county", {
-          limit: request.query.limit === undefined ? undefined : Number(request.query.limit),
-          offset: request.query.offset === undefined ? undefined : Number(request.query.offset),
-        }),
+        presentEnrollmentBreakdown(
+          await enrollmentBreakdown(ctx, request.params.program_id, request.query.by ?? "county", {
+            limit: request.query.limit === undefined ? undefined : Number(request.query.limit),
+            offset: request.query.offset === undefined ? undefined : Number(request.query.offset),
+          }),
+        ),
     );
 
     app.get<{ Params: { program_id: string }; Querystring: { from?: string; to?: string } }>(
@@ -80,17 +86,18 @@ export const oversightRoutes =
         schema: {
           tags: ["oversight"],
           summary: "按 ISO 周的趋势：出单、退保、承保保费、结算、赔付、撤销（from … to 北京时间日期，均含）",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { from: DAY, to: DAY },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(TrendsQuery),
+          response: { 200: reply(Trends), ...errors() },
         },
       },
       async (request) =>
-        oversightTrends(ctx, request.params.program_id, { from: request.query.from, to: request.query.to }),
+        presentTrends(
+          await oversightTrends(ctx, request.params.program_id, {
+            from: request.query.from,
+            to: request.query.to,
+          }),
+        ),
     );
 
     app.get<{ Params: { program_id: string }; Querystring: { as_of?: string } }>(
@@ -100,16 +107,15 @@ export const oversightRoutes =
         schema: {
           tags: ["oversight"],
           summary: "赔付分布：按每人累计赔付金额分档的人数与金额（截至 as_of）",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            properties: { as_of: DAY },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          querystring: request(AsOfQuery),
+          response: { 200: reply(PayoutDistribution), ...errors() },
         },
       },
-      async (request) => payoutDistribution(ctx, request.params.program_id, { asOf: request.query.as_of }),
+      async (request) =>
+        presentPayoutDistribution(
+          await payoutDistribution(ctx, request.params.program_id, { asOf: request.query.as_of }),
+        ),
     );
 
     app.get<{ Params: { program_id: string } }>(
@@ -119,8 +125,8 @@ export const oversightRoutes =
         schema: {
           tags: ["oversight"],
           summary: "监管口径设置：IBNR 比例（基点，默认 0）",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(OversightSettings), ...errors() },
         },
       },
       async (request) => getOversightSettings(ctx, request.params.program_id),
@@ -133,14 +139,9 @@ export const oversightRoutes =
         schema: {
           tags: ["oversight"],
           summary: "设置 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000）",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["ibnr_bps"],
-            properties: { ibnr_bps: { type: "integer", minimum: 0, maximum: 100000 } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(OversightSettingsBody),
+          response: { 200: reply(OversightSettings), ...errors() },
         },
       },
       async (request) =>

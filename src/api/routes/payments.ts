@@ -1,4 +1,18 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import {
+  ConfirmPersonalAccountBody,
+  OrderParams,
+  OrderView,
+  PaymentCallbackBody,
+  PaymentOutcome,
+  PaymentReconciliation,
+  ProviderParams,
+  ReconcileBody,
+  SandboxOrderParams,
+  SandboxPayBody,
+} from "../../contract/payments.js";
 import { audit } from "../../services/audit.js";
 import { notFound, type PlatformContext } from "../../services/context.js";
 import {
@@ -13,13 +27,6 @@ import {
 import { reconcilePayments } from "../../services/payments/reconcile.js";
 import { sandboxActive } from "../../services/payments/registry.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-const orderParams = {
-  type: "object",
-  properties: { ...programParams.properties, order_no: { type: "string", pattern: "^[A-Z0-9]{4,40}$" } },
-  required: ["program_id", "order_no"],
-} as const;
 
 export const paymentRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -34,12 +41,9 @@ export const paymentRoutes =
         schema: {
           tags: ["payments"],
           summary: "支付渠道回调（签名校验；重放不改变任何数据）",
-          params: {
-            type: "object",
-            properties: { provider: { type: "string", pattern: "^[a-z0-9-]{1,40}$" } },
-            required: ["provider"],
-          },
-          response: errorResponses,
+          params: request(ProviderParams),
+          body: request(PaymentCallbackBody),
+          response: { 200: reply(PaymentOutcome), ...errors() },
         },
       },
       async (request) =>
@@ -52,23 +56,15 @@ export const paymentRoutes =
     );
 
     if (sandboxActive(ctx)) {
-      app.post<{ Params: { order_no: string }; Body: { status?: "paid" | "failed" } | undefined }>(
+      app.post<{ Params: { order_no: string }; Body: SandboxPayBody | null | undefined }>(
         "/sandbox/pay/:order_no",
         {
           schema: {
             tags: ["payments"],
             summary: "沙箱：模拟付款或个人账户划扣结果（仅沙箱网关启用时存在）",
-            params: {
-              type: "object",
-              properties: { order_no: { type: "string", pattern: "^[A-Z0-9]{4,40}$" } },
-              required: ["order_no"],
-            },
-            body: {
-              type: ["object", "null"],
-              additionalProperties: false,
-              properties: { status: { type: "string", enum: ["paid", "failed"] } },
-            },
-            response: errorResponses,
+            params: request(SandboxOrderParams),
+            body: request(SandboxPayBody.nullable()),
+            response: { 200: reply(PaymentOutcome), ...errors() },
           },
         },
         async (request) => sandboxPay(ctx, request.params.order_no, request.body?.status ?? "paid"),
@@ -82,8 +78,8 @@ export const paymentRoutes =
         schema: {
           tags: ["payments"],
           summary: "支付订单（未支付的现金订单到 expires_at 即过期，status 为 expired）",
-          params: orderParams,
-          response: errorResponses,
+          params: request(OrderParams),
+          response: { 200: reply(OrderView), ...errors() },
         },
       },
       async (request) => {
@@ -100,7 +96,7 @@ export const paymentRoutes =
       },
     );
 
-    app.post<{ Params: { program_id: string }; Body: { older_than_minutes?: number } | undefined }>(
+    app.post<{ Params: { program_id: string }; Body: ReconcileBody | null | undefined }>(
       "/programs/:program_id/payments/reconcile",
       {
         config: { roles: ["operator", "admin"] },
@@ -108,13 +104,9 @@ export const paymentRoutes =
           tags: ["payments"],
           summary:
             "支付对账：向支付渠道查询超过 older_than_minutes（默认 10）仍未回调的订单，已付/失败的按回调同一路径入账（只入一次），并支付待退款",
-          params: programParams,
-          body: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: { older_than_minutes: { type: "integer", minimum: 0, maximum: 527040 } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(ReconcileBody.nullable()),
+          response: { 200: reply(PaymentReconciliation), ...errors() },
         },
       },
       async (request) =>
@@ -127,7 +119,7 @@ export const paymentRoutes =
 
     app.post<{
       Params: { program_id: string; order_no: string };
-      Body: { status: "paid" | "failed"; provider_txn: string };
+      Body: ConfirmPersonalAccountBody;
     }>(
       "/programs/:program_id/payments/:order_no/confirm",
       {
@@ -135,17 +127,9 @@ export const paymentRoutes =
         schema: {
           tags: ["payments"],
           summary: "人工确认医保个人账户划扣结果（来自医保局批量文件）",
-          params: orderParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["status", "provider_txn"],
-            properties: {
-              status: { type: "string", enum: ["paid", "failed"] },
-              provider_txn: { type: "string", minLength: 1, maxLength: 80 },
-            },
-          },
-          response: errorResponses,
+          params: request(OrderParams),
+          body: request(ConfirmPersonalAccountBody),
+          response: { 200: reply(PaymentOutcome), ...errors() },
         },
       },
       async (request) =>

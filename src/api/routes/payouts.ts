@@ -3,26 +3,21 @@
  * admin; co-insurers read them); an institution, signing its request, reconciles its own account only.
  */
 import type { FastifyPluginAsync } from "fastify";
+import {
+  BatchParams,
+  CreatedPayoutBatch,
+  PayoutBatchBody,
+  PayoutBatchList,
+  PayoutBatchView,
+  Reconciliation,
+  ReconciliationQuery,
+} from "../../contract/claims.js";
+import { ProgramParams, SignedHeaders } from "../../contract/common.js";
+import { errors, jsonOrFileReply, parsedBody, reply, request } from "../../contract/json-schema.js";
 import { createPayoutBatch, getPayoutBatch, listPayoutBatches } from "../../services/claims/payouts.js";
 import { reconcile, reconciliationCsv } from "../../services/claims/reconciliation.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, errorSchema, programParams } from "./schemas.js";
-
-const batchParams = {
-  type: "object",
-  properties: {
-    program_id: programParams.properties.program_id,
-    batch_id: { type: "string", minLength: 1, maxLength: 64 },
-  },
-  required: ["program_id", "batch_id"],
-} as const;
-
-interface ReconciliationQuery {
-  date: string;
-  institution?: string;
-  format?: "csv" | "json";
-}
 
 export const payoutRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -35,11 +30,13 @@ export const payoutRoutes =
           tags: ["claims"],
           summary:
             "生成赔款划付批次 { payee: resident|hospital, through: yyyy-mm-dd }：截至 through（北京时间，含当日）已结算、未划付的赔款，扣减已划付后撤销的应退款；记一笔 claim_disbursement",
-          params: programParams,
-          response: { ...errorResponses, 422: errorSchema },
+          params: request(ProgramParams),
+          // payee and through are checked by createPayoutBatch (Chinese errors naming the field).
+          ...parsedBody(PayoutBatchBody, "services/claims/payouts.ts createPayoutBatch"),
+          response: { 200: reply(CreatedPayoutBatch), ...errors(422) },
         },
       },
-      async (request) => {
+      async (request): Promise<CreatedPayoutBatch> => {
         const body = request.body;
         const input = body !== null && typeof body === "object" ? body : {};
         return createPayoutBatch(ctx, requireActor(request), request.params.program_id, {
@@ -56,11 +53,12 @@ export const payoutRoutes =
         schema: {
           tags: ["claims"],
           summary: "赔款划付批次列表（不含明细），读取留痕",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(PayoutBatchList), ...errors() },
         },
       },
-      async (request) => listPayoutBatches(ctx, requireActor(request), request.params.program_id),
+      async (request): Promise<PayoutBatchList> =>
+        listPayoutBatches(ctx, requireActor(request), request.params.program_id),
     );
 
     app.get<{ Params: { program_id: string; batch_id: string } }>(
@@ -70,11 +68,11 @@ export const payoutRoutes =
         schema: {
           tags: ["claims"],
           summary: "一个划付批次及其明细（按收款机构或参保人），读取留痕",
-          params: batchParams,
-          response: errorResponses,
+          params: request(BatchParams),
+          response: { 200: reply(PayoutBatchView), ...errors() },
         },
       },
-      async (request) =>
+      async (request): Promise<PayoutBatchView> =>
         getPayoutBatch(ctx, requireActor(request), request.params.program_id, request.params.batch_id),
     );
 
@@ -86,18 +84,13 @@ export const payoutRoutes =
           tags: ["claims"],
           summary:
             "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；定点机构签名请求（第 2 版签名，签名串含请求方法、路径与查询串）只见本机构；format=csv",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            required: ["date"],
-            properties: {
-              date: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
-              institution: { type: "string", minLength: 1, maxLength: 32 },
-              format: { type: "string", enum: ["csv", "json"], default: "json" },
-            },
+          params: request(ProgramParams),
+          headers: request(SignedHeaders),
+          querystring: request(ReconciliationQuery),
+          response: {
+            200: jsonOrFileReply(Reconciliation, ["text/csv"], "对账结果；format=csv 时为 CSV 文件"),
+            ...errors(),
           },
-          response: errorResponses,
         },
       },
       async (request, reply) => {

@@ -1,4 +1,14 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { errors, fileReply, reply, request } from "../../contract/json-schema.js";
+import {
+  CancelBody,
+  CancelQuote,
+  CancelResult,
+  CertificateCheck,
+  PolicyParams,
+  PolicyView,
+  VerifyParams,
+} from "../../contract/policies.js";
 import type { PlatformContext } from "../../services/context.js";
 import { certificateHtml, certificatePdf } from "../../services/epolicy.js";
 import {
@@ -9,13 +19,7 @@ import {
   verifyCertificate,
 } from "../../services/policies.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-const policyParams = {
-  type: "object",
-  properties: { ...programParams.properties, policy_no: { type: "string", pattern: "^[a-z0-9-]{4,80}$" } },
-  required: ["program_id", "policy_no"],
-} as const;
+import { presentCancelQuote, presentCancelResult, presentPolicy } from "../present/policies.js";
 
 type PolicyReq = { Params: { program_id: string; policy_no: string } };
 
@@ -35,12 +39,14 @@ export const policyRoutes =
         schema: {
           tags: ["policies"],
           summary: "保单（本人完整；共保体、医保局脱敏）",
-          params: policyParams,
-          response: errorResponses,
+          params: request(PolicyParams),
+          response: { 200: reply(PolicyView), ...errors() },
         },
       },
       async (request) =>
-        getPolicy(ctx, requireActor(request), request.params.program_id, request.params.policy_no),
+        presentPolicy(
+          await getPolicy(ctx, requireActor(request), request.params.program_id, request.params.policy_no),
+        ),
     );
 
     app.get<PolicyReq>(
@@ -50,8 +56,8 @@ export const policyRoutes =
         schema: {
           tags: ["policies"],
           summary: "电子保单 HTML",
-          params: policyParams,
-          response: errorResponses,
+          params: request(PolicyParams),
+          response: { 200: fileReply(["text/html"], "电子保单（HTML，含验证二维码）"), ...errors() },
         },
       },
       async (request, reply) => {
@@ -74,8 +80,8 @@ export const policyRoutes =
         schema: {
           tags: ["policies"],
           summary: "电子保单 PDF",
-          params: policyParams,
-          response: errorResponses,
+          params: request(PolicyParams),
+          response: { 200: fileReply(["application/pdf"], "电子保单（PDF，含验证二维码）"), ...errors() },
         },
       },
       async (request, reply) => {
@@ -100,38 +106,33 @@ export const policyRoutes =
         schema: {
           tags: ["policies"],
           summary: "退保试算（确认前展示退费金额）",
-          params: policyParams,
-          response: errorResponses,
+          params: request(PolicyParams),
+          response: { 200: reply(CancelQuote), ...errors() },
         },
       },
       async (request) =>
-        cancelQuote(ctx, requireActor(request), request.params.program_id, request.params.policy_no),
+        presentCancelQuote(
+          await cancelQuote(ctx, requireActor(request), request.params.program_id, request.params.policy_no),
+        ),
     );
 
-    app.post<PolicyReq & { Body: { reason?: string; expected_refund_fen?: number } | undefined }>(
+    app.post<PolicyReq & { Body: CancelBody | null | undefined }>(
       "/programs/:program_id/policies/:policy_no/cancel",
       {
         config: { roles: ["resident", "operator", "admin"] },
         schema: {
           tags: ["policies"],
           summary: "退保：生效前全额退，生效后按现金价值（未到期保费按日）退，原路退回",
-          params: policyParams,
-          body: {
-            type: ["object", "null"],
-            additionalProperties: false,
-            properties: {
-              reason: { type: "string", maxLength: 500 },
-              expected_refund_fen: { type: "integer", minimum: 0 },
-            },
-          },
-          response: errorResponses,
+          params: request(PolicyParams),
+          body: request(CancelBody.nullable()),
+          response: { 200: reply(CancelResult), ...errors() },
         },
       },
       async (request) =>
         cancelPolicy(ctx, requireActor(request), request.params.program_id, request.params.policy_no, {
           reason: request.body?.reason,
           expectedRefundFen: request.body?.expected_refund_fen,
-        }),
+        }).then(presentCancelResult),
     );
 
     app.get<{ Params: { code: string } }>(
@@ -140,12 +141,8 @@ export const policyRoutes =
         schema: {
           tags: ["policies"],
           summary: "电子保单真伪验证（公开，仅返回脱敏信息）",
-          params: {
-            type: "object",
-            properties: { code: { type: "string", maxLength: 64 } },
-            required: ["code"],
-          },
-          response: errorResponses,
+          params: request(VerifyParams),
+          response: { 200: reply(CertificateCheck), ...errors() },
         },
       },
       async (request) => verifyCertificate(ctx, request.params.code),

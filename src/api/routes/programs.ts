@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import { CreateProgramBody, ProgramView } from "../../contract/programs.js";
 import { type Actor, type PlatformContext, ServiceError } from "../../services/context.js";
 import { createProgram, loadProgram, type ProgramRecord } from "../../services/programs.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
 
-export function programView(p: ProgramRecord) {
+export function programView(p: ProgramRecord): ProgramView {
   return {
     program_id: p.programId,
     product_id: p.productId,
@@ -27,23 +29,15 @@ function assertPlatformWide(actor: Actor): void {
 export const programRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
   async (app) => {
-    app.post<{ Body: { program_id: string; product_id: string } }>(
+    app.post<{ Body: CreateProgramBody }>(
       "/programs",
       {
         config: { roles: ["admin", "operator"] },
         schema: {
           tags: ["programs"],
           summary: "创建项目（hmb program create）",
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["program_id", "product_id"],
-            properties: {
-              program_id: { type: "string", maxLength: 64 },
-              product_id: { type: "string", maxLength: 64 },
-            },
-          },
-          response: errorResponses,
+          body: request(CreateProgramBody),
+          response: { 201: reply(ProgramView), ...errors() },
         },
       },
       async (request, reply) => {
@@ -71,7 +65,12 @@ export const programRoutes =
             "hospital",
           ],
         },
-        schema: { tags: ["programs"], summary: "项目信息", params: programParams, response: errorResponses },
+        schema: {
+          tags: ["programs"],
+          summary: "项目信息：产品、版本、地区与共保体",
+          params: request(ProgramParams),
+          response: { 200: reply(ProgramView), ...errors() },
+        },
       },
       async (request) => programView(await loadProgram(ctx, request.params.program_id)),
     );

@@ -4,22 +4,13 @@
  * plans before having an account; rate-limited per IP like the login route.
  */
 import type { FastifyPluginAsync } from "fastify";
-import { benefitQuote, productSheet } from "../../services/benefit-quote.js";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import { BenefitQuote, BenefitQuoteBody, ProductSheet } from "../../contract/product.js";
+import { benefitQuote } from "../../services/benefit-quote.js";
 import type { PlatformContext } from "../../services/context.js";
 import { loadProgram, productOf } from "../../services/programs.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-const amount = { anyOf: [{ type: "string", maxLength: 20 }, { type: "number" }] } as const;
-
-interface QuoteBody {
-  plan?: string;
-  total: string | number;
-  insurance_paid: string | number;
-  out_of_scope?: string | number;
-  out_of_region?: boolean;
-  pre_existing?: boolean;
-  lang?: "zh" | "en";
-}
+import { presentBenefitQuote, presentProductSheet } from "../present/claims.js";
 
 export const quoteRoutes =
   (ctx: PlatformContext, limits: { publicRateLimit: number }): FastifyPluginAsync =>
@@ -33,21 +24,21 @@ export const quoteRoutes =
         schema: {
           tags: ["programs"],
           summary: "产品说明（公开）：各方案保费、免赔额、赔付比例、限额，供方案对比",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(ProductSheet), ...errors(429) },
         },
       },
-      async (request) => {
+      async (request): Promise<ProductSheet> => {
         const program = await loadProgram(ctx, request.params.program_id);
         return {
           program_id: program.programId,
           insurers: program.insurers.map((i) => ({ code: i.code, name: i.name, lead: i.lead })),
-          ...productSheet(productOf(program)),
+          ...presentProductSheet(productOf(program)),
         };
       },
     );
 
-    app.post<{ Params: { program_id: string }; Body: QuoteBody }>(
+    app.post<{ Params: { program_id: string }; Body: BenefitQuoteBody }>(
       "/programs/:program_id/benefit-quote",
       {
         config: { rateLimit },
@@ -55,36 +46,25 @@ export const quoteRoutes =
           tags: ["programs"],
           summary:
             "赔付试算（公开，不保存）：住院花了多少、医保报了多少、其中目录外自费多少 → 各方案惠民保赔多少，附逐项计算说明",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["total", "insurance_paid"],
-            properties: {
-              plan: { type: "string", maxLength: 64 },
-              total: amount,
-              insurance_paid: amount,
-              out_of_scope: amount,
-              out_of_region: { type: "boolean" },
-              pre_existing: { type: "boolean" },
-              lang: { type: "string", enum: ["zh", "en"] },
-            },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(BenefitQuoteBody),
+          response: { 200: reply(BenefitQuote), ...errors(429) },
         },
       },
-      async (request) => {
+      async (request): Promise<BenefitQuote> => {
         const b = request.body;
         const product = productOf(await loadProgram(ctx, request.params.program_id));
-        return benefitQuote(product, {
-          plan: b.plan,
-          total: b.total,
-          insurancePaid: b.insurance_paid,
-          outOfScope: b.out_of_scope,
-          outOfRegion: b.out_of_region,
-          preExisting: b.pre_existing,
-          lang: b.lang,
-        });
+        return presentBenefitQuote(
+          benefitQuote(product, {
+            plan: b.plan,
+            total: b.total,
+            insurancePaid: b.insurance_paid,
+            outOfScope: b.out_of_scope,
+            outOfRegion: b.out_of_region,
+            preExisting: b.pre_existing,
+            lang: b.lang,
+          }),
+        );
       },
     );
   };

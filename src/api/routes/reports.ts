@@ -3,13 +3,13 @@
  * operator (who publishes it). Same content as `hmb report disclosure`.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, fileReply, request } from "../../contract/json-schema.js";
+import { DisclosureQuery, DISCLOSURE_XLSX_TYPE as XLSX } from "../../contract/reports.js";
 import type { PlatformContext } from "../../services/context.js";
 import { disclosureReport } from "../../services/reports/disclosure.js";
 import { disclosurePdf, disclosureXlsx } from "../../services/reports/render.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
-
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 export const reportRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -22,17 +22,12 @@ export const reportRoutes =
           tags: ["oversight"],
           summary:
             "信息披露报告（第十四条）：参保、保费、分责任赔付、满期赔付率、受益人、赔付分布、匿名大额赔付；period 为 yyyy-mm 或 yyyy",
-          params: programParams,
-          querystring: {
-            type: "object",
-            additionalProperties: false,
-            required: ["period"],
-            properties: {
-              period: { type: "string", pattern: "^\\d{4}(-\\d{2})?$" },
-              format: { type: "string", enum: ["pdf", "xlsx"], default: "pdf" },
-            },
+          params: request(ProgramParams),
+          querystring: request(DisclosureQuery),
+          response: {
+            200: fileReply(["application/pdf", XLSX], "信息披露报告：PDF（默认）或 format=xlsx 时为 Excel"),
+            ...errors(),
           },
-          response: errorResponses,
         },
       },
       async (request, reply) => {

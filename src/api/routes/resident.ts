@@ -3,10 +3,13 @@
  * "my policies" with the open payment order of an unpaid enrollment.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, reply, request } from "../../contract/json-schema.js";
+import { Eligibility, EligibilityBody, ResidentOverview } from "../../contract/product.js";
 import type { PlatformContext } from "../../services/context.js";
 import { checkEligibility, residentOverview } from "../../services/resident.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, programParams } from "./schemas.js";
+import { presentEligibility, presentResidentOverview } from "../present/resident.js";
 
 export const residentRoutes =
   (ctx: PlatformContext, limits: { publicRateLimit: number }): FastifyPluginAsync =>
@@ -23,18 +26,15 @@ export const residentRoutes =
           tags: ["enrollment"],
           summary:
             "投保资格查询：按身份证号查是否在基本医保参保名单中（返回 psn_no 供投保、脱敏姓名、各方案保费）",
-          params: programParams,
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["certno"],
-            properties: { certno: { type: "string", minLength: 1, maxLength: 32 } },
-          },
-          response: errorResponses,
+          params: request(ProgramParams),
+          body: request(EligibilityBody),
+          response: { 200: reply(Eligibility), ...errors(429) },
         },
       },
-      async (request) =>
-        checkEligibility(ctx, requireActor(request), request.params.program_id, request.body.certno),
+      async (request): Promise<Eligibility> =>
+        presentEligibility(
+          await checkEligibility(ctx, requireActor(request), request.params.program_id, request.body.certno),
+        ),
     );
 
     app.get<{ Params: { program_id: string } }>(
@@ -44,10 +44,13 @@ export const residentRoutes =
         schema: {
           tags: ["policies"],
           summary: "我的保单：本人被保险的和本人作为投保人缴费的保单，未支付的附支付订单",
-          params: programParams,
-          response: errorResponses,
+          params: request(ProgramParams),
+          response: { 200: reply(ResidentOverview), ...errors() },
         },
       },
-      async (request) => residentOverview(ctx, requireActor(request), request.params.program_id),
+      async (request): Promise<ResidentOverview> =>
+        presentResidentOverview(
+          await residentOverview(ctx, requireActor(request), request.params.program_id),
+        ),
     );
   };

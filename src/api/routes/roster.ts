@@ -1,5 +1,16 @@
 import { Readable } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams } from "../../contract/common.js";
+import { errors, fileBody, reply, request } from "../../contract/json-schema.js";
+import {
+  ROSTER_CSV_TYPE,
+  ROSTER_FILE,
+  RosterImportList,
+  RosterImportResult,
+  RosterPersonParams,
+  RosterPersonView,
+  ROSTER_XLSX_TYPE as XLSX_TYPE,
+} from "../../contract/roster.js";
 import { type PlatformContext, ServiceError } from "../../services/context.js";
 import {
   csvRecords,
@@ -10,47 +21,8 @@ import {
   xlsxRecords,
 } from "../../services/roster.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, errorSchema, programParams } from "./schemas.js";
 
 const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
-const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-const importResult = {
-  type: "object",
-  properties: {
-    import_id: { type: "string" },
-    persons: { type: "integer", description: "名单总人数（本次导入后）" },
-    read: { type: "integer" },
-    imported: { type: "integer" },
-    rejected: { type: "integer" },
-    inserted: { type: "integer" },
-    updated: { type: "integer" },
-    unchanged: { type: "integer" },
-    errors: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: { line: { type: "integer" }, field: { type: "string" }, message: { type: "string" } },
-      },
-    },
-    errors_truncated: { type: "boolean" },
-  },
-} as const;
-
-const personView = {
-  type: "object",
-  properties: {
-    psn_no: { type: "string" },
-    psn_name: { type: "string" },
-    certno: { type: "string", description: "脱敏身份证号" },
-    gend: { type: "string" },
-    brdy: { type: "string" },
-    insutype: { type: "string" },
-    admdvs: { type: "string" },
-    unit_code: { type: ["string", "null"] },
-    cohort: { type: ["string", "null"] },
-  },
-} as const;
 
 /** Roster routes. The text/csv and XLSX body parsers are registered in this plugin only. */
 export const rosterRoutes =
@@ -75,8 +47,13 @@ export const rosterRoutes =
         schema: {
           tags: ["roster"],
           summary: "导入参保人员名单（text/csv 或 xlsx；与 hmb roster import 相同规则，可重复导入）",
-          params: programParams,
-          response: { 200: importResult, ...errorResponses, 413: errorSchema, 415: errorSchema },
+          params: request(ProgramParams),
+          ...fileBody(
+            [ROSTER_CSV_TYPE, XLSX_TYPE],
+            ROSTER_FILE,
+            "services/roster csvRecords / xlsxRecords（逐行校验，错误指明行与列）",
+          ),
+          response: { 200: reply(RosterImportResult), ...errors(413, 415) },
         },
       },
       async (request) => {
@@ -107,7 +84,6 @@ export const rosterRoutes =
       },
     );
 
-    const count = { type: ["integer", "null"] } as const;
     app.get<{ Params: { program_id: string } }>(
       "/programs/:program_id/roster/imports",
       {
@@ -116,30 +92,8 @@ export const rosterRoutes =
           tags: ["roster"],
           summary:
             "名单导入记录（最近 50 次，最新在前）：状态、起止时间、来源与各项计数；运行中的导入显示为 running",
-          params: programParams,
-          response: {
-            200: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: {
-                  import_id: { type: "string" },
-                  status: { type: "string", enum: ["running", "done", "failed"] },
-                  started_at: { type: "string" },
-                  finished_at: { type: ["string", "null"] },
-                  source: { type: ["string", "null"] },
-                  read: count,
-                  imported: count,
-                  rejected: count,
-                  inserted: count,
-                  updated: count,
-                  unchanged: count,
-                  failure: { type: ["string", "null"] },
-                },
-              },
-            },
-            ...errorResponses,
-          },
+          params: request(ProgramParams),
+          response: { 200: reply(RosterImportList), ...errors() },
         },
       },
       async (request) => listRosterImports(ctx, request.params.program_id),
@@ -152,15 +106,8 @@ export const rosterRoutes =
         schema: {
           tags: ["roster"],
           summary: "查询名单中的参保人（身份证号脱敏；每次查询记入审计日志）",
-          params: {
-            type: "object",
-            properties: {
-              program_id: programParams.properties.program_id,
-              psn_no: { type: "string", minLength: 1, maxLength: 32 },
-            },
-            required: ["program_id", "psn_no"],
-          },
-          response: { 200: personView, ...errorResponses },
+          params: request(RosterPersonParams),
+          response: { 200: reply(RosterPersonView), ...errors() },
         },
       },
       async (request) => {

@@ -3,25 +3,26 @@
  * one settlement record per request, answered with the adjudication the counter nets off the bill.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams, SignedHeaders } from "../../contract/common.js";
+import { errors, parsedBody, reply, request } from "../../contract/json-schema.js";
+import {
+  ClaimView,
+  RevokeBody,
+  RevokeOutcome,
+  SetlParams,
+  SettlementRecord,
+  SettlementResponse,
+} from "../../contract/settlement.js";
 import { getClaim, revokeClaim, settleClaim } from "../../services/claims/settle.js";
 import { type PlatformContext, ServiceError } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, errorSchema, programParams } from "./schemas.js";
+import { presentRevoked } from "../present/claims.js";
 
 /**
  * One settlement record is a few KB (a full feedetail of 500 items stays well under this): a body larger is
  * refused with 413 before it is read further, so a sender cannot make the platform parse and hash megabytes.
  */
 export const SETTLEMENT_BODY_LIMIT = 64 * 1024;
-
-const setlParams = {
-  type: "object",
-  properties: {
-    program_id: programParams.properties.program_id,
-    setl_id: { type: "string", minLength: 1, maxLength: 64 },
-  },
-  required: ["program_id", "setl_id"],
-} as const;
 
 export const settlementRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -35,18 +36,12 @@ export const settlementRoutes =
           tags: ["claims"],
           summary:
             "一站式结算：定点医疗机构提交一条结算记录（DESIGN.md §3 字段；其他字段不保存；请求体不超过 64 KB），返回惠民保赔付与个人剩余负担；同一 setl_id 同内容幂等，不同内容 409",
-          params: programParams,
-          headers: {
-            type: "object",
-            properties: {
-              "x-hmb-institution": { type: "string" },
-              "x-hmb-timestamp": { type: "string" },
-              "x-hmb-signature": { type: "string" },
-              // 1 (default) or 2, whose signed text names method and URL too (docs/claims.md).
-              "x-hmb-signature-version": { type: "string", enum: ["1", "2"] },
-            },
-          },
-          response: { ...errorResponses, 413: errorSchema },
+          params: request(ProgramParams),
+          headers: request(SignedHeaders),
+          // The record is validated by domain/settlement.ts parseSettlement (Chinese errors naming the field,
+          // the amount identities), not by ajv: the schema documents it.
+          ...parsedBody(SettlementRecord, "domain/settlement.ts parseSettlement"),
+          response: { 200: reply(SettlementResponse), ...errors(413) },
         },
       },
       async (request) => {
@@ -78,11 +73,14 @@ export const settlementRoutes =
           tags: ["claims"],
           summary:
             "结算撤销：冲回赔付与年度累计；之后可用新的 setl_id 提交更正后的记录。请求体 { reason?, setl_id? }：带上与路径一致的 setl_id，签名即绑定这笔结算",
-          params: setlParams,
-          response: errorResponses,
+          params: request(SetlParams),
+          headers: request(SignedHeaders),
+          // Checked by the handler below (Chinese errors naming the field); documented here.
+          ...parsedBody(RevokeBody, "api/routes/settlements.ts (handler)"),
+          response: { 200: reply(RevokeOutcome), ...errors() },
         },
       },
-      async (request) => {
+      async (request): Promise<RevokeOutcome> => {
         const body = request.body as unknown;
         if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body)))
           throw new ServiceError("invalid", "invalid_request", "请求体应为 JSON 对象或为空");
@@ -102,12 +100,14 @@ export const settlementRoutes =
         const reason = (body as { reason?: unknown } | null | undefined)?.reason;
         if (reason !== undefined && (typeof reason !== "string" || reason.length > 200))
           throw new ServiceError("invalid", "invalid_value", "reason 应为不超过 200 字的文字", "reason");
-        return revokeClaim(
-          ctx,
-          requireActor(request),
-          request.params.program_id,
-          request.params.setl_id,
-          reason,
+        return presentRevoked(
+          await revokeClaim(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.setl_id,
+            reason,
+          ),
         );
       },
     );
@@ -120,8 +120,9 @@ export const settlementRoutes =
           tags: ["claims"],
           summary:
             "查询一笔结算：提交机构（第 2 版签名，签名串含请求方法与路径）、经办人员、参保人本人可见；含状态轨迹；每次读取留痕",
-          params: setlParams,
-          response: errorResponses,
+          params: request(SetlParams),
+          headers: request(SignedHeaders),
+          response: { 200: reply(ClaimView), ...errors() },
         },
       },
       async (request) =>

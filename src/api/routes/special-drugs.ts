@@ -4,10 +4,12 @@
  * same adjudication one-stop settlement gives, plus rx_no.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ProgramParams, SignedHeaders } from "../../contract/common.js";
+import { errors, parsedBody, reply, request } from "../../contract/json-schema.js";
+import { SpecialDrugClaimBody, SpecialDrugResponse } from "../../contract/settlement.js";
 import { settleSpecialDrugClaim } from "../../services/claims/special-drugs.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
-import { errorResponses, errorSchema, programParams } from "./schemas.js";
 import { SETTLEMENT_BODY_LIMIT } from "./settlements.js";
 
 export const specialDrugRoutes =
@@ -23,18 +25,15 @@ export const specialDrugRoutes =
           tags: ["claims"],
           summary:
             "特药理赔：指定药店提交购药结算记录（med_type 41，feedetail 列明药品）及处方 { rx_no, prescriber_fixmedins_code, diagnosis_code, issued_at, drugs }；校验目录、指定机构、处方、适应症与处方时效，不符 422（code 为规则，field 为字段）；同一 setl_id 同内容幂等",
-          params: programParams,
-          headers: {
-            type: "object",
-            properties: {
-              "x-hmb-institution": { type: "string" },
-              "x-hmb-timestamp": { type: "string" },
-              "x-hmb-signature": { type: "string" },
-              // 1 (default) or 2, whose signed text names method and URL too (docs/claims.md).
-              "x-hmb-signature-version": { type: "string", enum: ["1", "2"] },
-            },
-          },
-          response: { ...errorResponses, 413: errorSchema, 422: errorSchema },
+          params: request(ProgramParams),
+          headers: request(SignedHeaders),
+          // The record is validated by domain/settlement.ts parseSettlement, the prescription by
+          // engine/special-drugs.ts parsePrescription (Chinese errors naming the field): documented, not ajv's.
+          ...parsedBody(
+            SpecialDrugClaimBody,
+            "domain/settlement.ts parseSettlement, engine/special-drugs.ts parsePrescription",
+          ),
+          response: { 200: reply(SpecialDrugResponse), ...errors(413, 422) },
         },
       },
       async (request) =>

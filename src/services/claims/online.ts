@@ -5,7 +5,7 @@
  * The claim's events (consent_used, settled, revoked, …) are the status trail the resident sees.
  */
 import type { Queryable } from "../../db/database.js";
-import { formatYuan } from "../../domain/money.js";
+import type { Fen } from "../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
 import { formatBusinessTime } from "../../domain/time.js";
 import { blindIndex } from "../../platform/crypto.js";
@@ -181,12 +181,13 @@ async function storeChunk(
  * The resident's side
  * ---------------------------------------------------------------------------------------------------------- */
 
+/** A record the resident may claim; the amount in fen (the API writes yuan, api/present/claims.ts). */
 export interface ClaimableRecord {
   setl_id: string;
   fixmedins_code: string;
   med_type: string;
   settled_at: string;
-  psn_part_amt: string;
+  psn_part_amt: Fen;
 }
 
 /**
@@ -228,7 +229,7 @@ export async function claimableRecords(
       fixmedins_code: r.fixmedins_code,
       med_type: r.med_type,
       settled_at: formatBusinessTime(new Date(r.settled_at).getTime()),
-      psn_part_amt: formatYuan(Number(r.psn_part_amt_fen)),
+      psn_part_amt: Number(r.psn_part_amt_fen),
     })),
   };
 }

@@ -5,8 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { Queryable, SqlParam } from "../../db/database.js";
-import type { FundPayments, Settlement } from "../../domain/settlement.js";
-import type { HistoryFacts } from "../../engine/preexisting.js";
+import type { Settlement } from "../../domain/settlement.js";
 import type { DataKeys } from "../../platform/crypto.js";
 import { decrypt } from "../../platform/crypto.js";
 import { ServiceError } from "../context.js";
@@ -119,25 +118,6 @@ export function medicalRecordValues(
 
 export function setlIdConflict(setlId: string): ServiceError {
   return new ServiceError("conflict", "setl_id_conflict", `setl_id ${setlId} 已以不同内容提交`, "setl_id");
-}
-
-/** The person's settlements before `before`: what pre-existing rules look at. */
-export async function historyFacts(
-  q: Queryable,
-  programId: string,
-  psnNo: string,
-  before: Date,
-): Promise<HistoryFacts[]> {
-  const rows = await q.query<{ settled_at: Date; funds: FundPayments; diagnosis_code: string | null }>(
-    `select settled_at, funds, diagnosis_code from medical_records
-      where program_id = $1 and psn_no = $2 and settled_at < $3`,
-    [programId, psnNo, before],
-  );
-  return rows.map((r) => ({
-    settledAt: new Date(r.settled_at).getTime(),
-    funds: r.funds,
-    diagnosisCode: r.diagnosis_code ?? undefined,
-  }));
 }
 
 /**

@@ -2,7 +2,7 @@
  * Settling a claim: one settlement record adjudicated against the person's policy, exactly once.
  *
  * Every path that pays (one-stop at the hospital counter, online, counter review, special drugs) comes
- * through `settleClaim`, which guarantees:
+ * through `settleClaim`, which asks coverage.ts what the person's policy pays and guarantees:
  *  - a record is adjudicated once however many times it arrives: the claims and medical_records keys are
  *    (program, setl_id), and a record already settled is answered from what was stored (same content) or
  *    refused (409);
@@ -14,39 +14,36 @@
  * after repeated conflicts: the setl_id's advisory lock, then the accumulator row FOR UPDATE, in one
  * transaction). Revocation takes the locks and subtracts exactly what the claim added.
  */
-import { prepared, type Queryable, type SqlParam, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
-import type { Cohort } from "../../domain/cohort.js";
+import { prepared, type Queryable, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
-import {
-  type FundPayments,
-  latestPossibleSettlement,
-  parseSettlement,
-  type Settlement,
-} from "../../domain/settlement.js";
-import {
-  type AccumulatorsJson,
-  accumulatorsFromJson,
-  accumulatorsToJson,
-  emptyAccumulators,
-} from "../../engine/accumulators.js";
-import { type Adjudication, adjudicate, notCovered, revoke } from "../../engine/adjudicate.js";
-import { type CompiledPlan, compilePlan } from "../../engine/compile.js";
-import { derivePreExisting, type HistoryFacts } from "../../engine/preexisting.js";
+import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
+import type { Adjudication } from "../../engine/adjudicate.js";
 import { toWireLine, type WireLine } from "../../engine/wire.js";
-import { blindIndex } from "../../platform/crypto.js";
-import { getProduct } from "../../products/index.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { JOURNAL_COLUMNS, journalLegs, PROGRAM_SHARES_JSON, postJournal, sharesFromJson } from "../ledger.js";
 import {
+  type CoverageRow,
+  type CoverageState,
+  type CoverageStateRow,
+  coverageReadSql,
+  giveBack,
+  lockCoverageState,
+  type PolicyInForce,
+  payout,
+  policyInForce,
+  stateFromRead,
+  writeBackSql,
+} from "./coverage.js";
+import {
   contentHash,
-  historyFacts,
   MEDICAL_RECORD_COLUMNS,
   medicalRecordValues,
   type RecordSource,
   setlIdConflict,
 } from "./records.js";
+import { SqlParams } from "./sql-params.js";
 
 export type ClaimKind = "one_stop" | "online" | "counter" | "special_drug";
 export type Payee = "hospital" | "resident";
@@ -84,18 +81,6 @@ export interface ClaimOutcome {
   readonly hmbPay: Fen;
 }
 
-const planCache = new Map<string, CompiledPlan>();
-
-export function planFor(productId: string, planId: string): CompiledPlan {
-  const key = `${productId}\u0000${planId}`;
-  let plan = planCache.get(key);
-  if (plan === undefined) {
-    plan = compilePlan(getProduct(productId), planId);
-    planCache.set(key, plan);
-  }
-  return plan;
-}
-
 export function journalIdOf(setlId: string, what: "payout" | "reversal"): string {
   return what === "payout" ? `claim:${setlId}` : `claim-revoke:${setlId}`;
 }
@@ -113,81 +98,22 @@ export async function lockSetlId(tx: Queryable, programId: string, setlId: strin
   await tx.query(LOCK_SETL_ID, [setlLockKey(programId, setlId)]);
 }
 
-interface InsuredRow {
-  /** Null when psn_no is not on the roster. */
-  readonly certno_bidx: Uint8Array | null;
-  readonly cohort: string | null;
-  readonly product_id: string | null;
-  readonly policy_no: string | null;
-  readonly plan_id: string | null;
-  readonly coverage_start: Date | null;
-  readonly coverage_end: Date | null;
-  readonly cancelled_at: Date | null;
-}
-
-interface PolicyInForce {
-  readonly policyNo: string;
-  readonly plan: CompiledPlan;
-  readonly start: number;
-  readonly end: number;
-  readonly cohort: Cohort | undefined;
-}
-
-/**
- * The person's issued policy (paid: pending_effective, active; or cancelled, covering until cancellation),
- * or undefined when they have none — which answers `no_policy`. A certno that does not belong to psn_no is
- * refused: paying on a mistyped identity is worse than refusing it.
- */
-function policyInForce(ctx: PlatformContext, row: InsuredRow, s: Settlement): PolicyInForce | undefined {
-  if (row.certno_bidx === null || row.product_id === null) return undefined;
-  if (!Buffer.from(row.certno_bidx).equals(blindIndex(ctx.keys, s.certno))) {
-    throw new ServiceError(
-      "invalid",
-      "certno_mismatch",
-      `certno 与 psn_no ${s.psnNo} 的参保登记不符`,
-      "certno",
-    );
-  }
-  if (
-    row.policy_no === null ||
-    row.plan_id === null ||
-    row.coverage_start === null ||
-    row.coverage_end === null
-  )
-    return undefined;
-  const start = new Date(row.coverage_start).getTime();
-  let end = new Date(row.coverage_end).getTime();
-  if (row.cancelled_at !== null) end = Math.min(end, new Date(row.cancelled_at).getTime());
-  if (end <= start) return undefined;
-  return {
-    policyNo: row.policy_no,
-    plan: planFor(row.product_id, row.plan_id),
-    start,
-    end,
-    cohort: (row.cohort ?? undefined) as Cohort | undefined,
-  };
-}
-
 /**
  * Everything settleClaim reads before adjudicating, in one round trip (it runs after the setl_id lock, so
  * it sees whatever an earlier holder of that lock committed): an earlier claim on the setl_id, a record
- * already stored under it, the person's roster entry and policy, and the program's co-insurer shares.
+ * already stored under it, the program's co-insurer shares, and the person's coverage (coverage.ts).
  */
-const SETTLE_READ = prepared(`
-select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
-          from claims c where c.program_id = $1 and c.setl_id = $2) as earlier,
-       (select content_hash from medical_records where program_id = $1 and setl_id = $2) as stored_hash,
-       r.certno_bidx, r.cohort, g.product_id, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
-       p.cancelled_at,
-       ${PROGRAM_SHARES_JSON} as shares
-  from (values (1)) as one (x)
-  left join (roster_persons r
-             join programs g on g.program_id = r.program_id
-             left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
-                  and p.status in ('pending_effective', 'active', 'cancelled') and p.issued_at is not null)
-    on r.program_id = $1 and r.psn_no = $3`);
+const SETTLE_COLUMNS = [
+  `(select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
+          from claims c where c.program_id = $1 and c.setl_id = $2) as earlier`,
+  "(select content_hash from medical_records where program_id = $1 and setl_id = $2) as stored_hash",
+  `${PROGRAM_SHARES_JSON} as shares`,
+];
+const SETTLE_READ = prepared(
+  coverageReadSql({ program: "$1", psnNo: "$3", columns: SETTLE_COLUMNS, state: false }),
+);
 
-interface SettleRead extends InsuredRow {
+interface SettleRead extends CoverageRow {
   readonly earlier: { response: SettlementResponse; hmb_pay_fen: number } | null;
   /** The content hash of the record stored under the setl_id, if any. */
   readonly stored_hash: string | null;
@@ -199,120 +125,11 @@ interface SettleRead extends InsuredRow {
  * optimistic settlement (one-stop, no precheck). Its write then applies only if the accumulators are
  * still what was read (same seq) — see settleClaim.
  */
-const SETTLE_READ_UNLOCKED = prepared(`
-with person as (
-       select r.certno_bidx, r.cohort, g.product_id, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
-              p.cancelled_at
-         from roster_persons r
-         join programs g on g.program_id = r.program_id
-         left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no
-              and p.status in ('pending_effective', 'active', 'cancelled') and p.issued_at is not null
-        where r.program_id = $1 and r.psn_no = $3)
-select (select json_build_object('response', c.response, 'hmb_pay_fen', c.hmb_pay_fen)
-          from claims c where c.program_id = $1 and c.setl_id = $2) as earlier,
-       (select content_hash from medical_records where program_id = $1 and setl_id = $2) as stored_hash,
-       person.certno_bidx, person.cohort, person.product_id, person.policy_no, person.plan_id,
-       person.coverage_start, person.coverage_end, person.cancelled_at,
-       ${PROGRAM_SHARES_JSON} as shares,
-       (select json_build_object('state', a.state, 'seq', a.seq) from policy_accumulators a
-         where a.program_id = $1 and a.policy_no = person.policy_no) as accumulators,
-       (select json_agg(json_build_array(h.settled_at, h.funds, h.diagnosis_code)) from medical_records h
-         where h.program_id = $1 and h.psn_no = $3 and h.settled_at < person.coverage_start) as history
-  from (values (1)) as one (x)
-  left join person on true`);
+const SETTLE_READ_UNLOCKED = prepared(
+  coverageReadSql({ program: "$1", psnNo: "$3", columns: SETTLE_COLUMNS, state: true }),
+);
 
-interface AccumulatorRead {
-  readonly created: number;
-  readonly state: AccumulatorsJson | null;
-  readonly seq: number | null;
-  readonly seen_seq: number | null;
-  readonly history: [string, FundPayments, string | null][] | null;
-}
-
-interface SettleReadUnlocked extends SettleRead {
-  readonly accumulators: { state: AccumulatorsJson; seq: number } | null;
-  readonly history: [string, FundPayments, string | null][] | null;
-}
-
-function historyFrom(rows: [string, FundPayments, string | null][] | null): HistoryFacts[] {
-  return (rows ?? []).map(([settledAt, funds, diagnosisCode]) => ({
-    settledAt: new Date(settledAt).getTime(),
-    funds,
-    diagnosisCode: diagnosisCode ?? undefined,
-  }));
-}
-
-/** Empty accumulators of a plan as stored JSON (the same text for every first claim on the plan). */
-const emptyStateCache = new WeakMap<CompiledPlan, string>();
-
-function emptyStateOf(plan: CompiledPlan): string {
-  let text = emptyStateCache.get(plan);
-  if (text === undefined) {
-    text = JSON.stringify(accumulatorsToJson(emptyAccumulators(plan)));
-    emptyStateCache.set(plan, text);
-  }
-  return text;
-}
-
-/**
- * Locks the policy's accumulators (creating them on its first claim) and reads them with the person's
- * history in one statement. Within that statement the history is read in the snapshot taken before the
- * lock was granted; it is only used when the accumulators did not change in between (same seq as in that
- * snapshot) — a claim settled meanwhile on this policy, which would also have added to the history, bumps
- * seq. Otherwise, and when two first claims raced to create the row, both are read again after the lock.
- */
-const LOCK_ACCUMULATORS = prepared(`
-with created as (
-       insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
-       values ($1, $2, $3, $4, 0, $5) on conflict do nothing returning seq),
-     locked as (select state, seq from policy_accumulators where program_id = $1 and policy_no = $2 for update),
-     seen as (select seq from policy_accumulators where program_id = $1 and policy_no = $2)
-select (select count(*) from created)::int as created, (select state from locked) as state,
-       (select seq from locked) as seq, (select seq from seen) as seen_seq,
-       (select json_agg(json_build_array(settled_at, funds, diagnosis_code)) from medical_records
-         where program_id = $1 and psn_no = $6 and settled_at < $7) as history`);
-
-/** What a locking read gave, or undefined when it must be done again after the lock (see above). */
-function lockedFrom(
-  row: AccumulatorRead | undefined,
-): { state: AccumulatorsJson | undefined; seq: number; history: HistoryFacts[] } | undefined {
-  if (row === undefined) return undefined;
-  if (row.created === 1) return { state: undefined, seq: 0, history: historyFrom(row.history) };
-  if (row.seq !== null && row.state !== null && Number(row.seq) === Number(row.seen_seq))
-    return { state: row.state, seq: Number(row.seq), history: historyFrom(row.history) };
-  return undefined;
-}
-
-async function lockAccumulators(
-  tx: Queryable,
-  programId: string,
-  psnNo: string,
-  policy: PolicyInForce,
-  at: Date,
-): Promise<{ state: AccumulatorsJson | undefined; seq: number; history: HistoryFacts[] }> {
-  const start = new Date(policy.start);
-  const rows = await tx.query<AccumulatorRead>(LOCK_ACCUMULATORS, [
-    programId,
-    policy.policyNo,
-    policy.plan.planId,
-    emptyStateOf(policy.plan),
-    at,
-    psnNo,
-    start,
-  ]);
-  const done = lockedFrom(rows[0]);
-  if (done !== undefined) return done;
-  const again = await tx.query<{ state: AccumulatorsJson; seq: number }>(
-    "select state, seq from policy_accumulators where program_id = $1 and policy_no = $2 for update",
-    [programId, policy.policyNo],
-  );
-  if (again[0] === undefined) throw new Error(`accumulators of ${policy.policyNo} vanished`);
-  return {
-    state: again[0].state,
-    seq: Number(again[0].seq),
-    history: await historyFacts(tx, programId, psnNo, start),
-  };
-}
+type SettleReadUnlocked = SettleRead & CoverageStateRow;
 
 function responseOf(s: Settlement, policyNo: string | null, a: Adjudication): SettlementResponse {
   const base = {
@@ -511,16 +328,7 @@ async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefine
   if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
     throw setlIdConflict(s.setlId);
   const policy = policyInForce(ctx, read, s);
-  const accumulators =
-    policy === undefined
-      ? undefined
-      : {
-          state: read.accumulators?.state,
-          seq: read.accumulators === null ? 0 : Number(read.accumulators.seq),
-          exists: read.accumulators !== null,
-          history: historyFrom(read.history),
-        };
-  return writeClaim(ctx.db, a, read, policy, accumulators);
+  return writeClaim(ctx.db, a, read, policy, policy === undefined ? undefined : stateFromRead(read));
 }
 
 async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
@@ -537,15 +345,9 @@ async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
     if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
       throw setlIdConflict(s.setlId);
     const policy = policyInForce(ctx, read, s);
-    const locked =
-      policy === undefined ? undefined : await lockAccumulators(tx, programId, s.psnNo, policy, a.now);
-    const outcome = await writeClaim(
-      tx,
-      a,
-      read,
-      policy,
-      locked === undefined ? undefined : { ...locked, exists: true },
-    );
+    const cover =
+      policy === undefined ? undefined : await lockCoverageState(tx, programId, s.psnNo, policy, a.now);
+    const outcome = await writeClaim(tx, a, read, policy, cover);
     if (outcome === undefined) throw new Error(`claim ${s.setlId}: locked accumulators changed`);
     return outcome;
   });
@@ -560,132 +362,78 @@ interface WriteShape {
   journal: boolean;
 }
 
-/** Parameters of writeSql: $1–$17 the claim and its event, then accumulators (3), record (14), journal (6). */
-const CLAIM_PARAMS = 17;
-const writeSqlCache = new Map<string, string>();
-
-/**
- * The one statement that stores a claim, by shape (few: cached and prepared). With accumulators, every
- * insert reads `from acc`, so it inserts its row exactly when the accumulators' write took effect.
- */
-function writeSql(shape: WriteShape): string {
-  const key = `${shape.acc}/${shape.record}/${shape.journal}`;
-  const cached = writeSqlCache.get(key);
-  if (cached !== undefined) return cached;
-  const gated = shape.acc !== "none";
-  let next = CLAIM_PARAMS + 1;
-  const take = (n: number) => {
-    const list = Array.from({ length: n }, (_, i) => `$${next + i}`);
-    next += n;
-    return list;
-  };
-  const insert = (table: string, columns: string, values: string, tail = "") =>
-    gated
-      ? `insert into ${table} (${columns}) select ${values} from acc${tail}`
-      : `insert into ${table} (${columns}) values (${values})${tail}`;
-  const parts: string[] = [];
-  if (gated) {
-    const [state, seq, third] = take(3);
-    parts.push(
-      shape.acc === "update"
-        ? `acc as (update policy_accumulators set state = ${state}, seq = ${seq}, updated_at = $16
-             where program_id = $1 and policy_no = $5 and seq = ${third} returning 1)`
-        : `acc as (insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
-             values ($1, $5, ${third}, ${state}, ${seq}, $16) on conflict do nothing returning 1)`,
-    );
-  }
-  parts.push(
-    `claim as (${insert(
-      "claims",
-      "program_id, setl_id, kind, psn_no, policy_no, fixmedins_code, status, reason, hmb_pay_fen, psn_part_amt_fen, payee, adjudication, response, seq, state, actor, created_at",
-      "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'settled',$15,$16",
-    )})`,
-    `event as (${insert("claim_events", "program_id, setl_id, event, actor, at, data", "$1,$2,'settled',$15,$16,$17")})`,
-  );
-  if (shape.record)
-    parts.push(`record as (${insert("medical_records", MEDICAL_RECORD_COLUMNS, take(14).join(","))})`);
-  if (shape.journal) {
-    // One row per co-insurer: its code and part from two arrays, the rest shared (one leg, leg 0).
-    const [journalId, debit, credit, legAmount, codes, amounts] = take(6);
-    parts.push(
-      `journal as (insert into ledger_transfers (${JOURNAL_COLUMNS})
-         select $1, ${journalId}, 0, part.code, 'claim_payout', ${debit}, ${credit}, part.amount, ${legAmount}, $2, $16
-           from ${gated ? "acc, " : ""}unnest(${codes}::text[], ${amounts}::bigint[]) as part (code, amount)
-         on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1)`,
-    );
-  }
-  const sql = prepared(`with ${parts.join(",\n")}
-select ${gated ? "(select count(*) from acc)::int" : "1"} as applied,
-       ${shape.journal ? "(select count(*) from journal)::int" : "0"} as journal_rows`);
-  writeSqlCache.set(key, sql);
-  return sql;
-}
-
 /**
  * Adjudicates and stores the claim in one statement: the record (when it came with the request and is not
  * stored yet), the accumulators, the claim, its first event and the payout journal. With a policy, every
- * insert is gated on the accumulators' update (or creation) taking effect, which requires seq to be what
- * was read; undefined when it was not.
+ * insert reads `from acc`, so it inserts its row exactly when the accumulators' update (or creation) took
+ * effect, which requires seq to be what was read; undefined when it was not.
  */
 async function writeClaim(
   q: Queryable,
   a: Arrival,
   read: SettleRead,
   policy: PolicyInForce | undefined,
-  acc:
-    | { state: AccumulatorsJson | undefined; seq: number; exists: boolean; history: HistoryFacts[] }
-    | undefined,
+  cover: CoverageState | undefined,
 ): Promise<ClaimOutcome | undefined> {
   const { input, s, now } = a;
   const programId = input.programId;
-  let adjudication: Adjudication;
-  let accState: string | undefined;
-  if (policy === undefined || acc === undefined) {
-    adjudication = notCovered(s, "no_policy");
-  } else {
-    const accumulators =
-      acc.state === undefined ? emptyAccumulators(policy.plan) : accumulatorsFromJson(policy.plan, acc.state);
-    const terms = {
-      coverage: { start: policy.start, end: policy.end },
-      cohort: policy.cohort,
-      preExisting: derivePreExisting(policy.plan, policy.start, acc.history),
-    };
-    adjudication = adjudicate(policy.plan, terms, accumulators, s);
-    accState = JSON.stringify(accumulatorsToJson(accumulators));
-  }
-  const gated = policy !== undefined && acc !== undefined && accState !== undefined;
-  const seq = gated ? acc.seq + 1 : null;
+  const { adjudication, state } = payout(s, policy, cover);
+  const gated = policy !== undefined && cover !== undefined && state !== undefined;
+  const seq = gated ? cover.seq + 1 : null;
   const response = responseOf(s, policy?.policyNo ?? null, adjudication);
-
-  const params: SqlParam[] = [
-    programId,
-    s.setlId,
-    input.kind,
-    s.psnNo,
-    policy?.policyNo ?? null,
-    s.institutionCode,
-    adjudication.status,
-    adjudication.reason ?? null,
-    adjudication.hmbPay,
-    s.personBurden,
-    input.payee,
-    JSON.stringify(adjudication),
-    JSON.stringify(response),
-    seq,
-    a.actor.id,
-    now,
-    JSON.stringify({ kind: input.kind, status: adjudication.status, hmb_pay: response.hmb_pay }),
-  ];
   const shape: WriteShape = {
-    acc: !gated ? "none" : acc.exists ? "update" : "insert",
+    acc: !gated ? "none" : cover.exists ? "update" : "insert",
     record: input.source !== undefined && read.stored_hash === null,
     journal: adjudication.hmbPay > 0,
   };
-  if (gated && policy !== undefined && acc !== undefined && accState !== undefined)
-    params.push(accState, seq, acc.exists ? acc.seq : policy.plan.planId);
+
+  const p = new SqlParams();
+  const program = p.add(programId);
+  const setlId = p.add(s.setlId);
+  const policyNo = p.add(policy?.policyNo ?? null);
+  const actor = p.add(a.actor.id);
+  const at = p.add(now);
+  const insert = (table: string, columns: string, values: readonly string[], tail = "") =>
+    gated
+      ? `insert into ${table} (${columns}) select ${values.join(",")} from acc${tail}`
+      : `insert into ${table} (${columns}) values (${values.join(",")})${tail}`;
+  const parts: string[] = [];
+  if (gated) parts.push(writeBackSql(p, { program, policyNo, at }, policy, cover, state));
+  const claim = [
+    program,
+    setlId,
+    p.add(input.kind),
+    p.add(s.psnNo),
+    policyNo,
+    p.add(s.institutionCode),
+    p.add(adjudication.status),
+    p.add(adjudication.reason ?? null),
+    p.add(adjudication.hmbPay),
+    p.add(s.personBurden),
+    p.add(input.payee),
+    p.add(JSON.stringify(adjudication)),
+    p.add(JSON.stringify(response)),
+    p.add(seq),
+    "'settled'",
+    actor,
+    at,
+  ];
+  const eventData = JSON.stringify({
+    kind: input.kind,
+    status: adjudication.status,
+    hmb_pay: response.hmb_pay,
+  });
+  parts.push(
+    `claim as (${insert(
+      "claims",
+      "program_id, setl_id, kind, psn_no, policy_no, fixmedins_code, status, reason, hmb_pay_fen, psn_part_amt_fen, payee, adjudication, response, seq, state, actor, created_at",
+      claim,
+    )})`,
+    `event as (${insert("claim_events", "program_id, setl_id, event, actor, at, data", [program, setlId, "'settled'", actor, at, p.add(eventData)])})`,
+  );
   if (shape.record) {
     const row = medicalRecordValues(programId, a.raw, s, input.source as RecordSource, a.hash, now);
-    params.push(...row.params);
+    parts.push(`record as (${insert("medical_records", MEDICAL_RECORD_COLUMNS, p.addAll(row.params))})`);
   }
   let journalRows = 0;
   if (shape.journal) {
@@ -706,17 +454,22 @@ async function writeClaim(
       sharesFromJson(read.shares),
     );
     if (leg === undefined) throw new Error(`claim ${s.setlId}: no payout leg`);
-    params.push(
-      journalId,
-      leg.debit,
-      leg.credit,
-      leg.amount,
-      leg.parts.map((p) => p.code),
-      leg.parts.map((p) => String(p.amount)),
+    // One row per co-insurer: its code and part from two arrays, the rest shared (one leg, leg 0).
+    const codes = p.add(leg.parts.map((x) => x.code));
+    const amounts = p.add(leg.parts.map((x) => String(x.amount)));
+    parts.push(
+      `journal as (insert into ledger_transfers (${JOURNAL_COLUMNS})
+         select ${program}, ${p.add(journalId)}, 0, part.code, 'claim_payout', ${p.add(leg.debit)}, ${p.add(leg.credit)}, part.amount, ${p.add(leg.amount)}, ${setlId}, ${at}
+           from ${gated ? "acc, " : ""}unnest(${codes}::text[], ${amounts}::bigint[]) as part (code, amount)
+         on conflict (program_id, journal_id, leg, insurer_code) do nothing returning 1)`,
     );
     journalRows = leg.parts.length;
   }
-  const written = await q.query<{ applied: number; journal_rows: number }>(writeSql(shape), params);
+  // The text follows from the shape alone (few shapes), so it is prepared like a fixed statement.
+  const sql = prepared(`with ${parts.join(",\n")}
+select ${gated ? "(select count(*) from acc)::int" : "1"} as applied,
+       ${shape.journal ? "(select count(*) from journal)::int" : "0"} as journal_rows`);
+  const written = await q.query<{ applied: number; journal_rows: number }>(sql, p.values);
   if (Number(written[0]?.applied ?? 0) !== 1) return undefined;
   if (Number(written[0]?.journal_rows ?? 0) !== journalRows)
     throw new Error(`claim ${s.setlId}: payout journal already (partly) posted`);
@@ -799,11 +552,12 @@ function assertCanSee(actor: Actor, row: ClaimRow, setlId: string): void {
   if (!staff && !sender && !owner) throw notFound(`结算 ${setlId}`, "setl_id");
 }
 
+/** A revocation's answer; the amount in fen (the API writes yuan, api/present/claims.ts). */
 export interface RevokeOutcome {
   setl_id: string;
   policy_no: string | null;
   state: "revoked";
-  reversed: string;
+  reversed: Fen;
   revoked_at: string;
 }
 
@@ -832,34 +586,14 @@ export async function revokeClaim(
       setl_id: setlId,
       policy_no: claim.policy_no,
       state: "revoked",
-      reversed: formatYuan(Number(claim.hmb_pay_fen)),
+      reversed: Number(claim.hmb_pay_fen),
       revoked_at: at.toISOString(),
     });
     if (claim.state === "revoked") return outcome(new Date(claim.revoked_at as Date));
-    let revokedSeq: number | null = null;
-    if (claim.policy_no !== null) {
-      const rows = await tx.query<{
-        state: AccumulatorsJson;
-        seq: number;
-        plan_id: string;
-        product_id: string;
-      }>(
-        `select a.state, a.seq, a.plan_id, g.product_id from policy_accumulators a
-           join programs g on g.program_id = a.program_id
-          where a.program_id = $1 and a.policy_no = $2 for update of a`,
-        [programId, claim.policy_no],
-      );
-      const row = rows[0];
-      if (row === undefined) throw new Error(`claim ${setlId}: accumulators of ${claim.policy_no} missing`);
-      const plan = planFor(row.product_id, row.plan_id);
-      const acc = accumulatorsFromJson(plan, row.state);
-      revoke(plan, acc, claim.adjudication);
-      revokedSeq = Number(row.seq) + 1;
-      await tx.query(
-        "update policy_accumulators set state = $3, seq = $4, updated_at = $5 where program_id = $1 and policy_no = $2",
-        [programId, claim.policy_no, JSON.stringify(accumulatorsToJson(acc)), revokedSeq, now],
-      );
-    }
+    const revokedSeq =
+      claim.policy_no === null
+        ? null
+        : await giveBack(tx, programId, claim.policy_no, claim.adjudication, now);
     await tx.query(
       `update claims set state = 'revoked', revoked_seq = $3, revoked_at = $4, revoke_reason = $5
         where program_id = $1 and setl_id = $2`,

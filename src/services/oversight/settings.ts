@@ -2,7 +2,16 @@
 import { audit } from "../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
 import { loadProgram } from "../programs.js";
-import { ibnrBps } from "./dashboard.js";
+import { num } from "./shared.js";
+
+/** The program's IBNR loading in basis points (0 when never set). */
+export async function ibnrBps(ctx: PlatformContext, programId: string): Promise<number> {
+  const rows = await ctx.db.query<{ ibnr_bps: number }>(
+    "select ibnr_bps from oversight_settings where program_id = $1",
+    [programId],
+  );
+  return num(rows[0]?.ibnr_bps);
+}
 
 export interface OversightSettings {
   program_id: string;
@@ -17,7 +26,10 @@ export async function getOversightSettings(
   return { program_id: programId, ibnr_bps: await ibnrBps(ctx, programId) };
 }
 
-/** Sets the IBNR loading (0 … 100000 bps, i.e. up to 10 × paid); audited. */
+/** Largest IBNR loading: 10 × paid claims. */
+export const IBNR_MAX_BPS = 100_000;
+
+/** Sets the IBNR loading (0 … IBNR_MAX_BPS, i.e. up to 10 × paid); audited. */
 export async function setOversightSettings(
   ctx: PlatformContext,
   actor: Actor,
@@ -25,11 +37,11 @@ export async function setOversightSettings(
   input: { ibnrBps: unknown },
 ): Promise<OversightSettings> {
   const v = input.ibnrBps;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 100_000) {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > IBNR_MAX_BPS) {
     throw new ServiceError(
       "invalid",
       "invalid_value",
-      "ibnr_bps 应为 0 至 100000 的整数（基点）",
+      `ibnr_bps 应为 0 至 ${IBNR_MAX_BPS} 的整数（基点）`,
       "ibnr_bps",
     );
   }

@@ -38,7 +38,7 @@ export { processRefunds } from "./refunds.js";
 export const PERSON_LOCK_SEED = 7263013;
 
 export function newOrderNo(at: Date): string {
-  const d = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll("-", "");
+  const d = formatBusinessTime(at.getTime()).slice(0, 10).replaceAll("-", "");
   return `PO${d}${randomBytes(6).toString("hex").toUpperCase()}`;
 }
 

@@ -12,20 +12,15 @@
 import { beijingDayStart } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
 import type { Product } from "../../domain/product.js";
+import { countyNames } from "../../domain/regions.js";
 import { MED_TYPES } from "../../domain/settlement.js";
 import { audit } from "../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
-import {
-  countyNames,
-  type EnrollmentRow,
-  enrollmentBreakdown,
-  type OversightSummary,
-  oversightSummary,
-  type PayoutDistribution,
-  payoutDistribution,
-  periodFigures,
-} from "../oversight/dashboard.js";
 import { beijingDay, DAY_MS, parsePeriod } from "../oversight/dates.js";
+import { type PayoutDistribution, payoutDistribution } from "../oversight/distribution.js";
+import { type EnrollmentRow, enrollmentBreakdown } from "../oversight/enrollment.js";
+import { periodFigures } from "../oversight/period.js";
+import { type OversightSummary, oversightSummary } from "../oversight/summary.js";
 import { loadProgram, productOf } from "../programs.js";
 
 export interface LiabilityPayout {

@@ -6,7 +6,7 @@
  */
 import ExcelJS from "exceljs";
 import PDFDocument from "pdfkit";
-import { formatPercent } from "../../domain/money.js";
+import { type Fen, formatPercent, formatYuan } from "../../domain/money.js";
 import { cjkFontPath } from "../epolicy.js";
 import type { DisclosureReport } from "./disclosure.js";
 
@@ -29,6 +29,8 @@ export interface Table {
 const text = (value: string | null): Cell => ({ kind: "text", value });
 const int = (value: number): Cell => ({ kind: "int", value });
 const yuan = (value: string | null): Cell => ({ kind: "yuan", value });
+/** An amount of the oversight figures (fen) as the report's yuan string. */
+const fen = (value: Fen | null): Cell => yuan(value === null ? null : formatYuan(value));
 const percent = (bps: number | null): Cell => ({ kind: "percent", bps });
 const blank = text(null);
 
@@ -42,22 +44,22 @@ export function disclosureTables(r: DisclosureReport): Table[] {
     [text("参保率"), text("enrollment_rate"), percent(s.enrollment.enrollment_rate_bps), blank],
     [text("出单件数"), text("issued"), int(s.enrollment.issued), int(p.issued)],
     [text("退保件数"), text("cancelled"), int(s.enrollment.cancelled), int(p.cancelled)],
-    [text("承保保费（元）"), text("written_premium"), yuan(s.premium.written), yuan(p.written)],
-    [text("退保退费（元）"), text("refunds"), yuan(s.premium.refunds), yuan(p.refunds)],
-    [text("净保费（元）"), text("net_written_premium"), yuan(s.premium.net_written), blank],
-    [text("满期保费（元）"), text("earned_premium"), yuan(s.premium.earned), blank],
+    [text("承保保费（元）"), text("written_premium"), fen(s.premium.written_fen), yuan(p.written)],
+    [text("退保退费（元）"), text("refunds"), fen(s.premium.refunds_fen), yuan(p.refunds)],
+    [text("净保费（元）"), text("net_written_premium"), fen(s.premium.net_written_fen), blank],
+    [text("满期保费（元）"), text("earned_premium"), fen(s.premium.earned_fen), blank],
     [text("结算件数（净撤销）"), text("claims_settled"), int(s.claims.settled), int(p.settled)],
     [text("撤销件数"), text("claims_revoked"), int(s.claims.revoked), int(p.revoked)],
     [text("赔付件数"), text("claims_paid"), int(s.claims.paid_claims), int(p.paid_claims)],
-    [text("已决赔款（元）"), text("paid"), yuan(s.claims.paid), yuan(p.paid)],
-    [text("IBNR 估计（元）"), text("ibnr"), yuan(s.claims.ibnr), blank],
+    [text("已决赔款（元）"), text("paid"), fen(s.claims.paid_fen), yuan(p.paid)],
+    [text("IBNR 估计（元）"), text("ibnr"), fen(s.claims.ibnr_fen), blank],
     [
       text("待审柜面案件估计（元）"),
       text("pending_review_estimate"),
-      yuan(s.claims.pending_review_estimate),
+      fen(s.claims.pending_review_estimate_fen),
       blank,
     ],
-    [text("已发生赔款（元）"), text("incurred"), yuan(s.claims.incurred), blank],
+    [text("已发生赔款（元）"), text("incurred"), fen(s.claims.incurred_fen), blank],
     [text("满期赔付率"), text("earned_loss_ratio"), percent(s.loss_ratio.earned_bps), blank],
     [text("赔付率红线（第十一条）"), text("loss_ratio_floor"), percent(s.loss_ratio.floor_bps), blank],
     [
@@ -71,19 +73,19 @@ export function disclosureTables(r: DisclosureReport): Table[] {
     [
       text("人均赔付（元）"),
       text("payout_per_beneficiary"),
-      yuan(s.beneficiaries.payout_per_beneficiary),
+      fen(s.beneficiaries.payout_per_beneficiary_fen),
       blank,
     ],
     [
       text("受益人赔前人均自付（元）"),
       text("burden_before_per_beneficiary"),
-      yuan(s.beneficiaries.burden_before_per_beneficiary),
+      fen(s.beneficiaries.burden_before_per_beneficiary_fen),
       blank,
     ],
     [
       text("受益人赔后人均自付（元）"),
       text("burden_after_per_beneficiary"),
-      yuan(s.beneficiaries.burden_after_per_beneficiary),
+      fen(s.beneficiaries.burden_after_per_beneficiary_fen),
       blank,
     ],
     [text("个人负担减轻比例"), text("burden_reduction"), percent(s.burden_reduction.reduction_bps), blank],
@@ -135,7 +137,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
         text(b.label),
         int(b.persons),
         percent(b.persons_share_bps),
-        yuan(b.paid),
+        fen(b.paid_fen),
         percent(b.paid_share_bps),
       ]),
     },
@@ -215,7 +217,7 @@ export async function disclosurePdf(r: DisclosureReport): Promise<Buffer> {
   if (r.summary.loss_ratio.alert) {
     doc.moveDown(0.3).fillColor("#b00020");
     doc.text(
-      `预警：全年预测满期赔付率 ${r.summary.loss_ratio.projected_full_year ?? "—"} 低于 ${r.summary.loss_ratio.floor} 红线。`,
+      `预警：全年预测满期赔付率 ${r.summary.loss_ratio.projected_full_year_bps === null ? "—" : formatPercent(r.summary.loss_ratio.projected_full_year_bps)} 低于 ${formatPercent(r.summary.loss_ratio.floor_bps)} 红线。`,
     );
     doc.fillColor("black");
   }

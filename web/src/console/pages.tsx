@@ -3,11 +3,15 @@
  * page is added in one place. Roles follow DESIGN.md §1: bureau and regulator see aggregates only.
  */
 import type { ReactNode } from "react";
+import { AuditLog } from "./pages/audit-log.js";
 import { Pools, Sponsored, SponsoredClaims } from "./pages/charity.js";
 import { ClaimsReview } from "./pages/claims.js";
-import { AuditLog, Ledger, PolicyList, Programs, RosterImport } from "./pages/ops.js";
+import { Ledger } from "./pages/ledger.js";
 import { Beneficiaries, Disclosure, EnrollmentRate, LossRatio, Trends } from "./pages/oversight.js";
 import { Overview } from "./pages/overview.js";
+import { PolicyList } from "./pages/policies.js";
+import { Programs } from "./pages/programs.js";
+import { RosterImport } from "./pages/roster-import.js";
 
 export type ConsoleRole = "admin" | "operator" | "co_insurer" | "bureau" | "regulator" | "charity";
 

@@ -1,4 +1,6 @@
 /** Display helpers. Amounts arrive as yuan strings with two decimals ("12000.00"); they are never floats here. */
+// Beijing time has one definition, the server's: domain/time is pure (no imports, no Node), so the web shares it.
+import { formatBusinessTime } from "../../../src/domain/time.js";
 
 /** "1234567.80" → "1,234,567.80" */
 export function yuan(text: string | null | undefined): string {
@@ -31,8 +33,7 @@ export function day(text: string | null | undefined): string {
 
 /** An ISO instant → Beijing "yyyy-MM-dd HH:mm". */
 export function beijing(iso: string): string {
-  const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
-  return d.toISOString().slice(0, 16).replace("T", " ");
+  return formatBusinessTime(Date.parse(iso)).slice(0, 16);
 }
 
 /**

@@ -1,23 +1,14 @@
 /** Charity pages: the pools with what went in and out, the persons they sponsored (masked), their claims. */
 import { Card, Col, Row, Table } from "antd";
 import { beijing, yuan } from "../../shared/format.js";
+import type { PoolList, SponsoredClaim, SponsoredClaimPage } from "../../shared/types.js";
+import { yuanColumn } from "./columns.js";
 import { Figure, Loading, PageTitle, useLoad, useTr } from "./common.js";
-import { PolicyList } from "./ops.js";
-
-interface Pool {
-  pool_id: string;
-  name: string;
-  balance: string;
-  donated: string;
-  sponsored: string;
-  refunded: string;
-  donations: number;
-  sponsored_persons: number;
-}
+import { PolicyList } from "./policies.js";
 
 export function Pools() {
   const tr = useTr();
-  const pools = useLoad<{ pools: Pool[] }>("/charity-pools");
+  const pools = useLoad<PoolList>("/charity-pools");
   return (
     <>
       <PageTitle>{tr({ zh: "资金池", en: "Pools" })}</PageTitle>
@@ -76,19 +67,6 @@ export function Sponsored() {
   return <PolicyList title={{ zh: "资助投保", en: "Sponsored enrollments" }} fixedKind="charity" />;
 }
 
-interface SponsoredClaim {
-  setl_id: string;
-  kind: string;
-  psn_no: string;
-  pool_id: string;
-  status: string;
-  state: string;
-  hmb_pay: string;
-  psn_part_amt: string;
-  remaining: string;
-  settled_at: string;
-}
-
 const KIND: Record<string, { zh: string; en: string }> = {
   one_stop: { zh: "一站式结算", en: "One-stop" },
   online: { zh: "线上理赔", en: "Online" },
@@ -98,7 +76,7 @@ const KIND: Record<string, { zh: string; en: string }> = {
 
 export function SponsoredClaims() {
   const tr = useTr();
-  const claims = useLoad<{ total: number; claims: SponsoredClaim[] }>("/charity-claims?limit=200");
+  const claims = useLoad<SponsoredClaimPage>("/charity-claims?limit=200");
   return (
     <>
       <PageTitle>{tr({ zh: "资助对象理赔", en: "Their claims" })}</PageTitle>
@@ -121,24 +99,12 @@ export function SponsoredClaims() {
                   dataIndex: "kind",
                   render: (k: string) => tr(KIND[k] ?? { zh: k, en: k }),
                 },
-                {
-                  title: tr({ zh: "个人负担（元）", en: "Person's part" }),
-                  dataIndex: "psn_part_amt",
-                  align: "right",
-                  render: yuan,
-                },
-                {
-                  title: tr({ zh: "惠民保赔付（元）", en: "Huiminbao paid" }),
-                  dataIndex: "hmb_pay",
-                  align: "right",
-                  render: yuan,
-                },
-                {
-                  title: tr({ zh: "赔付后仍需负担（元）", en: "Still to bear" }),
-                  dataIndex: "remaining",
-                  align: "right",
-                  render: yuan,
-                },
+                yuanColumn<SponsoredClaim>(tr({ zh: "个人负担（元）", en: "Person's part" }), "psn_part_amt"),
+                yuanColumn<SponsoredClaim>(tr({ zh: "惠民保赔付（元）", en: "Huiminbao paid" }), "hmb_pay"),
+                yuanColumn<SponsoredClaim>(
+                  tr({ zh: "赔付后仍需负担（元）", en: "Still to bear" }),
+                  "remaining",
+                ),
                 {
                   title: tr({ zh: "状态", en: "State" }),
                   dataIndex: "state",

@@ -7,38 +7,11 @@ import { Alert, Button, Card, Descriptions, Form, Input, Radio, Select, Space, T
 import { useState } from "react";
 import { api, newIdempotencyKey } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
+import type { CounterCaseView, CounterQueue } from "../../shared/types.js";
+import { yuanColumn } from "./columns.js";
 import { base, errorOf, Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
 
-interface QueueItem {
-  case_id: string;
-  setl_id: string;
-  psn_no: string;
-  status: string;
-  psn_part_amt: string;
-  created_at: string;
-  assignee?: string | null;
-}
-
-interface CaseView {
-  case_id: string;
-  setl_id: string;
-  psn_no: string;
-  status: string;
-  note: string | null;
-  record: Record<string, unknown>;
-  documents: { doc_kind: string; content_type: string; size: number; sha256: string; uploaded_at: string }[];
-  decision: { decision: string; reason: string | null; decided_at: string | null } | null;
-  pending: { decision: string; hmb_pay: string | null; since: string | null } | null;
-  payout: { setl_id: string; status: string; hmb_pay: string; state: string } | null;
-  appeal: { reason: string; outcome: string | null } | null;
-  events: { event: string; at: string; data: unknown }[];
-  review?: {
-    assignee: string | null;
-    submitted_by: string;
-    decided_by: string | null;
-    second_approver: string | null;
-  };
-}
+type QueueItem = CounterQueue["cases"][number];
 
 export const STATUS: Record<string, { zh: string; en: string; color: string }> = {
   submitted: { zh: "待分配", en: "Submitted", color: "default" },
@@ -85,9 +58,7 @@ export function ClaimsReview() {
   const tr = useTr();
   const [status, setStatus] = useState<string>("");
   const [open, setOpen] = useState<string | undefined>();
-  const queue = useLoad<{ cases: QueueItem[] }>(
-    `/counter-claims?limit=200${status === "" ? "" : `&status=${status}`}`,
-  );
+  const queue = useLoad<CounterQueue>(`/counter-claims?limit=200${status === "" ? "" : `&status=${status}`}`);
   return (
     <>
       <PageTitle>{tr({ zh: "理赔审核", en: "Claims review" })}</PageTitle>
@@ -131,12 +102,10 @@ export function ClaimsReview() {
                   dataIndex: "status",
                   render: (s: string) => <StatusTag status={s} />,
                 },
-                {
-                  title: tr({ zh: "个人负担（元）", en: "Person's part (yuan)" }),
-                  dataIndex: "psn_part_amt",
-                  align: "right",
-                  render: yuan,
-                },
+                yuanColumn<QueueItem>(
+                  tr({ zh: "个人负担（元）", en: "Person's part (yuan)" }),
+                  "psn_part_amt",
+                ),
                 {
                   title: tr({ zh: "审核人", en: "Reviewer" }),
                   dataIndex: "assignee",
@@ -168,7 +137,7 @@ export function ClaimsReview() {
 
 function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }) {
   const tr = useTr();
-  const c = useLoad<CaseView>(`/counter-claims/${encodeURIComponent(caseId)}`);
+  const c = useLoad<CounterCaseView>(`/counter-claims/${encodeURIComponent(caseId)}`);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();

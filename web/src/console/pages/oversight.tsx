@@ -7,63 +7,17 @@ import { Alert, Button, Card, Col, Input, Row, Segmented, Space, Table, Typograp
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router";
 import { yuan } from "../../shared/format.js";
+import type {
+  EnrollmentBreakdown,
+  EnrollmentRow,
+  OversightSummary,
+  PayoutDistribution,
+  Trends as TrendsView,
+  WeekTrend,
+} from "../../shared/types.js";
 import { EChart } from "../echart.js";
+import { yuanColumn } from "./columns.js";
 import { base, Figure, Loading, PageTitle, programId, useLoad, useTr } from "./common.js";
-
-export interface Summary {
-  program_name: string;
-  as_of: string;
-  coverage: {
-    start: string | null;
-    end: string | null;
-    total_days: number;
-    elapsed_days: number;
-    elapsed_share: string | null;
-  };
-  enrollment: {
-    roster_persons: number;
-    insured_persons: number;
-    enrollment_rate: string | null;
-    issued: number;
-    cancelled: number;
-  };
-  premium: { written: string; refunds: string; net_written: string; earned: string; unearned: string };
-  claims: {
-    settled: number;
-    paid_claims: number;
-    paid: string;
-    ibnr: string;
-    pending_review_cases: number;
-    pending_review_estimate: string;
-    incurred: string;
-    incurred_method: string;
-  };
-  loss_ratio: {
-    clause: string;
-    floor: string;
-    floor_bps: number;
-    earned: string | null;
-    earned_bps: number | null;
-    below_floor: boolean | null;
-    projected_full_year: string | null;
-    projected_full_year_bps: number | null;
-    projection_method: string;
-    alert: boolean;
-  };
-  beneficiaries: {
-    persons: number;
-    payout_per_beneficiary: string | null;
-    burden_before_per_beneficiary: string | null;
-    burden_after_per_beneficiary: string | null;
-  };
-  burden_reduction: {
-    covered_claims: number;
-    covered_psn_part_amt: string;
-    hmb_pay: string;
-    reduction: string | null;
-    payout_per_insured: string | null;
-  };
-}
 
 /** "12000.50" → 12000.5 for a chart axis only (figures shown as text stay strings). */
 const chartNumber = (s: string | null | undefined) => (s === null || s === undefined ? 0 : Number(s));
@@ -105,7 +59,7 @@ function asOfQuery(params: URLSearchParams): string {
 export function LossRatio() {
   const tr = useTr();
   const [params] = useSearchParams();
-  const s = useLoad<Summary>(`/oversight/summary${asOfQuery(params)}`);
+  const s = useLoad<OversightSummary>(`/oversight/summary${asOfQuery(params)}`);
   return (
     <>
       <PageTitle extra={<AsOf />}>{tr({ zh: "保费与赔付率", en: "Premiums and loss ratio" })}</PageTitle>
@@ -114,7 +68,7 @@ export function LossRatio() {
   );
 }
 
-function LossRatioBody({ d }: { d: Summary }) {
+function LossRatioBody({ d }: { d: OversightSummary }) {
   const tr = useTr();
   const lr = d.loss_ratio;
   const floor = lr.floor_bps / 100;
@@ -295,16 +249,6 @@ function LossRatioBody({ d }: { d: Summary }) {
   );
 }
 
-interface EnrollmentRow {
-  value: string | null;
-  name: string | null;
-  roster_persons: number;
-  insured_persons: number;
-  enrollment_rate: string | null;
-  enrollment_rate_bps: number | null;
-  premium: string;
-}
-
 const DIMENSIONS = {
   county: { zh: "区县", en: "County" },
   unit: { zh: "单位", en: "Unit" },
@@ -314,11 +258,7 @@ const DIMENSIONS = {
 export function EnrollmentRate() {
   const tr = useTr();
   const [by, setBy] = useState<"county" | "unit" | "cohort">("county");
-  const e = useLoad<{
-    rows: EnrollmentRow[];
-    totals: Omit<EnrollmentRow, "value" | "name">;
-    total_rows: number;
-  }>(`/oversight/enrollment?by=${by}&limit=200`);
+  const e = useLoad<EnrollmentBreakdown>(`/oversight/enrollment?by=${by}&limit=200`);
   const label = (r: EnrollmentRow) => r.name ?? r.value ?? tr({ zh: "（未填）", en: "(blank)" });
   return (
     <>
@@ -400,12 +340,7 @@ export function EnrollmentRate() {
                   align: "right",
                   render: (v: string | null) => v ?? "—",
                 },
-                {
-                  title: tr({ zh: "保费（元）", en: "Premium (yuan)" }),
-                  dataIndex: "premium",
-                  align: "right",
-                  render: yuan,
-                },
+                yuanColumn<EnrollmentRow>(tr({ zh: "保费（元）", en: "Premium (yuan)" }), "premium"),
               ]}
             />
           </Space>
@@ -415,24 +350,11 @@ export function EnrollmentRate() {
   );
 }
 
-interface Distribution {
-  beneficiaries: number;
-  paid: string;
-  buckets: {
-    bucket: number;
-    label: string;
-    persons: number;
-    persons_share: string | null;
-    paid: string;
-    paid_share: string | null;
-  }[];
-}
-
 export function Beneficiaries() {
   const tr = useTr();
   const [params] = useSearchParams();
-  const s = useLoad<Summary>(`/oversight/summary${asOfQuery(params)}`);
-  const dist = useLoad<Distribution>(`/oversight/payout-distribution${asOfQuery(params)}`);
+  const s = useLoad<OversightSummary>(`/oversight/summary${asOfQuery(params)}`);
+  const dist = useLoad<PayoutDistribution>(`/oversight/payout-distribution${asOfQuery(params)}`);
   return (
     <>
       <PageTitle extra={<AsOf />}>{tr({ zh: "受益与减负", en: "Beneficiaries and relief" })}</PageTitle>
@@ -515,12 +437,10 @@ export function Beneficiaries() {
                       dataIndex: "persons_share",
                       align: "right",
                     },
-                    {
-                      title: tr({ zh: "赔款（元）", en: "Paid (yuan)" }),
-                      dataIndex: "paid",
-                      align: "right",
-                      render: yuan,
-                    },
+                    yuanColumn<PayoutDistribution["buckets"][number]>(
+                      tr({ zh: "赔款（元）", en: "Paid (yuan)" }),
+                      "paid",
+                    ),
                   ]}
                 />
               </>
@@ -532,20 +452,9 @@ export function Beneficiaries() {
   );
 }
 
-interface Week {
-  week: string;
-  start: string;
-  enrollments: number;
-  cancellations: number;
-  written_premium: string;
-  claims_settled: number;
-  claims_paid: number;
-  paid: string;
-}
-
 export function Trends() {
   const tr = useTr();
-  const t = useLoad<{ weeks: Week[] }>("/oversight/trends");
+  const t = useLoad<TrendsView>("/oversight/trends");
   return (
     <>
       <PageTitle>{tr({ zh: "周趋势", en: "Weekly trends" })}</PageTitle>
@@ -593,7 +502,7 @@ export function Trends() {
                 }}
               />
             </Card>
-            <Table<Week>
+            <Table<WeekTrend>
               rowKey="week"
               size="small"
               dataSource={d.weeks}
@@ -603,19 +512,9 @@ export function Trends() {
                 { title: tr({ zh: "起始日", en: "From" }), dataIndex: "start" },
                 { title: tr({ zh: "投保", en: "Enrolled" }), dataIndex: "enrollments", align: "right" },
                 { title: tr({ zh: "退保", en: "Cancelled" }), dataIndex: "cancellations", align: "right" },
-                {
-                  title: tr({ zh: "签单保费（元）", en: "Premium (yuan)" }),
-                  dataIndex: "written_premium",
-                  align: "right",
-                  render: yuan,
-                },
+                yuanColumn<WeekTrend>(tr({ zh: "签单保费（元）", en: "Premium (yuan)" }), "written_premium"),
                 { title: tr({ zh: "结算件数", en: "Settled" }), dataIndex: "claims_settled", align: "right" },
-                {
-                  title: tr({ zh: "赔款（元）", en: "Paid (yuan)" }),
-                  dataIndex: "paid",
-                  align: "right",
-                  render: yuan,
-                },
+                yuanColumn<WeekTrend>(tr({ zh: "赔款（元）", en: "Paid (yuan)" }), "paid"),
               ]}
             />
           </Space>

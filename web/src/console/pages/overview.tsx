@@ -2,15 +2,15 @@
 import { Alert, Col, Row, Space, Typography } from "antd";
 import { Link } from "react-router";
 import { yuan } from "../../shared/format.js";
+import type { OversightSummary } from "../../shared/types.js";
 import { Figure, Loading, PageTitle, role, useLoad, useTr } from "./common.js";
-import type { Summary } from "./oversight.js";
 
 const SUMMARY_ROLES = ["admin", "operator", "co_insurer", "bureau", "regulator"];
 
 export function Overview() {
   const tr = useTr();
   const r = role();
-  const s = useLoad<Summary>(SUMMARY_ROLES.includes(r) ? "/oversight/summary" : null);
+  const s = useLoad<OversightSummary>(SUMMARY_ROLES.includes(r) ? "/oversight/summary" : null);
   const staff = r === "operator" || r === "admin";
   const queue = useLoad<{ cases: unknown[] }>(staff ? "/counter-claims?status=submitted&limit=200" : null);
   return (

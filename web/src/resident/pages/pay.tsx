@@ -10,15 +10,12 @@ import { programPath } from "../product.js";
 
 const fenText = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
 
-/** The order as the API answers it: an unpaid cash order can be paid until expires_at (Beijing time). */
-type Order = PaymentOrder & { expires_at?: string | null };
-
 export function PayPage() {
   const t = useT();
   usePageTitle(t.pay.title);
   const { orderNo = "" } = useParams();
   const location = useLocation();
-  const state = useLoad(() => api<Order>("GET", programPath(`/payments/${orderNo}`)), [orderNo]);
+  const state = useLoad(() => api<PaymentOrder>("GET", programPath(`/payments/${orderNo}`)), [orderNo]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
 

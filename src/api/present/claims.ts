@@ -1,0 +1,182 @@
+/**
+ * Claims-side views on the wire: the services (services/claims/*, services/benefit-quote.ts) return fen;
+ * here every amount becomes a yuan string ("1234.50"), fields keeping the services' order (the wire's,
+ * src/contract).
+ */
+import type {
+  ClaimableList,
+  CounterCaseView,
+  CounterSettingsView,
+  CounterSubmitted,
+} from "../../contract/claims.js";
+import type { BenefitQuote, LiabilityView, ProductSheet } from "../../contract/product.js";
+import type { RevokeOutcome } from "../../contract/settlement.js";
+import { type Fen, formatYuan } from "../../domain/money.js";
+import type { Liability, Product } from "../../domain/product.js";
+import { MED_TYPES } from "../../domain/settlement.js";
+import { formatBusinessTime } from "../../domain/time.js";
+import type { BenefitQuote as BenefitQuoteValues } from "../../services/benefit-quote.js";
+import type { CaseClaim, CounterCase } from "../../services/claims/counter/case.js";
+import type { ProgramCounterSettings } from "../../services/claims/counter/settings.js";
+import type { SubmitOutcome } from "../../services/claims/counter/submit.js";
+import type { ClaimableRecord } from "../../services/claims/online.js";
+import type { RevokeOutcome as Revoked } from "../../services/claims/settle.js";
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The product sheet and the benefit calculator (services/benefit-quote.ts)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const yuanOrNull = (fen: Fen | undefined) => (fen === undefined ? null : formatYuan(fen));
+
+function liabilityView(product: Product, plan: Product["plans"][number], l: Liability): LiabilityView {
+  const catalog =
+    typeof l.eligible === "object"
+      ? product.catalogs.find((c) => c.id === (l.eligible as { catalog: string }).catalog)
+      : undefined;
+  const pool =
+    l.deductiblePool === undefined ? undefined : plan.deductiblePools.find((p) => p.id === l.deductiblePool);
+  return {
+    id: l.id,
+    name: l.name,
+    base: typeof l.eligible === "object" ? "catalog" : l.eligible,
+    catalog:
+      catalog === undefined
+        ? null
+        : { id: catalog.id, name: catalog.name, items: catalog.items.length, sample: catalog.sample },
+    med_types: l.medTypes.map((code) => ({ code, name: MED_TYPES[code] })),
+    deductible: pool === undefined ? null : { name: pool.name, amount: formatYuan(pool.amount) },
+    ratios: l.ratios.map((r) => ({
+      ratio_percent: r.ratioPercent / 100,
+      label: r.label ?? null,
+      when:
+        r.when === undefined
+          ? null
+          : {
+              ...(r.when.preExisting === undefined ? {} : { pre_existing: r.when.preExisting }),
+              ...(r.when.outOfRegion === undefined ? {} : { out_of_region: r.when.outOfRegion }),
+              ...(r.when.cohorts === undefined ? {} : { cohorts: [...r.when.cohorts] }),
+              ...(r.when.costBand === undefined
+                ? {}
+                : { cost_from: formatYuan(r.when.costBand.from), cost_to: yuanOrNull(r.when.costBand.to) }),
+            },
+    })),
+    cap: yuanOrNull(l.cap),
+    pre_existing_excluded: l.excludePreExisting,
+  };
+}
+
+/** The product sheet of GET …/product (the route adds the program and its insurers). */
+export function presentProductSheet(product: Product): Omit<ProductSheet, "program_id" | "insurers"> {
+  return {
+    product_id: product.id,
+    product_version: product.version,
+    name: product.name,
+    region: { code: product.region.code, name: product.region.name },
+    coverage_start: formatBusinessTime(product.coverage.start),
+    coverage_end: formatBusinessTime(product.coverage.end),
+    enrollment_start: formatBusinessTime(product.enrollment.start),
+    enrollment_end: formatBusinessTime(product.enrollment.end),
+    waiting_period_days: product.waitingPeriodDays,
+    family_enrollment: product.familyEnrollment,
+    one_stop_settlement: product.operations.oneStopSettlement,
+    personal_account_payment: product.operations.personalAccountPayment,
+    online_claims: product.operations.onlineClaims,
+    refund: {
+      before_effective: product.refund.beforeEffective,
+      after_effective: product.refund.afterEffective,
+    },
+    pre_existing_conditions: product.preExistingConditions.map((c) => ({ id: c.id, name: c.name })),
+    exclusions: product.exclusions.map((e) => ({ id: e.id, name: e.name })),
+    plans: product.plans.map((plan) => ({
+      id: plan.id,
+      name: plan.name,
+      tier: plan.tier,
+      premium: formatYuan(plan.premium.base),
+      premium_variants: plan.premium.variants.map((v) => ({
+        label: v.label ?? null,
+        amount: formatYuan(v.amount),
+        cohorts: v.when.cohorts === undefined ? null : [...v.when.cohorts],
+        age_from: v.when.ageFrom ?? null,
+        age_to: v.when.ageTo ?? null,
+      })),
+      annual_total: yuanOrNull(plan.annualTotal),
+      deductibles: plan.deductiblePools.map((p) => ({
+        id: p.id,
+        name: p.name,
+        amount: formatYuan(p.amount),
+      })),
+      liabilities: plan.liabilities.map((l) => liabilityView(product, plan, l)),
+    })),
+  };
+}
+
+export function presentBenefitQuote(q: BenefitQuoteValues): BenefitQuote {
+  return {
+    total: formatYuan(q.total),
+    insurance_paid: formatYuan(q.insurancePaid),
+    out_of_scope: formatYuan(q.outOfScope),
+    in_scope_self_pay: formatYuan(q.inScopeSelfPay),
+    person_burden: formatYuan(q.personBurden),
+    assumptions: q.assumptions,
+    plans: q.plans.map((p) => ({
+      plan: p.plan,
+      plan_name: p.planName,
+      premium: formatYuan(p.premium),
+      status: p.status,
+      ...(p.reason === undefined ? {} : { reason: p.reason }),
+      hmb_pay: formatYuan(p.hmbPay),
+      remaining: formatYuan(p.remaining),
+      summary: p.summary,
+      lines: p.lines,
+    })),
+  };
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Counter claims (services/claims/counter/*)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const caseClaim = (c: CaseClaim) => ({ ...c, hmb_pay: formatYuan(c.hmb_pay) });
+
+export function presentCounterCase(c: CounterCase): CounterCaseView {
+  return {
+    ...c,
+    pending:
+      c.pending === null
+        ? null
+        : { ...c.pending, hmb_pay: c.pending.hmb_pay === null ? null : formatYuan(c.pending.hmb_pay) },
+    payout: c.payout === null ? null : caseClaim(c.payout),
+    claims: c.claims.map(caseClaim),
+  };
+}
+
+/** A submission's answer: the case with the engine's preview beside it. */
+export function presentCounterSubmitted(o: SubmitOutcome): CounterSubmitted {
+  return {
+    ...presentCounterCase(o.case),
+    preview: {
+      ...o.preview,
+      hmb_pay: formatYuan(o.preview.hmb_pay),
+      psn_part_amt: formatYuan(o.preview.psn_part_amt),
+    },
+  };
+}
+
+export function presentCounterSettings(s: ProgramCounterSettings): CounterSettingsView {
+  return { ...s, four_eyes_threshold: formatYuan(s.four_eyes_threshold) };
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Settlements and online claims (services/claims/settle.ts, online.ts)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+export function presentRevoked(r: Revoked): RevokeOutcome {
+  return { ...r, reversed: formatYuan(r.reversed) };
+}
+
+export function presentClaimable(list: { psn_no: string; records: ClaimableRecord[] }): ClaimableList {
+  return {
+    psn_no: list.psn_no,
+    records: list.records.map((r) => ({ ...r, psn_part_amt: formatYuan(r.psn_part_amt) })),
+  };
+}

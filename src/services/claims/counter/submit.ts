@@ -1,0 +1,136 @@
+/** Counter claims: opening a case, with what the engine would pay today; see shared.ts. */
+import { randomBytes } from "node:crypto";
+import { sqlStateOf, UNIQUE_VIOLATION } from "../../../db/database.js";
+import type { Fen } from "../../../domain/money.js";
+import { audit } from "../../audit.js";
+import { type Actor, type PlatformContext, ServiceError } from "../../context.js";
+import { notify } from "../../notifications.js";
+import { assertProgramExists } from "../../roster.js";
+import { previewPayout } from "../coverage.js";
+import { storableRecord, storeMedicalRecord } from "../records.js";
+import { addClaimEvent, lockSetlId } from "../settle.js";
+import { assertCertno, type CounterCase, loadCase, parseRecordField, rosterPerson, viewOf } from "./case.js";
+import { type CaseRow, isStaff, MAX_CASE_SETL_ID, requireStaff } from "./shared.js";
+
+export interface SubmitInput {
+  readonly psnNo: string;
+  readonly record: unknown;
+  readonly note?: string | undefined;
+}
+
+export interface SubmitOutcome {
+  case: CounterCase;
+  /** False when the same record had already opened this case (a retried submission). */
+  created: boolean;
+  /** What the engine would pay today; nothing is committed until an operator approves. */
+  preview: { status: string; reason?: string; hmb_pay: Fen; psn_part_amt: Fen };
+}
+
+export async function submitCounterClaim(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  input: SubmitInput,
+): Promise<SubmitOutcome> {
+  if (actor.role === "resident" && actor.psnNo !== input.psnNo)
+    throw new ServiceError("forbidden", "forbidden", "参保人只能为本人申请理赔", "psn_no");
+  if (actor.role !== "resident") requireStaff(actor);
+  const raw = input.record;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new ServiceError("invalid", "invalid_value", "record 应为一条结算记录（JSON 对象）", "record");
+  const record = raw as Record<string, unknown>;
+  // PostgreSQL's jsonb cannot hold U+0000: refused here as bad input, not failed on as a 500.
+  if (JSON.stringify(record).includes("\\u0000"))
+    throw new ServiceError("invalid", "invalid_value", "record 含有不允许的字符 U+0000", "record");
+  const s = parseRecordField(record, ctx.clock.now());
+  if (s.psnNo !== input.psnNo)
+    throw new ServiceError("invalid", "psn_no_mismatch", "结算记录的 psn_no 与申请人不符", "record.psn_no");
+  if (s.setlId.length > MAX_CASE_SETL_ID)
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      `柜面理赔的 setl_id 最长 ${MAX_CASE_SETL_ID} 位`,
+      "record.setl_id",
+    );
+  await assertProgramExists(ctx.db, programId);
+  const now = ctx.clock.now();
+  let result: { row: CaseRow; created: boolean };
+  try {
+    result = await ctx.db.transaction(async (tx) => {
+      // The claims core's lock on the setl_id: a hospital or an online claim settling the same record waits.
+      await lockSetlId(tx, programId, s.setlId);
+      const person = await rosterPerson(tx, programId, s.psnNo);
+      assertCertno(ctx, person.certno_bidx, s.certno, s.psnNo);
+      const existing = await tx.query<{ case_id: string }>(
+        "select case_id from counter_claims where program_id = $1 and setl_id = $2",
+        [programId, s.setlId],
+      );
+      // Same record again (compared under the keyed hash) → the case it opened; a changed one → 409.
+      await storeMedicalRecord(tx, ctx.keys, programId, record, s, "counter", now);
+      if (existing[0] !== undefined)
+        return { row: await loadCase(tx, programId, existing[0].case_id), created: false };
+      const claimed = await tx.query("select 1 from claims where program_id = $1 and setl_id = $2", [
+        programId,
+        s.setlId,
+      ]);
+      if (claimed.length > 0) {
+        throw new ServiceError(
+          "conflict",
+          "already_settled",
+          `结算 ${s.setlId} 已经理赔，不能再申请柜面理赔`,
+          "record.setl_id",
+        );
+      }
+      const caseId = `cc-${randomBytes(8).toString("hex")}`;
+      await tx.query(
+        `insert into counter_claims (program_id, case_id, setl_id, psn_no, status, note, record, submitted_by,
+           submitted_role, created_at, updated_at) values ($1,$2,$3,$4,'submitted',$5,$6,$7,$8,$9,$9)`,
+        [
+          programId,
+          caseId,
+          s.setlId,
+          s.psnNo,
+          input.note ?? null,
+          JSON.stringify(storableRecord(record)),
+          actor.id,
+          actor.role,
+          now,
+        ],
+      );
+      await addClaimEvent(tx, programId, s.setlId, "counter_submitted", actor, now, { case_id: caseId });
+      await notify(
+        tx,
+        {
+          programId,
+          psnNo: s.psnNo,
+          kind: "counter_claim.submitted",
+          subject: caseId,
+          title: "理赔申请已受理",
+          body: `您的理赔申请（案件 ${caseId}，结算 ${s.setlId}）已受理，请上传发票和结算单，等待审核。`,
+          data: { case_id: caseId, setl_id: s.setlId, status: "submitted" },
+        },
+        now,
+      );
+      if (isStaff(actor))
+        await audit(tx, actor, programId, "counter_claim.submit", caseId, { psn_no: s.psnNo });
+      return { row: await loadCase(tx, programId, caseId), created: true };
+    });
+  } catch (e) {
+    // Two first submissions of one record racing past the lock is impossible; a unique violation here is
+    // another channel storing the same setl_id at this instant: the caller retries and gets a clear answer.
+    if (sqlStateOf(e) === UNIQUE_VIOLATION)
+      throw new ServiceError("conflict", "busy", `结算 ${s.setlId} 正在被处理，请稍后重试`, "record.setl_id");
+    throw e;
+  }
+  const preview = await previewPayout(ctx, ctx.db, programId, s, { lock: false, at: now });
+  const base = {
+    status: preview.status,
+    hmb_pay: preview.hmbPay,
+    psn_part_amt: s.personBurden,
+  };
+  return {
+    case: await viewOf(ctx.db, programId, actor, result.row),
+    created: result.created,
+    preview: preview.reason === undefined ? base : { ...base, reason: preview.reason },
+  };
+}

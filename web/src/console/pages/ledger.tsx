@@ -1,0 +1,208 @@
+/** 账本与对账单: the ledger summary (balance check, accounts, co-insurers) and a co-insurer's statement. */
+import { Alert, Button, Card, DatePicker, Form, Select, Space, Table, Typography } from "antd";
+import { useState } from "react";
+import { api } from "../../shared/api.js";
+import { beijing, yuan } from "../../shared/format.js";
+import type { LedgerSummary, Statement } from "../../shared/types.js";
+import { yuanColumn } from "./columns.js";
+import { base, errorOf, Loading, PageTitle, programId, role, useLoad, useTr } from "./common.js";
+
+type AccountTotal = LedgerSummary["accounts"][number];
+type StatementBalance = Statement["balances"][number];
+type StatementLine = Statement["lines"][number];
+
+export function Ledger() {
+  const tr = useTr();
+  const summary = useLoad<LedgerSummary>("/ledger/summary");
+  const program = useLoad<{ insurers: { code: string; name: string; lead: boolean }[] }>(
+    `/api/v1/programs/${programId()}`,
+  );
+  const [query, setQuery] = useState<{ insurer: string; from: string; to: string } | undefined>();
+  const [statement, setStatement] = useState<Statement | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const isInsurer = role() === "co_insurer";
+
+  async function load(v: {
+    insurer: string;
+    range: [{ format: (f: string) => string }, { format: (f: string) => string }];
+  }) {
+    const q = {
+      insurer: v.insurer,
+      from: v.range[0].format("YYYY-MM-DD"),
+      to: v.range[1].format("YYYY-MM-DD"),
+    };
+    setBusy(true);
+    setError(undefined);
+    try {
+      setStatement(await api<Statement>("GET", `${base()}/ledger/statement?${new URLSearchParams(q)}`));
+      setQuery(q);
+    } catch (e) {
+      setStatement(undefined);
+      setError(errorOf(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <PageTitle>{tr({ zh: "账本与对账单", en: "Ledger and statements" })}</PageTitle>
+      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+        <Card
+          title={<h3 style={{ margin: 0, fontSize: 16 }}>{tr({ zh: "分账汇总", en: "Ledger summary" })}</h3>}
+        >
+          <Loading state={summary}>
+            {(s) => (
+              <>
+                <Alert
+                  type={s.balanced ? "success" : "error"}
+                  showIcon
+                  style={{ marginBottom: 12 }}
+                  title={
+                    s.balanced
+                      ? tr({ zh: "借贷平衡。", en: "Debits equal credits." })
+                      : tr({
+                          zh: "借贷不平衡：请立即联系技术支持核查。",
+                          en: "Unbalanced: contact support now.",
+                        })
+                  }
+                />
+                <Table
+                  rowKey="account"
+                  size="small"
+                  pagination={false}
+                  aria-label={tr({ zh: "各科目合计", en: "Totals per account" })}
+                  dataSource={s.accounts}
+                  columns={[
+                    {
+                      title: tr({ zh: "科目", en: "Account" }),
+                      key: "a",
+                      render: (_: unknown, a) => `${a.name}（${a.account}）`,
+                    },
+                    yuanColumn<AccountTotal>(tr({ zh: "借方（元）", en: "Debits" }), "debits"),
+                    yuanColumn<AccountTotal>(tr({ zh: "贷方（元）", en: "Credits" }), "credits"),
+                    yuanColumn<AccountTotal>(tr({ zh: "净额（元）", en: "Net" }), "net"),
+                  ]}
+                />
+                <h4 style={{ marginTop: 16 }}>{tr({ zh: "各共保公司", en: "Per co-insurer" })}</h4>
+                <Table
+                  rowKey="code"
+                  size="small"
+                  pagination={false}
+                  dataSource={s.insurers}
+                  columns={[
+                    {
+                      title: tr({ zh: "公司", en: "Insurer" }),
+                      key: "n",
+                      render: (_: unknown, i) =>
+                        `${i.name}${i.lead ? tr({ zh: "（首席）", en: " (lead)" }) : ""}`,
+                    },
+                    {
+                      title: tr({ zh: "份额", en: "Share" }),
+                      dataIndex: "share",
+                      render: (x: number) => `${x / 100}%`,
+                    },
+                    {
+                      title: tr({ zh: "科目净额（元）", en: "Net per account" }),
+                      key: "a",
+                      render: (_: unknown, i) =>
+                        i.accounts.map((a) => `${a.account} ${yuan(a.net)}`).join("；"),
+                    },
+                  ]}
+                />
+              </>
+            )}
+          </Loading>
+        </Card>
+        <Card
+          title={
+            <h3 style={{ margin: 0, fontSize: 16 }}>
+              {tr({ zh: "共保公司对账单", en: "Co-insurer statement" })}
+            </h3>
+          }
+        >
+          {isInsurer ? (
+            <Typography.Paragraph>
+              {tr({
+                zh: "共保公司只能查看本公司的对账单。",
+                en: "A co-insurer sees its own statement only.",
+              })}
+            </Typography.Paragraph>
+          ) : null}
+          <Form layout="inline" onFinish={(v) => void load(v as never)} style={{ rowGap: 8 }}>
+            <Form.Item
+              label={tr({ zh: "共保公司", en: "Insurer" })}
+              name="insurer"
+              rules={[{ required: true, message: tr({ zh: "请选择共保公司", en: "Choose an insurer" }) }]}
+            >
+              <Select
+                style={{ width: 240 }}
+                options={(program.data?.insurers ?? []).map((i) => ({
+                  value: i.code,
+                  label: `${i.name}（${i.code}）`,
+                }))}
+              />
+            </Form.Item>
+            <Form.Item
+              label={tr({ zh: "日期（北京时间，含首尾）", en: "Days (inclusive)" })}
+              name="range"
+              rules={[{ required: true, message: tr({ zh: "请选择起止日期", en: "Choose the days" }) }]}
+            >
+              <DatePicker.RangePicker />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" loading={busy}>
+              {tr({ zh: "查询", en: "Show" })}
+            </Button>
+          </Form>
+          {error === undefined ? null : (
+            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
+          )}
+          {statement === undefined || query === undefined ? null : (
+            <>
+              <p style={{ marginTop: 12 }}>
+                <a
+                  href={`${base()}/ledger/statement?${new URLSearchParams({ ...query, format: "csv" })}`}
+                  download
+                >
+                  {tr({ zh: "下载 CSV", en: "Download CSV" })}
+                </a>
+              </p>
+              <Table
+                rowKey="account"
+                size="small"
+                pagination={false}
+                dataSource={statement.balances}
+                columns={[
+                  {
+                    title: tr({ zh: "科目", en: "Account" }),
+                    key: "a",
+                    render: (_: unknown, b) => `${b.name}（${b.account}）`,
+                  },
+                  yuanColumn<StatementBalance>(tr({ zh: "期初（元）", en: "Opening" }), "opening_net"),
+                  yuanColumn<StatementBalance>(tr({ zh: "借方（元）", en: "Debits" }), "debits"),
+                  yuanColumn<StatementBalance>(tr({ zh: "贷方（元）", en: "Credits" }), "credits"),
+                  yuanColumn<StatementBalance>(tr({ zh: "期末（元）", en: "Closing" }), "closing_net"),
+                ]}
+              />
+              <Table
+                style={{ marginTop: 12 }}
+                rowKey={(l) => `${l.journal_id}:${l.debit_account}:${l.credit_account}`}
+                size="small"
+                dataSource={statement.lines}
+                columns={[
+                  { title: tr({ zh: "时间", en: "At" }), dataIndex: "at", render: beijing },
+                  { title: tr({ zh: "类型", en: "Kind" }), dataIndex: "kind" },
+                  { title: tr({ zh: "业务号", en: "Ref" }), dataIndex: "ref" },
+                  { title: tr({ zh: "借", en: "Debit" }), dataIndex: "debit_account" },
+                  { title: tr({ zh: "贷", en: "Credit" }), dataIndex: "credit_account" },
+                  yuanColumn<StatementLine>(tr({ zh: "本公司份额（元）", en: "Our share (yuan)" }), "amount"),
+                ]}
+              />
+            </>
+          )}
+        </Card>
+      </Space>
+    </>
+  );
+}
