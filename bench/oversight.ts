@@ -512,7 +512,8 @@ async function main(): Promise<void> {
           report.summary.loss_ratio.earned_bps === null
             ? null
             : formatPercent(report.summary.loss_ratio.earned_bps),
-        largest: report.largest_payouts[0]?.amount ?? null,
+        largest:
+          report.largest_payouts[0] === undefined ? null : formatYuan(report.largest_payouts[0].amount_fen),
       },
       settlePathTrigger: {
         perRow,

@@ -143,28 +143,33 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     expect(report.summary).toEqual(summary);
     // Paid by 10-31: P001 6,400 + 560,000; P003 62,400 (70,400 revoked); P005 22,400 + 3,600.
     expect(summary.claims.paid_fen).toBe(65_480_000);
-    expect(report.this_period).toMatchObject({ settled: 6, revoked: 1, paid_claims: 4, paid: "654800.00" });
+    expect(report.this_period).toMatchObject({
+      settled: 6,
+      revoked: 1,
+      paid_claims: 4,
+      paid_fen: 65_480_000,
+    });
     const byLiability = report.payouts_by_liability;
-    expect(byLiability.map((l) => [l.liability, l.paid])).toEqual([
-      ["inpatient_in_scope", "651200.00"],
-      ["inpatient_out_of_scope", "3600.00"],
+    expect(byLiability.map((l) => [l.liability, l.paid_fen])).toEqual([
+      ["inpatient_in_scope", 65_120_000],
+      ["inpatient_out_of_scope", 360_000],
     ]);
     expect(byLiability.reduce((a, l) => a + l.paid_fen, 0)).toBe(65_480_000);
     expect(byLiability[0]?.name).toMatch(/^责任一/);
     expect(report.largest_payouts).toEqual([
       expect.objectContaining({
         rank: 1,
-        amount: "560000.00",
+        amount_fen: 56_000_000,
         county_name: "文山市",
         med_type_name: "普通住院",
       }),
-      expect.objectContaining({ rank: 2, amount: "62400.00", county: "532622", county_name: "砚山县" }),
-      expect.objectContaining({ rank: 3, amount: "26000.00", liability: "inpatient_in_scope" }),
-      expect.objectContaining({ rank: 4, amount: "6400.00" }),
+      expect.objectContaining({ rank: 2, amount_fen: 6_240_000, county: "532622", county_name: "砚山县" }),
+      expect.objectContaining({ rank: 3, amount_fen: 2_600_000, liability: "inpatient_in_scope" }),
+      expect.objectContaining({ rank: 4, amount_fen: 640_000 }),
     ]);
     for (const l of report.largest_payouts)
       expect(Object.keys(l).sort()).toEqual([
-        "amount",
+        "amount_fen",
         "county",
         "county_name",
         "liability",
@@ -228,7 +233,7 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     expect(yuanOf(cumulative("earned_premium"))).toBe(formatYuan(sum.premium.earned_fen));
     expect(yuanOf(cumulative("paid"))).toBe(formatYuan(sum.claims.paid_fen));
     expect(yuanOf(cumulative("incurred"))).toBe(formatYuan(sum.claims.incurred_fen));
-    expect(yuanOf(o.get("paid")?.[1])).toBe(report.this_period.paid);
+    expect(yuanOf(o.get("paid")?.[1])).toBe(formatYuan(report.this_period.paid_fen));
     expect(cumulative("insured_persons")).toBe(sum.enrollment.insured_persons);
     expect(cumulative("roster_persons")).toBe(sum.enrollment.roster_persons);
     expect(cumulative("beneficiaries")).toBe(sum.beneficiaries.persons);
@@ -241,7 +246,7 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
       if (i > 2 && typeof row.getCell(4).value === "number")
         amounts.push(yuanOf(row.getCell(4).value) as string);
     });
-    expect(amounts).toEqual(report.largest_payouts.map((l) => l.amount));
+    expect(amounts).toEqual(report.largest_payouts.map((l) => formatYuan(l.amount_fen)));
     const all = workbookText(wb);
     expect(s.secrets.filter((x) => all.includes(x))).toEqual([]);
   });

@@ -215,7 +215,8 @@ describe.each(BACKENDS)("enrollment on %s", (backend) => {
       enroll(platform.ctx, CLI_ACTOR, { programId: PROGRAM, kind: "individual", psnNo: "P101", channel });
     const attempts = await Promise.allSettled([attempt("offline"), attempt("offline"), attempt("cash")]);
     for (const a of attempts) {
-      if (a.status === "rejected") expect(a.reason).toMatchObject({ kind: "conflict", code: "already_enrolled" });
+      if (a.status === "rejected")
+        expect(a.reason).toMatchObject({ kind: "conflict", code: "already_enrolled" });
     }
     // The offline enrollments are paid at once: exactly one of them issues. The cash one is either refused
     // (it came after) or an unpaid order that reserved nothing (it came first).

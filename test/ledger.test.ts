@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presentStatement } from "../src/api/present/ledger.js";
+import { Statement as StatementWire } from "../src/contract/ledger.js";
 import { type InsurerShare, splitByShares, statementPeriod } from "../src/domain/ledger.js";
 import { deriveKeys } from "../src/platform/crypto.js";
 import { CLI_ACTOR } from "../src/services/context.js";
@@ -314,19 +316,39 @@ describe.each(BACKENDS)("ledger on %s", (backend) => {
     const p = statementPeriod("2023-02-01", "2023-02-28");
     if (!p.ok) throw new Error("period");
     const st = await ledgerStatement(platform.ctx, S, "co-b", p.start, p.end);
-    expect(st.lines.map((l) => [l.ref, l.amount, l.leg_amount])).toEqual([
-      ["feb1", "30.00", "200.01"],
-      ["feb28", "45.00", "300.00"],
+    expect(st.lines.map((l) => [l.ref, l.amount_fen, l.leg_amount_fen])).toEqual([
+      ["feb1", 3_000, 20_001],
+      ["feb28", 4_500, 30_000],
     ]);
     const income = st.balances.find((b) => b.account === "income:premium");
     expect(income).toMatchObject({
+      opening_net_fen: -1_500,
+      debits_fen: 0,
+      credits_fen: 7_500,
+      net_fen: -7_500,
+      closing_net_fen: -9_000,
+    });
+    expect(st.totals).toEqual({ debits_fen: 7_500, credits_fen: 7_500 });
+    // On the wire (and in the CLI's JSON) the same statement is in yuan strings, as the contract says.
+    const wire = presentStatement(st);
+    expect(StatementWire.parse(wire)).toEqual(wire);
+    expect(wire.lines.map((l) => [l.ref, l.amount, l.leg_amount])).toEqual([
+      ["feb1", "30.00", "200.01"],
+      ["feb28", "45.00", "300.00"],
+    ]);
+    expect(wire.balances.find((b) => b.account === "income:premium")).toEqual({
+      account: "income:premium",
+      name: income?.name,
       opening_net: "-15.00",
+      debits: "0.00",
       credits: "75.00",
       net: "-75.00",
       closing_net: "-90.00",
     });
+    expect(wire.totals).toEqual({ debits: "75.00", credits: "75.00" });
     const lead = await ledgerStatement(platform.ctx, S, "lead-a", p.start, p.end);
-    expect(lead.lines.map((l) => l.amount)).toEqual(["80.01", "120.00"]);
+    expect(lead.lines.map((l) => l.amount_fen)).toEqual([8_001, 12_000]);
+    expect(presentStatement(lead).lines.map((l) => l.amount)).toEqual(["80.01", "120.00"]);
     await expect(ledgerStatement(platform.ctx, S, "nobody", p.start, p.end)).rejects.toMatchObject({
       kind: "not_found",
     });
@@ -408,6 +430,41 @@ describe.each(BACKENDS)("hmb ledger statement (built binary) on %s", (backend) =
       totals: { debits: "134.44", credits: "134.44" },
     });
     expect(st.lines).toHaveLength(3);
+    // The JSON's shape is a fixed contract: keys in this order, amounts as yuan strings.
+    expect(Object.keys(st)).toEqual([
+      "program_id",
+      "insurer_code",
+      "insurer_name",
+      "share",
+      "lead",
+      "from",
+      "to",
+      "lines",
+      "balances",
+      "totals",
+      "period",
+    ]);
+    expect(st.lines[0]).toMatchObject({ journal_id: "premium:a", amount: "123.45", leg_amount: "123.45" });
+    expect(Object.keys(st.lines[0])).toEqual([
+      "at",
+      "journal_id",
+      "leg",
+      "kind",
+      "ref",
+      "debit_account",
+      "credit_account",
+      "amount",
+      "leg_amount",
+    ]);
+    expect(Object.keys(st.balances[0])).toEqual([
+      "account",
+      "name",
+      "opening_net",
+      "debits",
+      "credits",
+      "net",
+      "closing_net",
+    ]);
 
     const badDate = runHmb([...args, "--from", "2023-02-30", "--to", "2023-03-01"], env);
     expect(badDate.status).toBe(2);

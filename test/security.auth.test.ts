@@ -77,7 +77,11 @@ describe.each(BACKENDS)("institutions are not person accounts on %s", (backend) 
         password: PASSWORD,
       });
       await expect(attempt).rejects.toBeInstanceOf(ServiceError);
-      await expect(attempt).rejects.toMatchObject({ kind: "invalid", code: "institution_role", field: "role" });
+      await expect(attempt).rejects.toMatchObject({
+        kind: "invalid",
+        code: "institution_role",
+        field: "role",
+      });
       await expect(attempt).rejects.toThrow(/HMAC/);
     }
     await expect(

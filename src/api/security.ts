@@ -10,8 +10,9 @@
  * - `HMB_DOCS=public|staff|off`: the API docs for everyone, for signed-in platform staff (every person role
  *   but residents), or not served at all. Default: `off` in production, `public` otherwise.
  */
-import helmet from "@fastify/helmet";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import helmet, { type HelmetOptions } from "helmet";
 import type { PersonRole, PlatformContext } from "../services/context.js";
 import { actorForToken } from "../services/users.js";
 import { bearerOf } from "./auth.js";
@@ -62,8 +63,7 @@ export function securityConfig(env: NodeJS.ProcessEnv = process.env): SecurityCo
  * exports); no plugins; no framing by anyone (clickjacking), also as X-Frame-Options: DENY for old browsers.
  */
 export async function installSecurityHeaders(app: FastifyInstance, config: SecurityConfig): Promise<void> {
-  await app.register(helmet, {
-    global: true,
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -87,6 +87,31 @@ export async function installSecurityHeaders(app: FastifyInstance, config: Secur
     // HSTS over plain HTTP is ignored by browsers and would pin a development host to HTTPS.
     strictTransportSecurity: config.https ? { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true } : false,
   });
+  // Every response, errors and 404s included, gets them before any handler runs.
+  app.addHook("onRequest", (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+}
+
+/**
+ * The headers helmet sets, computed once. The policy has no per-response part (no nonces), so there is nothing to
+ * build per request — @fastify/helmet rebuilt the whole middleware for every response, a measurable share of a
+ * settlement's server CPU (issue 11).
+ */
+function securityHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const collector = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    // helmet removes X-Powered-By, which Fastify never sets.
+    removeHeader() {},
+  };
+  helmet(options)({} as IncomingMessage, collector as unknown as ServerResponse, (error?: unknown) => {
+    if (error !== undefined && error !== null) throw error;
+  });
+  return Object.freeze(headers);
 }
 
 /** The `onRequest` hook of the docs' routes when HMB_DOCS=staff: a staff session (token or cookie). */

@@ -7,6 +7,7 @@
  * mistake (unknown program, bad date or format).
  */
 import type { Command } from "commander";
+import { presentReconciliation } from "../api/present/claims.js";
 import { beijingDayStart } from "../domain/ledger.js";
 import { reconcile, reconciliationCsv } from "../services/claims/reconciliation.js";
 import { CLI_ACTOR } from "../services/context.js";
@@ -41,7 +42,9 @@ export function registerClaimsCommand(program: Command): void {
           institution: opts.institution,
         });
         process.stdout.write(
-          opts.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : reconciliationCsv(report),
+          opts.format === "json"
+            ? `${JSON.stringify(presentReconciliation(report), null, 2)}\n`
+            : reconciliationCsv(report),
         );
         if (!report.matches) {
           process.stderr.write("hmb: 平台记录与总账不符，见 mismatches\n");

@@ -9,6 +9,7 @@
  * `hmb ledger check --program <id>`: recomputes the ledger's invariants; exit 0 when it balances, 1 if not.
  */
 import type { Command } from "commander";
+import { presentStatement } from "../api/present/ledger.js";
 import { statementPeriod } from "../domain/ledger.js";
 import { CLI_ACTOR } from "../services/context.js";
 import { checkLedger, ledgerStatementForDays, statementCsv } from "../services/ledger.js";
@@ -47,7 +48,9 @@ export function registerLedgerCommand(program: Command): void {
           opts.to,
         );
         process.stdout.write(
-          opts.format === "json" ? `${JSON.stringify(statement, null, 2)}\n` : statementCsv(statement),
+          opts.format === "json"
+            ? `${JSON.stringify(presentStatement(statement), null, 2)}\n`
+            : statementCsv(statement),
         );
       });
     });

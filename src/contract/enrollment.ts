@@ -1,5 +1,7 @@
 /** Enrollment (individual, family, unit, charity), 医保个人账户 pre-authorization and charity pools. */
+
 import { z } from "zod";
+import { ENROLLMENT_KINDS } from "../domain/vocabulary.js";
 import { ProgramId, Yuan } from "./common.js";
 import { OrderView } from "./payments.js";
 import { Fen } from "./primitives.js";
@@ -7,7 +9,7 @@ import { Fen } from "./primitives.js";
 const PsnNo = z.string().min(1).max(40).describe("人员编号（医保名单）");
 
 export const RELATIONS = ["self", "spouse", "child", "parent"] as const;
-export const ENROLLMENT_KINDS = ["individual", "family", "unit", "charity"] as const;
+export { ENROLLMENT_KINDS };
 
 /**
  * A family member: `psn_no` (staff), or `certno` + `psn_name` (what a resident gives: ID number and name,
@@ -96,7 +98,9 @@ export const PoolParams = z.object({
 
 export const DonationBody = z.strictObject({
   // Converted, and refused with a Chinese message naming the field, by domain/money.ts parseYuan in the route.
-  amount: z.union([z.string().max(32), z.number()]).describe("捐款金额（元，正数，最多两位小数；字符串或数字）"),
+  amount: z
+    .union([z.string().max(32), z.number()])
+    .describe("捐款金额（元，正数，最多两位小数；字符串或数字）"),
   donor: z.string().min(1).max(200).describe("捐款人"),
   ref: z.string().min(1).max(100).describe("捐款凭证号（幂等键：同一 ref 重复提交只入账一次）"),
 });

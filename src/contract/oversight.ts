@@ -1,5 +1,7 @@
 /** Oversight dashboards: aggregates only, no personal data (services/oversight defines every figure). */
+
 import { z } from "zod";
+import { ENROLLMENT_DIMENSIONS } from "../domain/vocabulary.js";
 import { Day, Yuan } from "./common.js";
 import { digits, Percent } from "./primitives.js";
 
@@ -89,7 +91,7 @@ export const OversightSummary = z.object({
 });
 export type OversightSummary = z.infer<typeof OversightSummary>;
 
-export const ENROLLMENT_DIMENSIONS = ["county", "unit", "cohort"] as const;
+export { ENROLLMENT_DIMENSIONS };
 
 export const EnrollmentQuery = z.strictObject({
   by: z

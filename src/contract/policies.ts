@@ -1,9 +1,12 @@
 /** Policies: the policy view, the e-policy certificate, cancellation (quote, then cancel), public verification. */
+
 import { z } from "zod";
+import { POLICY_STATUSES } from "../domain/vocabulary.js";
 import { ProgramId, Yuan } from "./common.js";
 import { BeijingTime, Fen } from "./primitives.js";
 
-export const POLICY_STATUSES = ["pending_payment", "pending_effective", "active", "cancelled"] as const;
+export { POLICY_STATUSES };
+
 const PolicyStatus = z
   .enum(POLICY_STATUSES)
   .describe("pending_payment 待支付、pending_effective 待生效、active 有效、cancelled 已退保");

@@ -3,11 +3,13 @@
  * audit log search, and policy lists (masked for those who may not see persons). Writes stay in their own
  * services; every read of personal data here is itself audited.
  */
+
 import { checkProduct } from "../compliance/check.js";
 import { findRuleSet, listRuleSets } from "../compliance/rulesets/index.js";
 import type { Finding } from "../compliance/types.js";
 import type { Fen } from "../domain/money.js";
 import { parseBusinessTime } from "../domain/time.js";
+import { ENROLLMENT_KINDS, POLICY_STATUSES } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
 import { loadProgram, productOf } from "./programs.js";
@@ -179,9 +181,6 @@ export async function searchAudit(
     })),
   };
 }
-
-export const POLICY_STATUSES = ["pending_payment", "pending_effective", "active", "cancelled"] as const;
-export const ENROLLMENT_KINDS = ["individual", "family", "unit", "charity"] as const;
 
 export interface PolicyListItem {
   policy_no: string;

@@ -14,6 +14,7 @@
  * policy, under the person's advisory lock, so concurrent enrollments paid at once (offline, charity) yield
  * exactly one policy.
  */
+
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { isValidCertno } from "../domain/certno.js";
@@ -24,6 +25,7 @@ import type { Plan, Product } from "../domain/product.js";
 import { UNIT_CODE_RULE, unitCodeProblem } from "../domain/roster.js";
 import { hasForbiddenInLine } from "../domain/text.js";
 import { formatBusinessTime } from "../domain/time.js";
+import type { EnrollmentKind } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
 import {
@@ -43,7 +45,7 @@ import { addPolicyEvent, newVerificationCode, nextPolicyNo } from "./policies.js
 import { loadProgram, productOf } from "./programs.js";
 import { findRosterPersonByCertno } from "./roster.js";
 
-export type EnrollmentKind = "individual" | "family" | "unit" | "charity";
+export type { EnrollmentKind };
 export type Relation = "self" | "spouse" | "child" | "parent";
 const RELATIONS: readonly Relation[] = ["self", "spouse", "child", "parent"];
 

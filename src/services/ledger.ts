@@ -16,8 +16,7 @@ import {
   splitByShares,
   statementPeriod,
 } from "../domain/ledger.js";
-import type { Fen } from "../domain/money.js";
-import { formatYuan, MAX_FEN } from "../domain/money.js";
+import { type Fen, formatYuan, MAX_FEN } from "../domain/money.js";
 import { formatBusinessTime } from "../domain/time.js";
 import { audit } from "./audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
@@ -362,22 +361,22 @@ export interface StatementLine {
   readonly ref: string;
   readonly debit_account: string;
   readonly credit_account: string;
-  /** This insurer's part, yuan with 2 decimals. */
-  readonly amount: string;
+  /** This insurer's part. */
+  readonly amount_fen: Fen;
   /** The whole leg before the co-insurance split. */
-  readonly leg_amount: string;
+  readonly leg_amount_fen: Fen;
 }
 
 export interface StatementBalance {
   readonly account: string;
   readonly name: string;
   /** Net (debits − credits) of everything before the period. */
-  readonly opening_net: string;
-  readonly debits: string;
-  readonly credits: string;
+  readonly opening_net_fen: Fen;
+  readonly debits_fen: Fen;
+  readonly credits_fen: Fen;
   /** Net movement in the period. */
-  readonly net: string;
-  readonly closing_net: string;
+  readonly net_fen: Fen;
+  readonly closing_net_fen: Fen;
 }
 
 export interface Statement {
@@ -394,7 +393,7 @@ export interface Statement {
   readonly period?: { from: string; to: string; to_inclusive: true; timezone: "Asia/Shanghai" };
   readonly lines: StatementLine[];
   readonly balances: StatementBalance[];
-  readonly totals: { debits: string; credits: string };
+  readonly totals: { debits_fen: Fen; credits_fen: Fen };
 }
 
 async function insurerOf(q: Queryable, programId: string, insurerCode: string) {
@@ -475,21 +474,21 @@ export async function ledgerStatement(
       ref: r.ref,
       debit_account: r.debit_account,
       credit_account: r.credit_account,
-      amount: formatYuan(Number(r.amount_fen)),
-      leg_amount: formatYuan(Number(r.leg_amount_fen)),
+      amount_fen: Number(r.amount_fen),
+      leg_amount_fen: Number(r.leg_amount_fen),
     })),
     balances: [...totals.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([account, t]) => ({
         account,
         name: isAccount(account) ? ACCOUNTS[account] : account,
-        opening_net: formatYuan(t.opening),
-        debits: formatYuan(t.debits),
-        credits: formatYuan(t.credits),
-        net: formatYuan(t.debits - t.credits),
-        closing_net: formatYuan(t.opening + t.debits - t.credits),
+        opening_net_fen: t.opening,
+        debits_fen: t.debits,
+        credits_fen: t.credits,
+        net_fen: t.debits - t.credits,
+        closing_net_fen: t.opening + t.debits - t.credits,
       })),
-    totals: { debits: formatYuan(debits), credits: formatYuan(debits) },
+    totals: { debits_fen: debits, credits_fen: debits },
   };
 }
 
@@ -535,7 +534,10 @@ export function neutralizeFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
 }
 
-/** The statement's lines as CSV (header row, one row per transfer part, times in Beijing time). */
+/**
+ * The statement's lines as CSV (header row, one row per transfer part, times in Beijing time). A file for
+ * people and spreadsheets, so amounts are yuan strings here, where the statement leaves the program.
+ */
 export function statementCsv(statement: Statement): string {
   return stringify(
     statement.lines.map((l) => [
@@ -546,8 +548,8 @@ export function statementCsv(statement: Statement): string {
       l.ref,
       l.debit_account,
       l.credit_account,
-      l.amount,
-      l.leg_amount,
+      formatYuan(l.amount_fen),
+      formatYuan(l.leg_amount_fen),
     ]),
     {
       header: true,
@@ -562,13 +564,13 @@ export interface LedgerSummary {
   readonly program_id: string;
   readonly balanced: boolean;
   readonly journals: { kind: string; count: number }[];
-  readonly accounts: { account: string; name: string; debits: string; credits: string; net: string }[];
+  readonly accounts: { account: string; name: string; debits_fen: Fen; credits_fen: Fen; net_fen: Fen }[];
   readonly insurers: {
     code: string;
     name: string;
     share: number;
     lead: boolean;
-    accounts: { account: string; net: string }[];
+    accounts: { account: string; net_fen: Fen }[];
   }[];
 }
 
@@ -619,9 +621,9 @@ export async function ledgerSummary(
     accounts: [...accounts.entries()].map(([account, a]) => ({
       account,
       name: isAccount(account) ? ACCOUNTS[account] : account,
-      debits: formatYuan(a.debits),
-      credits: formatYuan(a.credits),
-      net: formatYuan(a.debits - a.credits),
+      debits_fen: a.debits,
+      credits_fen: a.credits,
+      net_fen: a.debits - a.credits,
     })),
     insurers: insurers.map((i) => ({
       code: i.insurer_code,
@@ -630,7 +632,7 @@ export async function ledgerSummary(
       lead: i.is_lead,
       accounts: rows
         .filter((r) => r.insurer_code === i.insurer_code)
-        .map((r) => ({ account: r.account, net: formatYuan(Number(r.debits) - Number(r.credits)) })),
+        .map((r) => ({ account: r.account, net_fen: Number(r.debits) - Number(r.credits) })),
     })),
   };
 }

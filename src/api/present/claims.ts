@@ -8,6 +8,10 @@ import type {
   CounterCaseView,
   CounterSettingsView,
   CounterSubmitted,
+  CreatedPayoutBatch,
+  PayoutBatchList,
+  PayoutBatchView,
+  Reconciliation,
 } from "../../contract/claims.js";
 import type { BenefitQuote, LiabilityView, ProductSheet } from "../../contract/product.js";
 import type { RevokeOutcome } from "../../contract/settlement.js";
@@ -20,6 +24,13 @@ import type { CaseClaim, CounterCase } from "../../services/claims/counter/case.
 import type { ProgramCounterSettings } from "../../services/claims/counter/settings.js";
 import type { SubmitOutcome } from "../../services/claims/counter/submit.js";
 import type { ClaimableRecord } from "../../services/claims/online.js";
+import type {
+  BatchItemView,
+  CreatedBatch,
+  PayoutBatchSummary,
+  PayoutBatchView as PayoutBatchValues,
+} from "../../services/claims/payouts.js";
+import type { Reconciliation as ReconciliationValues } from "../../services/claims/reconciliation.js";
 import type { RevokeOutcome as Revoked } from "../../services/claims/settle.js";
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -178,5 +189,76 @@ export function presentClaimable(list: { psn_no: string; records: ClaimableRecor
   return {
     psn_no: list.psn_no,
     records: list.records.map((r) => ({ ...r, psn_part_amt: formatYuan(r.psn_part_amt) })),
+  };
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Payout batches and the daily reconciliation (services/claims/payouts.ts, reconciliation.ts)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const batchSummary = (b: PayoutBatchSummary): PayoutBatchList["batches"][number] => ({
+  batch_id: b.batch_id,
+  program_id: b.program_id,
+  payee: b.payee,
+  through: b.through,
+  total: formatYuan(b.total_fen),
+  payees: b.payees,
+  claims: b.claims,
+  created_by: b.created_by,
+  created_at: b.created_at,
+});
+
+/** The payee key (fixmedins_code or psn_no) stays first, as the service sets it. */
+function batchItem({ amount_fen, paid_out_fen, recovered_fen, claims, ...payee }: BatchItemView) {
+  return {
+    ...payee,
+    amount: formatYuan(amount_fen),
+    paid_out: formatYuan(paid_out_fen),
+    recovered: formatYuan(recovered_fen),
+    claims: claims.map((c) => ({
+      setl_id: c.setl_id,
+      direction: c.direction,
+      amount: formatYuan(c.amount_fen),
+    })),
+  };
+}
+
+export function presentPayoutBatchList(list: { batches: PayoutBatchSummary[] }): PayoutBatchList {
+  return { batches: list.batches.map(batchSummary) };
+}
+
+export function presentPayoutBatch(b: PayoutBatchValues): PayoutBatchView {
+  return { ...batchSummary(b), journal_id: b.journal_id, items: b.items.map(batchItem) };
+}
+
+export function presentCreatedPayoutBatch(b: CreatedBatch): CreatedPayoutBatch {
+  return {
+    ...presentPayoutBatch(b),
+    held: b.held.map((h) => ({ payee_ref: h.payee_ref, owed: formatYuan(h.owed_fen), claims: h.claims })),
+  };
+}
+
+/** Also what `hmb claims reconcile --format json` prints, so the CLI's fixed JSON and the API's cannot drift. */
+export function presentReconciliation(r: ReconciliationValues): Reconciliation {
+  return {
+    ...r,
+    institutions: r.institutions.map((i) => ({
+      fixmedins_code: i.fixmedins_code,
+      settlements: i.settlements,
+      paid: i.paid,
+      hmb_pay: formatYuan(i.hmb_pay_fen),
+      revoked: i.revoked,
+      revoked_amount: formatYuan(i.revoked_amount_fen),
+      net_payable: formatYuan(i.net_payable_fen),
+      disbursed: formatYuan(i.disbursed_fen),
+      recovered: formatYuan(i.recovered_fen),
+      ledger: {
+        payouts: formatYuan(i.ledger.payouts_fen),
+        reversals: formatYuan(i.ledger.reversals_fen),
+        net: formatYuan(i.ledger.net_fen),
+      },
+      matches: i.matches,
+      mismatches: i.mismatches,
+    })),
   };
 }

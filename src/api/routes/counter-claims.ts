@@ -1,7 +1,7 @@
 /**
  * Counter (manual) claims (柜面理赔, issue 4 item 3): a resident's — or the counter's — case with its
  * scanned documents, the operators' review queue, decisions under the four-eyes rule, appeals, and the
- * program's review settings. The workflow lives in services/claims/counter.ts.
+ * program's review settings. The workflow lives in services/claims/counter/ (settings, case, submit, review, appeal).
  */
 import type { FastifyPluginAsync } from "fastify";
 import {

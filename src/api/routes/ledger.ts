@@ -9,6 +9,7 @@ import { LedgerSummary, Statement, StatementQuery } from "../../contract/ledger.
 import type { PlatformContext } from "../../services/context.js";
 import { ledgerStatementForDays, ledgerSummary, statementCsv } from "../../services/ledger.js";
 import { requireActor } from "../auth.js";
+import { presentLedgerSummary, presentStatement } from "../present/ledger.js";
 
 export const ledgerRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -48,7 +49,7 @@ export const ledgerRoutes =
             )
             .send(statementCsv(statement));
         }
-        return statement;
+        return presentStatement(statement);
       },
     );
 
@@ -63,6 +64,7 @@ export const ledgerRoutes =
           response: { 200: reply(LedgerSummary), ...errors() },
         },
       },
-      async (request) => ledgerSummary(ctx, requireActor(request), request.params.program_id),
+      async (request) =>
+        presentLedgerSummary(await ledgerSummary(ctx, requireActor(request), request.params.program_id)),
     );
   };

@@ -18,6 +18,12 @@ import { createPayoutBatch, getPayoutBatch, listPayoutBatches } from "../../serv
 import { reconcile, reconciliationCsv } from "../../services/claims/reconciliation.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
+import {
+  presentCreatedPayoutBatch,
+  presentPayoutBatch,
+  presentPayoutBatchList,
+  presentReconciliation,
+} from "../present/claims.js";
 
 export const payoutRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
@@ -39,10 +45,12 @@ export const payoutRoutes =
       async (request): Promise<CreatedPayoutBatch> => {
         const body = request.body;
         const input = body !== null && typeof body === "object" ? body : {};
-        return createPayoutBatch(ctx, requireActor(request), request.params.program_id, {
-          payee: input.payee,
-          through: input.through,
-        });
+        return presentCreatedPayoutBatch(
+          await createPayoutBatch(ctx, requireActor(request), request.params.program_id, {
+            payee: input.payee,
+            through: input.through,
+          }),
+        );
       },
     );
 
@@ -58,7 +66,9 @@ export const payoutRoutes =
         },
       },
       async (request): Promise<PayoutBatchList> =>
-        listPayoutBatches(ctx, requireActor(request), request.params.program_id),
+        presentPayoutBatchList(
+          await listPayoutBatches(ctx, requireActor(request), request.params.program_id),
+        ),
     );
 
     app.get<{ Params: { program_id: string; batch_id: string } }>(
@@ -73,7 +83,14 @@ export const payoutRoutes =
         },
       },
       async (request): Promise<PayoutBatchView> =>
-        getPayoutBatch(ctx, requireActor(request), request.params.program_id, request.params.batch_id),
+        presentPayoutBatch(
+          await getPayoutBatch(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.params.batch_id,
+          ),
+        ),
     );
 
     app.get<{ Params: { program_id: string }; Querystring: ReconciliationQuery }>(
@@ -108,7 +125,7 @@ export const payoutRoutes =
             )
             .send(reconciliationCsv(report));
         }
-        return report;
+        return presentReconciliation(report);
       },
     );
   };

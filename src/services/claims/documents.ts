@@ -1,7 +1,7 @@
 /**
  * Documents of a counter claim (发票、结算单 and other evidence): stored in the database with their SHA-256,
  * so what an operator approved on can be shown byte for byte later, and checked on every download. This
- * module is storage only; who may upload or read what, and when, is the case workflow's (counter.ts).
+ * module is storage only; who may upload or read what, and when, is the case workflow's (counter/).
  */
 import { createHash } from "node:crypto";
 import type { Queryable } from "../../db/database.js";

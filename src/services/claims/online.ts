@@ -4,6 +4,7 @@
  * ones nobody has claimed yet, and each is adjudicated through settleClaim and paid to the resident.
  * The claim's events (consent_used, settled, revoked, …) are the status trail the resident sees.
  */
+import type { FeedOutcome } from "../../contract/claims.js";
 import type { Queryable } from "../../db/database.js";
 import type { Fen } from "../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
@@ -39,25 +40,10 @@ const FEED_CHUNK = 100;
  * The bureau's feed
  * ---------------------------------------------------------------------------------------------------------- */
 
-export interface RecordProblem {
-  code: string;
-  message: string;
-  field: string | null;
-}
-
-export interface FeedResult {
-  index: number;
-  setl_id: string | null;
-  status: "stored" | "same" | "error";
-  error?: RecordProblem;
-}
-
-export interface FeedOutcome {
-  stored: number;
-  same: number;
-  rejected: number;
-  results: FeedResult[];
-}
+/** The feed's answer is the wire contract's type (src/contract/claims.ts). */
+export type { FeedOutcome };
+export type FeedResult = FeedOutcome["results"][number];
+export type RecordProblem = NonNullable<FeedResult["error"]>;
 
 interface ParsedFeedRecord {
   readonly index: number;

@@ -31,7 +31,7 @@ export type Direction = "payout" | "recovery";
 export interface BatchClaimView {
   setl_id: string;
   direction: Direction;
-  amount: string;
+  amount_fen: Fen;
 }
 
 /** One payee's line: `fixmedins_code` in hospital batches, `psn_no` in resident batches. */
@@ -39,9 +39,9 @@ export interface BatchItemView {
   fixmedins_code?: string;
   psn_no?: string;
   /** Paid out minus recovered: what the bank transfers to this payee. */
-  amount: string;
-  paid_out: string;
-  recovered: string;
+  amount_fen: Fen;
+  paid_out_fen: Fen;
+  recovered_fen: Fen;
   claims: BatchClaimView[];
 }
 
@@ -50,7 +50,7 @@ export interface PayoutBatchSummary {
   program_id: string;
   payee: Payee;
   through: string;
-  total: string;
+  total_fen: Fen;
   payees: number;
   claims: number;
   created_by: string;
@@ -65,7 +65,7 @@ export interface PayoutBatchView extends PayoutBatchSummary {
 export interface HeldPayee {
   payee_ref: string;
   /** Recoveries minus payouts: what the payee still owes (0 when they cancel out exactly). */
-  owed: string;
+  owed_fen: Fen;
   claims: number;
 }
 
@@ -172,13 +172,13 @@ function itemsOf(payee: Payee, rows: readonly Candidate[]): BatchItemView[] {
   for (const [ref, t] of byPayee(rows)) {
     items.push({
       [payeeKey(payee)]: ref,
-      amount: formatYuan(t.payout - t.recovery),
-      paid_out: formatYuan(t.payout),
-      recovered: formatYuan(t.recovery),
+      amount_fen: t.payout - t.recovery,
+      paid_out_fen: t.payout,
+      recovered_fen: t.recovery,
       claims: t.rows.map((r) => ({
         setl_id: r.setl_id,
         direction: r.direction,
-        amount: formatYuan(r.amount_fen),
+        amount_fen: r.amount_fen,
       })),
     });
   }
@@ -210,7 +210,7 @@ export async function createPayoutBatch(
         included.push(...t.rows);
         total += net;
       } else {
-        held.push({ payee_ref: ref, owed: formatYuan(-net), claims: t.rows.length });
+        held.push({ payee_ref: ref, owed_fen: t.recovery - t.payout, claims: t.rows.length });
       }
     }
     if (included.length === 0) {
@@ -244,6 +244,7 @@ export async function createPayoutBatch(
       legs: [{ debit: payableAccount(payee), credit: "asset:claims_bank", amount: total }],
     });
     const items = itemsOf(payee, included);
+    // The audit detail keeps the yuan string it has always recorded (audit text is not a wire format).
     await audit(tx, actor, programId, "payout_batch.create", batchId, {
       payee,
       through,
@@ -256,7 +257,7 @@ export async function createPayoutBatch(
       program_id: programId,
       payee,
       through,
-      total: formatYuan(total),
+      total_fen: total,
       payees: items.length,
       claims: included.length,
       created_by: actor.id,
@@ -285,7 +286,7 @@ function summaryOf(programId: string, r: BatchRow): PayoutBatchSummary {
     program_id: programId,
     payee: r.payee,
     through: r.through_day,
-    total: formatYuan(Number(r.total_fen)),
+    total_fen: Number(r.total_fen),
     payees: Number(r.payees),
     claims: Number(r.claims),
     created_by: r.created_by,

@@ -16,6 +16,8 @@
  *    claim where either differs is listed in `mismatches` and `matches` is false.
  * Ledger claim transfers that day whose ref is no claim at all are listed program-wide (`unknown_ledger_refs`),
  * for staff only.
+ * Amounts are integer fen (`hmb_pay_fen`, …); api/present/claims.ts presentReconciliation turns them into the
+ * wire's yuan strings, reconciliationCsv below into the CSV's.
  */
 import { stringify } from "csv-stringify/sync";
 import { beijingDayStart } from "../../domain/ledger.js";
@@ -31,13 +33,13 @@ export interface InstitutionReconciliation {
   fixmedins_code: string;
   settlements: number;
   paid: number;
-  hmb_pay: string;
+  hmb_pay_fen: Fen;
   revoked: number;
-  revoked_amount: string;
-  net_payable: string;
-  disbursed: string;
-  recovered: string;
-  ledger: { payouts: string; reversals: string; net: string };
+  revoked_amount_fen: Fen;
+  net_payable_fen: Fen;
+  disbursed_fen: Fen;
+  recovered_fen: Fen;
+  ledger: { payouts_fen: Fen; reversals_fen: Fen; net_fen: Fen };
   matches: boolean;
   mismatches: string[];
 }
@@ -214,16 +216,16 @@ export async function reconcile(
         fixmedins_code: code,
         settlements: f.settlements,
         paid: f.paid,
-        hmb_pay: formatYuan(f.hmbPay),
+        hmb_pay_fen: f.hmbPay,
         revoked: f.revoked,
-        revoked_amount: formatYuan(f.revokedAmount),
-        net_payable: formatYuan(f.hmbPay - f.revokedAmount),
-        disbursed: formatYuan(f.disbursed),
-        recovered: formatYuan(f.recovered),
+        revoked_amount_fen: f.revokedAmount,
+        net_payable_fen: f.hmbPay - f.revokedAmount,
+        disbursed_fen: f.disbursed,
+        recovered_fen: f.recovered,
         ledger: {
-          payouts: formatYuan(f.ledgerPayouts),
-          reversals: formatYuan(f.ledgerReversals),
-          net: formatYuan(f.ledgerPayouts - f.ledgerReversals),
+          payouts_fen: f.ledgerPayouts,
+          reversals_fen: f.ledgerReversals,
+          net_fen: f.ledgerPayouts - f.ledgerReversals,
         },
         matches: mismatches.length === 0,
         mismatches,
@@ -262,7 +264,11 @@ export const RECONCILIATION_CSV_COLUMNS = [
   "mismatches",
 ] as const;
 
-/** One row per institution; mismatching setl_ids space-separated in the last column. */
+/**
+ * One row per institution; mismatching setl_ids space-separated in the last column. A file for people and
+ * spreadsheets (the route's format=csv and `hmb claims reconcile`), so amounts become yuan strings here, where
+ * the report leaves the program.
+ */
 export function reconciliationCsv(r: Reconciliation): string {
   return stringify(
     r.institutions.map((i) => [
@@ -270,15 +276,15 @@ export function reconciliationCsv(r: Reconciliation): string {
       i.fixmedins_code,
       i.settlements,
       i.paid,
-      i.hmb_pay,
+      formatYuan(i.hmb_pay_fen),
       i.revoked,
-      i.revoked_amount,
-      i.net_payable,
-      i.disbursed,
-      i.recovered,
-      i.ledger.payouts,
-      i.ledger.reversals,
-      i.ledger.net,
+      formatYuan(i.revoked_amount_fen),
+      formatYuan(i.net_payable_fen),
+      formatYuan(i.disbursed_fen),
+      formatYuan(i.recovered_fen),
+      formatYuan(i.ledger.payouts_fen),
+      formatYuan(i.ledger.reversals_fen),
+      formatYuan(i.ledger.net_fen),
       i.matches ? "true" : "false",
       i.mismatches.join(" "),
     ]),

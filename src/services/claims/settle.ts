@@ -14,12 +14,14 @@
  * after repeated conflicts: the setl_id's advisory lock, then the accumulator row FOR UPDATE, in one
  * transaction). Revocation takes the locks and subtracts exactly what the claim added.
  */
+
+import type { ClaimView, SettlementResponse } from "../../contract/settlement.js";
 import { prepared, type Queryable, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
 import type { Adjudication } from "../../engine/adjudicate.js";
-import { toWireLine, type WireLine } from "../../engine/wire.js";
+import { toWireLine } from "../../engine/wire.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { JOURNAL_COLUMNS, journalLegs, PROGRAM_SHARES_JSON, postJournal, sharesFromJson } from "../ledger.js";
@@ -48,17 +50,8 @@ import { SqlParams } from "./sql-params.js";
 export type ClaimKind = "one_stop" | "online" | "counter" | "special_drug";
 export type Payee = "hospital" | "resident";
 
-/** The settlement API's response body (issue 4 contract): national names, yuan strings. */
-export interface SettlementResponse {
-  setl_id: string;
-  policy_no: string | null;
-  status: "paid" | "zero" | "not_covered";
-  reason?: string;
-  hmb_pay: string;
-  psn_part_amt: string;
-  psn_remaining: string;
-  lines: WireLine[];
-}
+/** The settlement API's answer and a claim read back are the wire contract's types (src/contract/settlement.ts). */
+export type { ClaimView, SettlementResponse };
 
 export interface ClaimInput {
   readonly programId: string;
@@ -610,17 +603,6 @@ export async function revokeClaim(
     }
     return outcome(now);
   });
-}
-
-export interface ClaimView extends SettlementResponse {
-  kind: ClaimKind;
-  psn_no: string;
-  fixmedins_code: string;
-  state: "settled" | "revoked";
-  settled_at: string;
-  revoked_at: string | null;
-  revoke_reason: string | null;
-  events: { event: string; at: string; data: unknown }[];
 }
 
 export async function getClaim(

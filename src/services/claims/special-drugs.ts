@@ -5,16 +5,16 @@
  * transaction (engine/special-drugs.ts); a failure is a 422 naming the rule and the field, and nothing is
  * stored. Prices, per-drug and liability caps and pre-existing exclusions are the engine's, per product.
  */
+
+import type { SpecialDrugResponse } from "../../contract/settlement.js";
 import type { Queryable } from "../../db/database.js";
 import type { Settlement } from "../../domain/settlement.js";
 import { checkDispensing, type Prescription, parsePrescription } from "../../engine/special-drugs.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
 import { loadProgram, productOf } from "../programs.js";
-import { type SettlementResponse, settleClaim } from "./settle.js";
+import { settleClaim } from "./settle.js";
 
-export interface SpecialDrugResponse extends SettlementResponse {
-  rx_no: string;
-}
+export type { SpecialDrugResponse };
 
 /** Serializes dispensings of one prescription, so two pharmacies cannot both fill it. */
 async function lockPrescription(tx: Queryable, programId: string, rx: Prescription): Promise<void> {

@@ -2,14 +2,15 @@
  * Oversight view: enrollment against the roster by county (admdvs), unit or cohort, from the
  * oversight_enrollment rollup (db/migrations/009_oversight.sql).
  */
+
 import { COHORTS } from "../../domain/cohort.js";
 import type { Fen } from "../../domain/money.js";
 import { countyNames } from "../../domain/regions.js";
+import { ENROLLMENT_DIMENSIONS, type EnrollmentDimension } from "../../domain/vocabulary.js";
 import { type PlatformContext, ServiceError } from "../context.js";
 import { loadForOversight, num, ratioBps } from "./shared.js";
 
-export type EnrollmentDimension = "county" | "unit" | "cohort";
-export const ENROLLMENT_DIMENSIONS: readonly EnrollmentDimension[] = ["county", "unit", "cohort"];
+export type { EnrollmentDimension };
 
 /** One group's enrollment: the rate in basis points (null for an empty roster), the premium in fen. */
 export interface EnrollmentRow {

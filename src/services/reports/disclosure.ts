@@ -10,7 +10,7 @@
  * dashboard: a scan of the program's claims is acceptable here).
  */
 import { beijingDayStart } from "../../domain/ledger.js";
-import { type Fen, formatYuan } from "../../domain/money.js";
+import type { Fen } from "../../domain/money.js";
 import type { Product } from "../../domain/product.js";
 import { countyNames } from "../../domain/regions.js";
 import { MED_TYPES } from "../../domain/settlement.js";
@@ -27,7 +27,6 @@ export interface LiabilityPayout {
   liability: string;
   name: string;
   lines: number;
-  paid: string;
   paid_fen: Fen;
 }
 
@@ -37,7 +36,7 @@ export interface LargestPayout {
   liability_name: string;
   med_type: string | null;
   med_type_name: string | null;
-  amount: string;
+  amount_fen: Fen;
   county: string | null;
   county_name: string | null;
 }
@@ -57,12 +56,12 @@ export interface DisclosureReport {
   this_period: {
     issued: number;
     cancelled: number;
-    written: string;
-    refunds: string;
+    written_fen: Fen;
+    refunds_fen: Fen;
     settled: number;
     revoked: number;
     paid_claims: number;
-    paid: string;
+    paid_fen: Fen;
   };
   enrollment_by_county: EnrollmentRow[];
   enrollment_by_cohort: EnrollmentRow[];
@@ -128,7 +127,6 @@ export async function disclosureReport(
       liability: r.liability,
       name: liabilities.get(r.liability) ?? r.liability,
       lines: Number(r.lines),
-      paid: formatYuan(Number(r.paid)),
       paid_fen: Number(r.paid),
     }))
     .sort((a, b) => order.indexOf(a.liability) - order.indexOf(b.liability));
@@ -163,7 +161,7 @@ export async function disclosureReport(
       liability_name: liabilities.get(id) ?? id,
       med_type: r.med_type,
       med_type_name: r.med_type === null ? null : ((MED_TYPES as Record<string, string>)[r.med_type] ?? null),
-      amount: formatYuan(Number(r.hmb_pay_fen)),
+      amount_fen: Number(r.hmb_pay_fen),
       county: r.admdvs,
       county_name: r.admdvs === null ? null : (counties.get(r.admdvs) ?? null),
     };
@@ -189,12 +187,12 @@ export async function disclosureReport(
     this_period: {
       issued: thisPeriod.issued,
       cancelled: thisPeriod.cancelled,
-      written: formatYuan(thisPeriod.writtenFen),
-      refunds: formatYuan(thisPeriod.refundFen),
+      written_fen: thisPeriod.writtenFen,
+      refunds_fen: thisPeriod.refundFen,
       settled: thisPeriod.claims,
       revoked: thisPeriod.revocations,
       paid_claims: thisPeriod.paidClaims,
-      paid: formatYuan(thisPeriod.paidFen),
+      paid_fen: thisPeriod.paidFen,
     },
     enrollment_by_county: byCounty.rows,
     enrollment_by_cohort: byCohort.rows,

@@ -2,7 +2,8 @@
  * The disclosure report as PDF (pdfkit, Chinese text in the embedded Noto Sans SC subset, as the e-policy)
  * and as Excel (exceljs). Both render the same tables from `disclosureTables`, so they cannot disagree.
  * Excel cells hold numbers (yuan with 2 decimals, counts, ratios as fractions formatted as %) so readers can
- * compute with them; the yuan value of a cell is the report's yuan string read as a number.
+ * compute with them; the yuan value of a cell is the report's fen amount as its yuan string, read as a number
+ * (so the PDF's text and the workbook's number come from one formatting).
  */
 import ExcelJS from "exceljs";
 import PDFDocument from "pdfkit";
@@ -29,7 +30,7 @@ export interface Table {
 const text = (value: string | null): Cell => ({ kind: "text", value });
 const int = (value: number): Cell => ({ kind: "int", value });
 const yuan = (value: string | null): Cell => ({ kind: "yuan", value });
-/** An amount of the oversight figures (fen) as the report's yuan string. */
+/** An amount of the report (fen; the report carries no yuan strings) as its yuan string. */
 const fen = (value: Fen | null): Cell => yuan(value === null ? null : formatYuan(value));
 const percent = (bps: number | null): Cell => ({ kind: "percent", bps });
 const blank = text(null);
@@ -44,14 +45,14 @@ export function disclosureTables(r: DisclosureReport): Table[] {
     [text("参保率"), text("enrollment_rate"), percent(s.enrollment.enrollment_rate_bps), blank],
     [text("出单件数"), text("issued"), int(s.enrollment.issued), int(p.issued)],
     [text("退保件数"), text("cancelled"), int(s.enrollment.cancelled), int(p.cancelled)],
-    [text("承保保费（元）"), text("written_premium"), fen(s.premium.written_fen), yuan(p.written)],
-    [text("退保退费（元）"), text("refunds"), fen(s.premium.refunds_fen), yuan(p.refunds)],
+    [text("承保保费（元）"), text("written_premium"), fen(s.premium.written_fen), fen(p.written_fen)],
+    [text("退保退费（元）"), text("refunds"), fen(s.premium.refunds_fen), fen(p.refunds_fen)],
     [text("净保费（元）"), text("net_written_premium"), fen(s.premium.net_written_fen), blank],
     [text("满期保费（元）"), text("earned_premium"), fen(s.premium.earned_fen), blank],
     [text("结算件数（净撤销）"), text("claims_settled"), int(s.claims.settled), int(p.settled)],
     [text("撤销件数"), text("claims_revoked"), int(s.claims.revoked), int(p.revoked)],
     [text("赔付件数"), text("claims_paid"), int(s.claims.paid_claims), int(p.paid_claims)],
-    [text("已决赔款（元）"), text("paid"), fen(s.claims.paid_fen), yuan(p.paid)],
+    [text("已决赔款（元）"), text("paid"), fen(s.claims.paid_fen), fen(p.paid_fen)],
     [text("IBNR 估计（元）"), text("ibnr"), fen(s.claims.ibnr_fen), blank],
     [
       text("待审柜面案件估计（元）"),
@@ -126,7 +127,12 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       title: `四、分责任赔付（累计截至 ${r.as_of}）`,
       headers: ["保险责任", "责任代码", "赔付项数", "赔付金额（元）"],
       widths: [230, 130, 60, 90],
-      rows: r.payouts_by_liability.map((l) => [text(l.name), text(l.liability), int(l.lines), yuan(l.paid)]),
+      rows: r.payouts_by_liability.map((l) => [
+        text(l.name),
+        text(l.liability),
+        int(l.lines),
+        fen(l.paid_fen),
+      ]),
     },
     {
       id: "赔付分布",
@@ -150,7 +156,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
         int(l.rank),
         text(l.liability_name),
         text(l.med_type_name ?? l.med_type),
-        yuan(l.amount),
+        fen(l.amount_fen),
         text(l.county_name ?? l.county),
       ]),
       note: "不含姓名、人员编号、证件号码及结算编号。",
