@@ -1,6 +1,6 @@
 /**
  * HTTP hardening (issue 10): security headers on every answer — the front ends at `/` and `/console`, the
- * API docs at `/docs`, the API itself, and errors and 404s alike — with @fastify/helmet; who may read the
+ * API docs at `/docs`, the API itself, and errors and 404s alike — with helmet (headers computed once); who may read the
  * API docs; and what production changes (HSTS, `Secure` cookies, docs off, no demo logins).
  *
  * Configuration (environment):
