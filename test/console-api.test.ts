@@ -6,9 +6,15 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/services/context.js";
-import { createCharityPool, donate, enroll } from "../src/services/enrollment.js";
 import { createUser } from "../src/services/users.js";
-import { type ClaimsFixture, postSettlement, recordFor, SETTLE_NOW, setupClaims } from "./support/claims.js";
+import {
+  type ClaimsFixture,
+  postSettlement,
+  recordFor,
+  SETTLE_NOW,
+  setupClaims,
+  sponsorByCharity,
+} from "./support/claims.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
 
@@ -41,24 +47,7 @@ describe.each(BACKENDS)("console read routes on %s", (backend) => {
       role: "regulator",
       password: "reg-pass-12",
     });
-    await createCharityPool(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      poolId: "pool-a",
-      name: "助保金 A",
-    });
-    await donate(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      poolId: "pool-a",
-      amountFen: 100_000,
-      donor: "慈善总会",
-      ref: "d-1",
-    });
-    await enroll(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      kind: "charity",
-      psnNos: ["P007"],
-      channel: "charity:pool-a",
-    });
+    await sponsorByCharity(platform.ctx, "P007");
     // One paid stay of the sponsored person (and one of an ordinary one, which a charity must not see),
     // settled in the coverage year after it.
     platform.clock.set(SETTLE_NOW);

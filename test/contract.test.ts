@@ -9,11 +9,16 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { CLI_ACTOR } from "../src/services/context.js";
-import { createCharityPool, donate, enroll } from "../src/services/enrollment.js";
 import { gatewaysOf } from "../src/services/payments/registry.js";
 import type { SandboxGateway } from "../src/services/payments/sandbox.js";
-import { type ClaimsFixture, postSettlement, recordFor, SETTLE_NOW, setupClaims } from "./support/claims.js";
+import {
+  type ClaimsFixture,
+  postSettlement,
+  recordFor,
+  SETTLE_NOW,
+  setupClaims,
+  sponsorByCharity,
+} from "./support/claims.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { authHeaders, NOW, PROGRAM } from "./support/roster.js";
 
@@ -87,24 +92,7 @@ describe.each(BACKENDS)("answers through their contract schemas unchanged on %s"
     platform = await openTestPlatform(backend, { now: NOW });
     app = await testServer(platform);
     fx = await setupClaims(platform.ctx, { insured: ["P001", "P002"] });
-    await createCharityPool(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      poolId: "pool-a",
-      name: "助保金 A",
-    });
-    await donate(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      poolId: "pool-a",
-      amountFen: 100_000,
-      donor: "慈善总会",
-      ref: "d-1",
-    });
-    await enroll(platform.ctx, CLI_ACTOR, {
-      programId: PROGRAM,
-      kind: "charity",
-      psnNos: ["P007"],
-      channel: "charity:pool-a",
-    });
+    await sponsorByCharity(platform.ctx, "P007");
     for (const user of ["admin", "op1", "bureau1", "ins1", "res1", "res5", "ch1"])
       as.set(user, await authHeaders(app, user));
   });

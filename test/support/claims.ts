@@ -7,7 +7,7 @@ import { createHmac } from "node:crypto";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { decrypt } from "../../src/platform/crypto.js";
 import { CLI_ACTOR, type PlatformContext } from "../../src/services/context.js";
-import { enroll } from "../../src/services/enrollment.js";
+import { createCharityPool, donate, enroll } from "../../src/services/enrollment.js";
 import { addInstitution } from "../../src/services/institutions.js";
 import { type RecordSpec, record } from "../fixtures.js";
 import { PROGRAM, setupWenshan, type TestPerson } from "./roster.js";
@@ -159,4 +159,25 @@ export async function getSettlement(
   headers: Record<string, string>,
 ): Promise<LightMyRequestResponse> {
   return app.inject({ method: "GET", url: settlementUrl(setlId), headers });
+}
+
+/**
+ * A charity pool `pool-a` with one donation of 1,000.00 yuan that sponsors `psnNo` (the console and contract
+ * tours read the pool, its donations and the sponsored person's claims).
+ */
+export async function sponsorByCharity(ctx: PlatformContext, psnNo: string): Promise<void> {
+  await createCharityPool(ctx, CLI_ACTOR, { programId: PROGRAM, poolId: "pool-a", name: "助保金 A" });
+  await donate(ctx, CLI_ACTOR, {
+    programId: PROGRAM,
+    poolId: "pool-a",
+    amountFen: 100_000,
+    donor: "慈善总会",
+    ref: "d-1",
+  });
+  await enroll(ctx, CLI_ACTOR, {
+    programId: PROGRAM,
+    kind: "charity",
+    psnNos: [psnNo],
+    channel: "charity:pool-a",
+  });
 }
