@@ -54,7 +54,14 @@ export function jsonSchema(schema: z.ZodType, io: Io = "output"): JsonSchema {
 export const request = (schema: z.ZodType): JsonSchema => jsonSchema(schema, "input");
 
 /** A 2xx answer: serialized through the schema, so it must name every field the handler sends. */
-export const reply = (schema: z.ZodType): JsonSchema => jsonSchema(schema, "output");
+/** What /docs says of a 2xx answer whose schema has no description of its own. */
+const SUCCESS_DESCRIPTION = "成功";
+
+export function reply(schema: z.ZodType): JsonSchema {
+  const made = jsonSchema(schema, "output");
+  // @fastify/swagger shows a response's `description`, or else "Default Response": a reader of /docs sees Chinese.
+  return made.description === undefined ? { ...made, description: SUCCESS_DESCRIPTION } : made;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // The one error body, documented once.
