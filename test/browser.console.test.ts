@@ -172,11 +172,16 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
     await signIn("demo-regulator", "demo-regulator-2023");
     await menu().getByRole("link", { name: "保费与赔付率" }).waitFor();
     const links = await menu().getByRole("link").allTextContents();
-    expect(links).toEqual(expect.arrayContaining(["概览", "参保率", "保费与赔付率", "信息披露"]));
-    for (const personal of ["审计日志", "参保名单导入", "保单", "理赔审核"])
-      expect(links).not.toContain(personal);
+    // Issue 14: the regulator reads the audit log (the audit route allows it), nothing else of operations.
+    expect(links).toEqual(expect.arrayContaining(["概览", "参保率", "保费与赔付率", "信息披露", "审计日志"]));
+    for (const personal of ["参保名单导入", "保单", "理赔审核"]) expect(links).not.toContain(personal);
+    await menu().getByRole("link", { name: "审计日志", exact: true }).click();
+    await page.getByRole("heading", { name: "审计日志", exact: true }).waitFor();
+    await page.getByRole("status").filter({ hasText: "正在加载" }).first().waitFor({ state: "detached" });
+    await expect.poll(() => page.getByText("没有这个页面").count()).toBe(0);
+    await expectAccessible("regulator-audit");
     // A page of another role is not there for them.
-    await page.goto(`${server.url}/console/audit`);
+    await page.goto(`${server.url}/console/claims`);
     await page.getByText("没有这个页面").waitFor();
     await page.getByRole("button", { name: "English" }).click();
     await page
@@ -363,6 +368,9 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
     await visit("账本与对账单", "账本与对账单", "insurer-ledger", () =>
       page.getByText("借贷平衡。").waitFor(),
     );
+    // The demo's one insurer holds the whole program: 100 %, written from basis points (not "0.01%").
+    expect(await page.getByRole("cell", { name: "100%", exact: true }).count()).toBeGreaterThan(0);
+    expect(await page.getByRole("cell", { name: "0.01%", exact: true }).count()).toBe(0);
     await page.getByRole("button", { name: "退出登录" }).click();
   });
 });

@@ -12,8 +12,9 @@ import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatBusinessTime } from "../src/domain/time.js";
+import { compilePlan } from "../src/engine/compile.js";
 import { fixedClock } from "../src/platform/clock.js";
-import { planFor } from "../src/services/claims/coverage.js";
+import { getProduct } from "../src/products/index.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
 import { checkLedger } from "../src/services/ledger.js";
@@ -30,7 +31,7 @@ import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./sup
 import { addRosterPersons, NOW, PROGRAM } from "./support/roster.js";
 
 const Y = (yuan: number) => yuan * 100;
-const PLAN = planFor("wenshan-2023", "standard");
+const PLAN = compilePlan(getProduct("wenshan-2023"), "standard");
 const IN_SCOPE = PLAN.liabilities.findIndex((l) => l.id === "inpatient_in_scope");
 const OUT_OF_SCOPE = PLAN.liabilities.findIndex((l) => l.id === "inpatient_out_of_scope");
 const DAY = 86_400_000;

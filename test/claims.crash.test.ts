@@ -18,8 +18,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseYuan } from "../src/domain/money.js";
 import { formatBusinessTime } from "../src/domain/time.js";
+import { compilePlan } from "../src/engine/compile.js";
 import { fixedClock } from "../src/platform/clock.js";
-import { planFor } from "../src/services/claims/coverage.js";
+import { getProduct } from "../src/products/index.js";
 import { canonicalJson } from "../src/services/claims/records.js";
 import type { PlatformContext } from "../src/services/context.js";
 import { checkLedger } from "../src/services/ledger.js";
@@ -112,7 +113,7 @@ describe.each(BACKENDS)("kill -9 during a settlement load on %s", (backend) => {
     for (const p of [...PERSONS.map((x) => x.psnNo), "P002"]) certnos.set(p, await fx.certnoOf(p));
     await seedCtx.db.close();
 
-    const start = planFor("wenshan-2023", "standard").coverage.start;
+    const start = compilePlan(getProduct("wenshan-2023"), "standard").coverage.start;
     const records = new Map<string, Record<string, unknown>>();
     const settles: Request[] = [];
     for (let i = 0; i < SETTLEMENTS; i++) {

@@ -40,8 +40,8 @@ function variantOf(seed: unknown, change: (p: ProductFile) => void) {
 }
 
 describe("rule sets are data", () => {
-  it("ships yunnan-2023 and shandong-rare-disease with unique rule ids and clauses", () => {
-    expect(listRuleSets().map((r) => r.id)).toEqual(["yunnan-2023", "shandong-rare-disease"]);
+  it("ships yunnan-2023, shandong-rare-disease and nfra-2025 with unique rule ids and clauses", () => {
+    expect(listRuleSets().map((r) => r.id)).toEqual(["yunnan-2023", "shandong-rare-disease", "nfra-2025"]);
     for (const set of listRuleSets()) {
       const ids = set.rules.map((r) => r.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -498,5 +498,17 @@ describe("hmb check (built binary)", () => {
       "1",
     );
     expect(bad.status).toBe(64);
+  });
+});
+
+describe("deductible ceilings see every deductible a person can face", () => {
+  it("flags 北京's 特定既往症 deductible (2万) against clause 九's 1.5万 even though the pool's own amount passes", () => {
+    const findings = checkProduct(getProduct("beijing-puhui-2024"), YUNNAN_2023).filter(
+      (f) => f.rule === "deductible_max" && f.subject === "standard/inpatient_out_of_scope",
+    );
+    expect(findings.map((f) => [f.status, f.value])).toEqual([
+      ["pass", "15000.00"],
+      ["fail", "20000.00"],
+    ]);
   });
 });

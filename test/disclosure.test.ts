@@ -211,6 +211,9 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     }
     const leaks = s.secrets.filter((x) => text.includes(x) || pdf.toString("latin1").includes(x));
     expect(leaks).toEqual([]);
+    // Issue 14: the PDF is read by people — no column of codes, no identifiers (the workbook keeps them).
+    for (const code of ["指标代码", "责任代码", "roster_persons", "insured_persons", "earned_loss_ratio"])
+      expect(text, code).not.toContain(code);
   });
 
   it("writes a workbook that reads back with the summary's figures and nothing personal", async () => {

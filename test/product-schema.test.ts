@@ -28,12 +28,20 @@ function issuesOf(input: unknown): { path: string; message: string }[] {
 const paths = (input: unknown) => issuesOf(input).map((i) => i.path);
 
 describe("seed products", () => {
-  it("both seeds are registered and parse", () => {
+  it("the seeds and the library of real products are registered and parse", () => {
     expect(
       listProducts()
         .map((p) => p.id)
         .sort(),
-    ).toEqual(["chuxiong-2023", "wenshan-2023"]);
+    ).toEqual([
+      "anyang-puhui-2022",
+      "beijing-puhui-2024",
+      "chengdu-huirongbao-2022",
+      "chuxiong-2023",
+      "shenzhen-hmb-2023",
+      "shenzhen-hmb-2024",
+      "wenshan-2023",
+    ]);
     expect(() => getProduct("nowhere-2023")).toThrow(/unknown product/);
   });
 

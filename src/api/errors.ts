@@ -4,6 +4,10 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ServiceError, type ServiceErrorKind } from "../services/context.js";
+import { chineseFrameworkMessage, chineseValidationMessage, messageLang } from "./validation-messages.js";
+
+/** Words already Chinese (a plugin's or a hook's own) are kept as they are. */
+const HAS_CHINESE = /[\u4e00-\u9fff]/;
 
 /** The one place a service's refusal becomes an HTTP status. */
 export const STATUS_OF_KIND: Record<ServiceErrorKind, 400 | 401 | 403 | 404 | 409 | 422 | 429> = {
@@ -39,8 +43,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (e instanceof ServiceError) {
       return reply.status(STATUS_OF_KIND[e.kind]).send(errorBody(e.code, e.message, e.field));
     }
+    const english = messageLang(request.headers["accept-language"]) === "en";
     if (e.validation !== undefined) {
-      return reply.status(400).send(errorBody("invalid_request", e.message, fieldOfValidation(e)));
+      const field = fieldOfValidation(e);
+      const message = english ? e.message : chineseValidationMessage(e, field);
+      return reply.status(400).send(errorBody("invalid_request", message, field));
     }
     const status = e.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -52,8 +59,9 @@ export function installErrorHandler(app: FastifyInstance): void {
             : status === 429
               ? "rate_limited"
               : "invalid_request";
-      // Fastify's own words are English; a body over a route's limit is the one a sender must act on.
-      const message = status === 413 ? "请求体超过该接口允许的大小" : e.message;
+      // Fastify's own words are English: Chinese unless the caller asked for English.
+      const message =
+        english || HAS_CHINESE.test(e.message) ? e.message : chineseFrameworkMessage(e.code, status);
       return reply.status(status).send(errorBody(code, message, null));
     }
     request.log.error({ err: e }, "unhandled error");

@@ -30,8 +30,10 @@ import { oversightRoutes } from "./routes/oversight.js";
 import { paymentRoutes } from "./routes/payments.js";
 import { payoutRoutes } from "./routes/payouts.js";
 import { policyRoutes } from "./routes/policies.js";
+import { productRoutes } from "./routes/products.js";
 import { programRoutes } from "./routes/programs.js";
 import { quoteRoutes } from "./routes/quote.js";
+import { renewalRoutes } from "./routes/renewal.js";
 import { reportRoutes } from "./routes/reports.js";
 import { residentRoutes } from "./routes/resident.js";
 import { rosterRoutes } from "./routes/roster.js";
@@ -39,6 +41,7 @@ import { settlementRoutes } from "./routes/settlements.js";
 import { specialDrugRoutes } from "./routes/special-drugs.js";
 import { docsForStaffOnly, installSecurityHeaders, securityConfig } from "./security.js";
 import { installWeb } from "./static.js";
+import { chineseFrameworkMessage, messageLang } from "./validation-messages.js";
 
 export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
@@ -68,19 +71,28 @@ export async function buildServer(
     logger: options.logger ?? false,
     bodyLimit: 1 << 20,
     // Router-level refusals (a path parameter over 100 characters, bad percent-encoding) get the one error shape.
-    frameworkErrors: (e, _request, reply) =>
+    frameworkErrors: (e, request, reply) =>
       (reply as FastifyReply)
         .status(e.statusCode ?? 400)
         .send(
           errorBody(
             e.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uri_too_long" : "invalid_request",
-            e.message,
+            messageLang(request.headers["accept-language"]) === "en"
+              ? e.message
+              : chineseFrameworkMessage(e.code, e.statusCode ?? 400),
             null,
           ),
         ),
     // `example` is the OpenAPI annotation every contract field carries (src/contract): ajv must know it.
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, keywords: ["example"] },
+      // verbose: an error carries the field's schema, whose description labels the field in Chinese.
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: false,
+        verbose: true,
+        keywords: ["example"],
+      },
     },
   });
   installErrorHandler(app);
@@ -117,6 +129,7 @@ export async function buildServer(
   await app.register(healthRoutes(ctx));
   await app.register(authRoutes(ctx, limits, session), { prefix: "/api/v1" });
   await app.register(programRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(productRoutes(ctx), { prefix: "/api/v1" });
   await app.register(institutionRoutes(ctx), { prefix: "/api/v1" });
   await app.register(enrollmentRoutes(ctx), { prefix: "/api/v1" });
   await app.register(paymentRoutes(ctx), { prefix: "/api/v1" });
@@ -132,6 +145,7 @@ export async function buildServer(
   await app.register(notificationRoutes(ctx), { prefix: "/api/v1" });
   await app.register(quoteRoutes(ctx, limits), { prefix: "/api/v1" });
   await app.register(residentRoutes(ctx, limits), { prefix: "/api/v1" });
+  await app.register(renewalRoutes(ctx), { prefix: "/api/v1" });
   await app.register(onlineClaimRoutes(ctx), { prefix: "/api/v1" });
   await app.register(consoleRoutes(ctx), { prefix: "/api/v1" });
   // The front ends: a catch-all GET, which any API route (more specific) wins over whatever the order.

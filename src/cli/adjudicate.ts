@@ -1,17 +1,26 @@
-/** `hmb adjudicate --product <id> [--plan <plan>] [--input <file.jsonl>|-]` — fixed contract, see README. */
+/**
+ * `hmb adjudicate --product <id> | --product-file <file> [--plan <plan>] [--input <file.jsonl>|-]` — fixed
+ * contract, see README; the same output whichever way the product is named.
+ */
 import type { Command } from "commander";
 import { AdjudicationBatch } from "../engine/batch.js";
 import { compilePlan } from "../engine/compile.js";
 import { toWireError, toWireResult } from "../engine/wire.js";
-import { getProduct } from "../products/index.js";
 import { ChunkedWriter, forEachLine, openInput } from "./lines.js";
+import {
+  addProductSourceOptions,
+  type ProductSourceOptions,
+  requireProductSource,
+  resolveProduct,
+} from "./product-source.js";
 
-export async function runAdjudicate(options: {
-  product: string;
-  plan?: string;
-  input?: string;
-}): Promise<number> {
-  const plan = compilePlan(getProduct(options.product), options.plan);
+export async function runAdjudicate(
+  options: ProductSourceOptions & {
+    plan?: string;
+    input?: string;
+  },
+): Promise<number> {
+  const plan = compilePlan(resolveProduct(options), options.plan);
   const batch = new AdjudicationBatch(plan);
   await forEachLine(openInput(options.input), (line) => batch.add(line));
   const writer = new ChunkedWriter();
@@ -31,15 +40,16 @@ export async function runAdjudicate(options: {
 }
 
 export function registerAdjudicateCommand(program: Command): void {
-  program
+  const command = program
     .command("adjudicate")
     .description(
       "adjudicate settlement records (JSONL, national field names) under a product; one JSON result per line",
-    )
-    .requiredOption("--product <id>", "product id, e.g. wenshan-2023")
+    );
+  addProductSourceOptions(command)
     .option("--plan <plan>", "plan id (default: the product's first plan)")
     .option("--input <file>", "JSONL file, or - for standard input", "-")
-    .action(async (opts: { product: string; plan?: string; input?: string }) => {
+    .action(async (opts: ProductSourceOptions & { plan?: string; input?: string }) => {
+      requireProductSource(command, opts);
       process.exitCode = await runAdjudicate(opts);
     });
 }

@@ -1,11 +1,12 @@
 /**
- * `hmb check --product <id> --rules <rule-set> [--json] [--earned-premium <yuan> --incurred-claims <yuan>]`
+ * `hmb check --product <id> | --product-file <file> --rules <rule-set> [--json]
+ *   [--earned-premium <yuan> --incurred-claims <yuan>]`
  *
  * Output: a table, or with --json exactly {"findings":[{clause,rule,subject,status,value,limit}]}.
  * Money is a yuan string ("12000.00"), ratios a percent string ("20%"), years and counts numbers; a
  * not_applicable finding carries the reason in `value`.
  * Exit codes: 0 no finding fails, 1 some finding fails, 64 usage error (missing option, unknown product or
- * rule set, bad amount).
+ * rule set, bad amount, a product file that cannot be loaded — its every problem on stderr).
  */
 import type { Command } from "commander";
 import { checkProduct, complianceExitCode } from "../compliance/check.js";
@@ -14,11 +15,15 @@ import type { CheckContext, Finding, Rule, RuleSet, Status } from "../compliance
 import { parseYuan } from "../domain/money.js";
 import type { Product } from "../domain/product.js";
 import { listProducts } from "../products/index.js";
+import { loadProductFile, ProductLoadError } from "../products/load.js";
+import {
+  EX_USAGE,
+  looksLikeFile,
+  type ProductSourceOptions,
+  productSourceProblem,
+} from "./product-source.js";
 
-const EX_USAGE = 64;
-
-interface CheckOptions {
-  product: string;
+interface CheckOptions extends ProductSourceOptions {
   rules: string;
   json?: boolean;
   earnedPremium?: string;
@@ -28,14 +33,7 @@ interface CheckOptions {
 class UsageError extends Error {}
 
 export function runCheck(options: CheckOptions, out: (text: string) => void): number {
-  const product = listProducts().find((p) => p.id === options.product);
-  if (product === undefined) {
-    throw new UsageError(
-      `unknown product ${options.product}; known: ${listProducts()
-        .map((p) => p.id)
-        .join(", ")}`,
-    );
-  }
+  const product = productOf(options);
   const ruleSet = findRuleSet(options.rules);
   if (ruleSet === undefined) {
     throw new UsageError(
@@ -47,6 +45,31 @@ export function runCheck(options: CheckOptions, out: (text: string) => void): nu
   const findings = checkProduct(product, ruleSet, operatingContext(options));
   out(options.json === true ? toJson(findings) : renderTable(product, ruleSet, findings));
   return complianceExitCode(findings);
+}
+
+function productOf(options: CheckOptions): Product {
+  const problem = productSourceProblem(options);
+  if (problem !== undefined) throw new UsageError(problem);
+  if (options.productFile !== undefined) {
+    try {
+      return loadProductFile(options.productFile);
+    } catch (e) {
+      if (e instanceof ProductLoadError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const product = listProducts().find((p) => p.id === options.product);
+  if (product === undefined && looksLikeFile(options.product ?? "")) {
+    throw new UsageError(`--product 要的是产品编号；产品文件请用 --product-file ${options.product}`);
+  }
+  if (product === undefined) {
+    throw new UsageError(
+      `未知产品 ${options.product}（unknown product ${options.product}）；已有：${listProducts()
+        .map((p) => p.id)
+        .join(", ")}`,
+    );
+  }
+  return product;
 }
 
 function operatingContext(options: CheckOptions): CheckContext {
@@ -181,7 +204,8 @@ export function registerCheckCommand(program: Command): void {
     .description(
       "check a product version against a guidance rule set; exit 0 when nothing fails, 1 when a finding fails, 64 on usage errors",
     )
-    .requiredOption("--product <id>", "product id, e.g. wenshan-2023")
+    .option("--product <id>", "shipped product id, e.g. wenshan-2023 (或用 --product-file)")
+    .option("--product-file <file>", "产品文件（JSON，任一受支持的格式版本），代替 --product")
     .requiredOption(
       "--rules <id>",
       `rule set: ${listRuleSets()

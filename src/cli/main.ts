@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerAdjudicateCommand } from "./adjudicate.js";
 import { registerCheckCommand } from "./check.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerProductCommand } from "./product.js";
 import { registerSynthCommand } from "./synth.js";
 
 const program = new Command("hmb")
@@ -14,10 +15,14 @@ registerAdjudicateCommand(program);
 registerSynthCommand(program);
 registerCheckCommand(program);
 registerDemoCommand(program);
+registerProductCommand(program);
 
 // The database commands pull in Fastify, PGlite, pg, exceljs and pdfkit (~1 s of start-up). The engine
 // commands above need none of it, so load those modules only when another command (or help) is asked for.
-const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo"]);
+const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo", "product", "reserve"]);
+// `hmb reserve` computes on files (src/actuarial), engine-only like the commands above; its --program mode
+// loads the database itself.
+(await import("./reserve.js")).registerReserveCommand(program);
 if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
   const [ledger, platform, enroll, roster, report] = await Promise.all([
     import("./ledger.js"),
@@ -28,6 +33,7 @@ if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
   ]);
   ledger.registerLedgerCommand(program);
   platform.registerPlatformCommands(program);
+  (await import("./renewal.js")).registerRenewalCommand(program);
   enroll.registerEnrollCommand(program);
   roster.registerRosterCommand(program);
   (await import("./claims.js")).registerClaimsCommand(program);

@@ -3,7 +3,7 @@
  * `hmb serve`, `hmb program create`, `hmb institution add`, `hmb user add`, `hmb user remove`.
  */
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../api/server.js";
 import { formatBusinessTime } from "../domain/time.js";
@@ -17,7 +17,7 @@ import {
 import { DEMO_NOW, type DemoSeedResult, removeDemoAccounts, seedDemo } from "../services/demo-seed.js";
 import { addInstitution } from "../services/institutions.js";
 import { openPlatform } from "../services/platform.js";
-import { createProgram } from "../services/programs.js";
+import { amendProgramProduct, type CoInsurerShare, createProgram } from "../services/programs.js";
 import { createUser, parsePersonRole, removeUser } from "../services/users.js";
 
 /** Runs one command against the platform, turning caller mistakes into a message and exit code 2. */
@@ -64,7 +64,29 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   }
 }
 
+/**
+ * Refuses a port another process holds, before anything slow (opening the database, seeding the demo takes
+ * tens of seconds): one Chinese line naming the port and what to do. The port is probed by listening on it
+ * and closing again; 0 (any free port) needs no probe.
+ */
+export async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import("node:net");
+  const problem = await new Promise<string | undefined>((resolveProbe) => {
+    const probe = createServer();
+    probe.once("error", (e: NodeJS.ErrnoException) => resolveProbe(e.code ?? e.message));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolveProbe(undefined)));
+  });
+  if (problem === undefined) return;
+  throw new Error(
+    problem === "EADDRINUSE"
+      ? `端口 ${port} 已被占用（${host}）：请先停止占用它的程序，或用 --port 换一个端口`
+      : `无法监听 ${host}:${port}（${problem}）：请检查 --host 与 --port`,
+  );
+}
+
 export async function serve(port: number, host: string, options: { demo?: boolean } = {}): Promise<void> {
+  await assertPortFree(port, host);
   let pinnedByDemo = false;
   if (options.demo === true) {
     if (process.env.NODE_ENV === "production")
@@ -204,6 +226,29 @@ ${logins}
 `;
 }
 
+/**
+ * `--insurer CODE:NAME:BPS` → a share; the first one given is the lead. The name may itself contain ':'
+ * (the code is before the first, the basis points after the last).
+ */
+export function parseInsurerSpec(text: string, isFirst: boolean): CoInsurerShare {
+  const first = text.indexOf(":");
+  const last = text.lastIndexOf(":");
+  const bps = text.slice(last + 1);
+  if (first <= 0 || last === first || !/^\d{1,5}$/.test(bps)) {
+    throw new InvalidArgumentError(`应写作 代码:名称:万分之一份额，如 picc:人保财险:6000（收到 ${text}）`);
+  }
+  return {
+    code: text.slice(0, first),
+    name: text.slice(first + 1, last),
+    shareBps: Number(bps),
+    lead: isFirst,
+  };
+}
+
+function collectInsurer(text: string, previous: CoInsurerShare[]): CoInsurerShare[] {
+  return [...previous, parseInsurerSpec(text, previous.length === 0)];
+}
+
 export function registerPlatformCommands(program: Command): void {
   program
     .command("serve")
@@ -218,15 +263,46 @@ export function registerPlatformCommands(program: Command): void {
       serve(Number(opts.port), opts.host, { demo: opts.demo === true }),
     );
 
-  program
-    .command("program")
-    .description("programs (项目)")
+  const programs = program.command("program").description("programs (项目)");
+  programs
     .command("create")
     .requiredOption("--id <program_id>", "program id, e.g. wenshan-2023")
-    .requiredOption("--product <product_id>", "product id")
+    .requiredOption(
+      "--product <ID[@VERSION]>",
+      "published product, pinned at VERSION (default: its latest published version)",
+    )
+    .option("--follows <program_id>", "last year's program in the same region (program years, renewal)")
+    .option(
+      "--insurer <CODE:NAME:BPS>",
+      "co-insurer and its share in basis points (repeatable; the first is the lead; shares sum to 10000)",
+      collectInsurer,
+      [] as CoInsurerShare[],
+    )
+    .action(async (opts: { id: string; product: string; insurer: CoInsurerShare[]; follows?: string }) =>
+      withPlatform(async (ctx) => {
+        const p = await createProgram(ctx, CLI_ACTOR, {
+          programId: opts.id,
+          productId: opts.product,
+          insurers: opts.insurer.length === 0 ? undefined : opts.insurer,
+          follows: opts.follows,
+        });
+        process.stdout.write(`${p.programId}\t${p.productId} v${p.productVersion}\t${p.name}\n`);
+        if (p.followsProgramId !== null) process.stdout.write(`  接续\t${p.followsProgramId}\n`);
+        for (const i of p.insurers) {
+          process.stdout.write(`  ${i.lead ? "首席" : "共保"}\t${i.code}\t${i.name}\t${i.shareBps / 100}%\n`);
+        }
+      }),
+    );
+  programs
+    .command("amend")
+    .description(
+      "pin another product version — only before the program's enrollment opens (金办便函〔2025〕745号)",
+    )
+    .requiredOption("--id <program_id>", "program id")
+    .requiredOption("--product <ID[@VERSION]>", "published product (default: its latest published version)")
     .action(async (opts: { id: string; product: string }) =>
       withPlatform(async (ctx) => {
-        const p = await createProgram(ctx, CLI_ACTOR, { programId: opts.id, productId: opts.product });
+        const p = await amendProgramProduct(ctx, CLI_ACTOR, opts.id, opts.product);
         process.stdout.write(`${p.programId}\t${p.productId} v${p.productVersion}\t${p.name}\n`);
       }),
     );

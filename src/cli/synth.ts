@@ -1,5 +1,6 @@
 /**
- * `hmb synth settlements --product <id> --persons N --seed S [--invalid-rate R] [--output file|-]`:
+ * `hmb synth settlements --product <id> | --product-file <file> --persons N --seed S [--invalid-rate R]
+ * [--output file|-]`:
  * synthetic settlement records (JSONL, national field names) for tests, demos and benchmarks.
  * The generator (src/synth) is pure; this module only streams its lines to a file or standard output.
  */
@@ -7,12 +8,16 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
-import { getProduct } from "../products/index.js";
 import type { SynthStats } from "../synth/settlements.js";
 import { ChunkedWriter } from "./lines.js";
+import {
+  addProductSourceOptions,
+  type ProductSourceOptions,
+  requireProductSource,
+  resolveProduct,
+} from "./product-source.js";
 
-export interface SynthSettlementsOptions {
-  product: string;
+export interface SynthSettlementsOptions extends ProductSourceOptions {
   persons: number;
   seed: number;
   invalidRate?: number;
@@ -25,7 +30,7 @@ export interface SynthSettlementsOptions {
 }
 
 export async function runSynthSettlements(options: SynthSettlementsOptions): Promise<SynthStats> {
-  const product = getProduct(options.product);
+  const product = resolveProduct(options);
   // Loaded here so that the rest of `hmb` never depends on the generator's modules.
   const { SettlementSynthesizer } = await import("../synth/settlements.js");
   const synth = new SettlementSynthesizer({
@@ -91,13 +96,13 @@ function rate(value: string): number {
 export function registerSynthCommand(program: Command): void {
   // program.command() (not addCommand) so the subcommands inherit exitOverride and the help settings.
   const synth = program.command("synth").description("generate synthetic data (deterministic for a seed)");
-  synth
+  const settlements = synth
     .command("settlements")
     .description(
       "synthetic settlement records (JSONL, national field names) for a product's region: " +
         "the coverage year plus history years, see docs/synthetic-data.md",
-    )
-    .requiredOption("--product <id>", "product id, e.g. wenshan-2023")
+    );
+  addProductSourceOptions(settlements)
     .requiredOption("--persons <n>", "number of insured persons to simulate", wholeNumber("--persons"))
     .requiredOption("--seed <s>", "random seed (whole number)", wholeNumber("--seed"))
     .option("--invalid-rate <r>", "fraction of lines deliberately broken, 0 to 1", rate, 0)
@@ -112,17 +117,19 @@ export function registerSynthCommand(program: Command): void {
     .option("--stats", "print generation statistics as JSON on standard error")
     .option("--no-progress", "no progress bar")
     .action(
-      async (opts: {
-        product: string;
-        persons: number;
-        seed: number;
-        invalidRate: number;
-        historyYears: number;
-        maxLines?: number;
-        output: string;
-        stats?: boolean;
-        progress: boolean;
-      }) => {
+      async (
+        opts: ProductSourceOptions & {
+          persons: number;
+          seed: number;
+          invalidRate: number;
+          historyYears: number;
+          maxLines?: number;
+          output: string;
+          stats?: boolean;
+          progress: boolean;
+        },
+      ) => {
+        requireProductSource(settlements, opts);
         const started = performance.now();
         const stats = await runSynthSettlements(opts);
         const seconds = (performance.now() - started) / 1000;

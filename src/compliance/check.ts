@@ -18,6 +18,13 @@ import {
   ratioVariantLabel,
   termMatches,
 } from "./measure.js";
+import {
+  featureAbsent,
+  nameContains,
+  preExistingNotRefused,
+  regionDeclared,
+  riskDifferentiation,
+} from "./national.js";
 import type {
   CheckContext,
   Finding,
@@ -68,17 +75,23 @@ const EVALUATORS: { readonly [K in RuleKind]: Evaluator<K> } = {
     product.plans.flatMap((plan) => {
       const scoped = liabilitiesInScope(product, plan, rule.scope);
       if (scoped.length === 0) return [notApplicable(plan.id, "无适用责任", formatYuan(rule.maxFen))];
-      return scoped.map((liability): Draft => {
+      // One finding per deductible a person can face (the pool's and each variant's, e.g. 既往症 2万): a
+      // ceiling holds only if the worst-placed resident stays under it, as ratio_min does for floors.
+      return scoped.flatMap((liability): Draft[] => {
         const pool = plan.deductiblePools.find((p) => p.id === liability.deductiblePool);
-        const amount = pool?.amount ?? 0;
-        const poolNote = pool === undefined ? "无免赔额" : pool.name;
-        return {
-          subject: `${plan.id}/${liability.id}`,
+        const subject = `${plan.id}/${liability.id}`;
+        const finding = (amount: Fen, note: string): Draft => ({
+          subject,
           status: passIf(amount <= rule.maxFen),
           value: formatYuan(amount),
           limit: formatYuan(rule.maxFen),
-          note: poolNote,
-        };
+          note,
+        });
+        if (pool === undefined) return [finding(0, "无免赔额")];
+        return [
+          finding(pool.amount, pool.name),
+          ...pool.variants.map((v) => finding(v.amount, `${pool.name}（${v.label ?? "条件档"}）`)),
+        ];
       });
     }),
 
@@ -225,6 +238,13 @@ const EVALUATORS: { readonly [K in RuleKind]: Evaluator<K> } = {
     }),
 
   not_measurable: (rule, product) => [notApplicable(product.id, rule.reason.zh, "—")],
+
+  // 金办便函〔2025〕745号 (rule set nfra-2025): measured in national.ts.
+  name_contains: (rule, product) => nameContains(product, rule.words),
+  region_declared: (_rule, product) => regionDeclared(product),
+  risk_differentiation: (rule, product) => riskDifferentiation(product, rule.factors),
+  feature_absent: (rule, product) => featureAbsent(product, rule.feature),
+  pre_existing_not_refused: (_rule, product) => preExistingNotRefused(product),
 };
 
 /** Loss ratio in basis points, rounded half up; exact in BigInt since fen × 10000 can pass 2^53. */

@@ -4,7 +4,14 @@
  */
 import { COHORTS, type Cohort } from "../domain/cohort.js";
 import { type Fen, formatYuan } from "../domain/money.js";
-import type { Catalog, Liability, Plan, Product, RatioVariant } from "../domain/product.js";
+import {
+  type Catalog,
+  catalogIdOf,
+  type Liability,
+  type Plan,
+  type Product,
+  type RatioVariant,
+} from "../domain/product.js";
 import { formatBusinessTime, type Period } from "../domain/time.js";
 import type { LiabilityScope } from "./types.js";
 
@@ -61,9 +68,9 @@ export function formatLimit(limit: Limit): string {
 }
 
 export function catalogOf(product: Product, liability: Liability): Catalog | undefined {
-  const eligible = liability.eligible;
-  if (typeof eligible !== "object") return undefined;
-  return product.catalogs.find((c) => c.id === eligible.catalog);
+  const id = catalogIdOf(liability.eligible);
+  if (id === undefined) return undefined;
+  return product.catalogs.find((c) => c.id === id);
 }
 
 /** Catalog items whose indication names one of the diseases. */

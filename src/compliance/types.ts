@@ -51,6 +51,12 @@ export type ProductFlag =
 /** Declared operating choices checked against an accepted set. */
 export type OperationsChoice = "dataSharing" | "disclosure";
 
+/** Person attributes a product may price or tier benefits by (金办便函〔2025〕745号 风险对价). */
+export type RiskFactor = "age" | "sex" | "health";
+
+/** Features the 2025 national rules forbid in a product (no pre-set loss ratio, no fund pool). */
+export type ForbiddenFeature = "preset_loss_ratio" | "fund_pool";
+
 export type RuleSpec =
   | { readonly kind: "no_enrollment_restrictions" }
   | { readonly kind: "product_flag"; readonly flag: ProductFlag }
@@ -80,6 +86,16 @@ export type RuleSpec =
       readonly diseases: readonly string[];
       readonly minItems: number;
     }
+  /** The product name contains each of the words (e.g. 定制). */
+  | { readonly kind: "name_contains"; readonly words: readonly string[] }
+  /** The product lists the region it applies to (GB/T 2260 code and name). */
+  | { readonly kind: "region_declared" }
+  /** Rates grouped or benefits tiered by at least one of the factors. */
+  | { readonly kind: "risk_differentiation"; readonly factors: readonly RiskFactor[] }
+  /** A feature the product must not have. */
+  | { readonly kind: "feature_absent"; readonly feature: ForbiddenFeature }
+  /** Persons with a pre-existing condition may enrol (different deductibles and ratios allowed). */
+  | { readonly kind: "pre_existing_not_refused" }
   /** The clause asks for something a product version cannot show (a process, an unlisted drug list). */
   | { readonly kind: "not_measurable"; readonly reason: Text };
 

@@ -112,6 +112,7 @@ export const PsnQuery = z.object({ psn_no: PsnNo.optional() }).strict();
 export const ClaimableRecord = z.object({
   setl_id: z.string(),
   fixmedins_code: z.string().meta({ description: "定点医疗机构编号" }),
+  fixmedins_name: z.string().nullable().meta({ description: "定点医疗机构名称（未登记的机构为 null）" }),
   med_type: z.string().meta({ description: "医疗类别", example: "21" }),
   settled_at: BeijingTime,
   psn_part_amt: Yuan.meta({ description: "个人负担（元）", example: "4800.00" }),

@@ -101,6 +101,7 @@ export const PolicyListItem = z.object({
   policy_no: z.string(),
   psn_no: z.string().describe("人员编号（经办人员完整；共保公司、慈善机构脱敏）"),
   plan_id: z.string(),
+  plan_name: z.string().describe("方案名称"),
   enrollment_id: z.string(),
   enrollment_kind: z.string(),
   relation: z.string(),

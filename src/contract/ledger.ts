@@ -38,6 +38,7 @@ export const Statement = z.object({
   insurer_code: z.string(),
   insurer_name: z.string(),
   share: z.number().describe("共保份额（0–1）"),
+  share_bps: z.number().int().describe("共保份额，万分之一（10000 = 100%）"),
   lead: z.boolean().describe("是否首席承保人"),
   from: Instant.describe("期间起（含）"),
   to: Instant.describe("期间止（不含）"),
@@ -68,7 +69,8 @@ export const LedgerSummary = z.object({
       z.object({
         code: z.string(),
         name: z.string(),
-        share: z.number(),
+        share: z.number().describe("共保份额（0–1）"),
+        share_bps: z.number().int().describe("共保份额，万分之一（10000 = 100%）"),
         lead: z.boolean(),
         accounts: z.array(z.object({ account: z.string(), net: Yuan })),
       }),

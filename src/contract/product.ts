@@ -32,9 +32,11 @@ export type RatioView = z.infer<typeof RatioView>;
 export const LiabilityView = z.object({
   id: z.string(),
   name: z.string(),
-  base: z
-    .enum(["in_scope", "out_of_scope", "catalog"])
-    .meta({ description: "in_scope 医保范围内自付、out_of_scope 医保范围外自费、catalog 特药/特定药械目录" }),
+  base: z.enum(["in_scope", "out_of_scope", "catalog", "fee_items", "diagnosis"]).meta({
+    description:
+      "in_scope 医保范围内自付、out_of_scope 医保范围外自费、catalog 特药/特定药械目录、fee_items 按费用明细（收费项目类别/等级/编码）、diagnosis 按诊断定额给付",
+  }),
+  base_description: z.string().meta({ description: "赔付基数的中文说明", example: "医保范围内个人自付" }),
   catalog: z
     .object({ id: z.string(), name: z.string(), items: z.number().int(), sample: z.boolean() })
     .nullable(),
@@ -69,7 +71,14 @@ export type PlanView = z.infer<typeof PlanView>;
 /** GET …/product: the program's insurers and its product sheet. */
 export const ProductSheet = z.object({
   program_id: ProgramId,
-  insurers: z.array(z.object({ code: z.string(), name: z.string(), lead: z.boolean() })),
+  insurers: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      lead: z.boolean(),
+      share_bps: z.number().int().describe("共保份额，万分之一（10000 = 100%）"),
+    }),
+  ),
   product_id: z.string(),
   product_version: z.number().int(),
   name: z.string(),
@@ -78,6 +87,9 @@ export const ProductSheet = z.object({
   coverage_end: BeijingTime,
   enrollment_start: BeijingTime,
   enrollment_end: BeijingTime,
+  enrollment_state: z
+    .enum(["not_yet", "open", "closed"])
+    .describe("投保期状态（按平台业务时钟）：not_yet 尚未开始、open 投保中、closed 已结束"),
   waiting_period_days: z.number().int(),
   family_enrollment: z.boolean(),
   one_stop_settlement: z.boolean(),

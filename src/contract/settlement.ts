@@ -245,6 +245,7 @@ export const ClaimView = SettlementResponse.extend({
     .meta({ description: "渠道：one_stop 一站式、online 线上、counter 柜面、special_drug 特药" }),
   psn_no: z.string(),
   fixmedins_code: z.string(),
+  fixmedins_name: z.string().nullable().meta({ description: "定点医疗机构名称（未登记的机构为 null）" }),
   state: z.enum(["settled", "revoked"]),
   settled_at: Instant,
   revoked_at: Instant.nullable(),

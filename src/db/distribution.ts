@@ -30,6 +30,10 @@ export const REFERENCE_TABLES: readonly ReferenceTable[] = [
     why: "lock-out counts per login name across programs (a platform-wide account logs in through any program, so a per-program count would multiply its attempts); only names with recent failures have a row",
   },
   {
+    table: "product_versions",
+    why: "published product versions (issue 12): shared by programs, a handful of rows a year, never updated; read by id and version on a plan cache miss, so every worker keeps a copy",
+  },
+  {
     table: "schema_migrations",
     why: "which migrations ran: a handful of rows, read and written only by migrate() on the coordinator",
   },

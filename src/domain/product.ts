@@ -9,13 +9,15 @@ import { type Bps, type Fen, yuan } from "./money.js";
 import { MED_TYPES, type MedType } from "./settlement.js";
 import { type EpochMs, parseBusinessTime } from "./time.js";
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case id: letters, digits, _ and -");
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "应为小写标识：小写字母、数字、_ 和 -，最长 64 个字符");
 
 const yuanAmount = z
   .number()
   .nonnegative()
   .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
-    message: "at most 2 decimals",
+    message: "金额最多两位小数",
   })
   .transform((n): Fen => yuan(Math.round(n * 100) / 100));
 
@@ -24,14 +26,14 @@ const percent = z
   .min(0)
   .max(100)
   .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, {
-    message: "at most 2 decimals of a percent",
+    message: "百分比最多两位小数",
   })
   .transform((n): Bps => Math.round(n * 100));
 
 const businessTime = z.string().transform((text, ctx): EpochMs => {
   const ms = parseBusinessTime(text);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `not a time (yyyy-MM-dd HH:mm[:ss], Beijing): ${text}` });
+    ctx.addIssue({ code: "custom", message: `不是有效时间（yyyy-MM-dd HH:mm[:ss]，北京时间）：${text}` });
     return z.NEVER;
   }
   return ms;
@@ -39,14 +41,14 @@ const businessTime = z.string().transform((text, ctx): EpochMs => {
 
 const period = z
   .object({ start: businessTime, end: businessTime })
-  .refine((p) => p.start < p.end, { message: "start must be before end", path: ["end"] });
+  .refine((p) => p.start < p.end, { message: "开始时间必须早于结束时间", path: ["end"] });
 
 const medType = z.enum(Object.keys(MED_TYPES) as [MedType, ...MedType[]]);
 const cohort = z.enum(COHORT_IDS as [string, ...string[]]);
 
 const icd10Range = z
   .object({ from: z.string().regex(/^[A-Z]\d{2}/), to: z.string().regex(/^[A-Z]\d{2}/) })
-  .refine((r) => r.from <= r.to, { message: "from must not be after to", path: ["to"] });
+  .refine((r) => r.from <= r.to, { message: "ICD-10 范围的起点不能晚于终点", path: ["to"] });
 
 const catalogItem = z.object({
   code: z.string().min(1).max(64),
@@ -63,6 +65,16 @@ const catalogItem = z.object({
   cap: yuanAmount.optional(),
 });
 
+/** yyyy-MM-dd, a Beijing calendar day; kept as written (the engine compiles it to instants). */
+const catalogDay = z.string().refine((text) => catalogDayStart(text) !== undefined, {
+  message: "不是有效日期（yyyy-MM-dd）",
+});
+
+/** The first instant (Beijing) of a catalog day yyyy-MM-dd, else undefined. */
+export function catalogDayStart(text: string): EpochMs | undefined {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseBusinessTime(`${text} 00:00`) : undefined;
+}
+
 const catalog = z.object({
   id,
   name: z.string().min(1),
@@ -73,6 +85,14 @@ const catalog = z.object({
   /** Where the item may be dispensed or performed; absent = any 定点医药机构. */
   designatedInstitutions: z.array(z.string().min(1)).optional(),
   items: z.array(catalogItem).min(1),
+  /** The catalog's version when resolved from `catalogRefs` (src/catalogs). */
+  version: z.number().int().min(1).optional(),
+  /**
+   * Effective window of a versioned catalog (Beijing days, inclusive): its items are paid only on a record
+   * whose date (admission, as for coverage) falls inside; outside it they are ordinary items of the bill.
+   */
+  effectiveFrom: catalogDay.optional(),
+  effectiveTo: catalogDay.optional(),
 });
 
 const fundField = z.enum([
@@ -104,17 +124,67 @@ const preExistingCondition = z.object({ id, name: z.string().min(1), rule: preEx
 
 const costBand = z
   .object({ from: yuanAmount, to: yuanAmount.optional() })
-  .refine((b) => b.to === undefined || b.from < b.to, { message: "from must be below to", path: ["to"] });
+  .refine((b) => b.to === undefined || b.from < b.to, {
+    message: "费用分段的下限必须小于上限",
+    path: ["to"],
+  });
+
+/**
+ * The common person condition `when` (schema v2) of ratio, deductible and cap variants: every key is optional
+ * and every key present must hold. What the engine cannot know about the person (age without a birth date, sex
+ * without gend) makes a condition that names it not hold.
+ *  - `preExisting`: the owner's (liability's or pool's) `preExistingCondition` status;
+ *  - `outOfRegion`: 异地就医 of the event (treatment region outside the program's region);
+ *  - `cohorts`: the insured's cohort (src/domain/cohort.ts) is one of them;
+ *  - `insutypes`: the record's insutype (310 职工 / 390 居民);
+ *  - `insuredYearsFrom/To`: consecutive insured years including this one (≥ 1), inclusive;
+ *  - `claimFreeYearsFrom/To`: consecutive preceding years without a paid claim, inclusive;
+ *  - `ageFrom/To`: age in whole years at coverage start, inclusive;
+ *  - `sex`: national gend, "1" 男, "2" 女.
+ */
+const personConditionShape = {
+  preExisting: z.boolean().optional(),
+  outOfRegion: z.boolean().optional(),
+  cohorts: z.array(cohort).min(1).optional(),
+  insutypes: z
+    .array(z.enum(["310", "390"]))
+    .min(1)
+    .optional(),
+  insuredYearsFrom: z.number().int().min(1).max(100).optional(),
+  insuredYearsTo: z.number().int().min(1).max(100).optional(),
+  claimFreeYearsFrom: z.number().int().min(0).max(100).optional(),
+  claimFreeYearsTo: z.number().int().min(0).max(100).optional(),
+  ageFrom: z.number().int().min(0).max(150).optional(),
+  ageTo: z.number().int().min(0).max(150).optional(),
+  sex: z.enum(["1", "2"]).optional(),
+};
+
+type RangeKeys = { [k: string]: unknown };
+/** From ≤ to for each bounded pair, reported on the `…To` key. */
+function checkRanges(w: RangeKeys, ctx: z.RefinementCtx): void {
+  const pairs: [string, string, string][] = [
+    ["insuredYearsFrom", "insuredYearsTo", "连续参保年数"],
+    ["claimFreeYearsFrom", "claimFreeYearsTo", "连续无理赔年数"],
+    ["ageFrom", "ageTo", "年龄"],
+  ];
+  for (const [from, to, name] of pairs) {
+    const a = w[from];
+    const b = w[to];
+    if (typeof a === "number" && typeof b === "number" && a > b)
+      ctx.addIssue({ code: "custom", path: [to], message: `${name}的下限不能大于上限` });
+  }
+}
+
+const personCondition = z.object(personConditionShape).strict().superRefine(checkRanges);
 
 const ratioCondition = z
   .object({
-    preExisting: z.boolean().optional(),
-    outOfRegion: z.boolean().optional(),
-    cohorts: z.array(cohort).min(1).optional(),
+    ...personConditionShape,
     /** Tiered ratio by cumulative eligible amount after deductible within the year (guidance clause 九). */
     costBand: costBand.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkRanges);
 
 const ratioVariant = z.object({
   when: ratioCondition.optional(),
@@ -122,11 +192,57 @@ const ratioVariant = z.object({
   label: z.string().optional(),
 });
 
+/** An amount (deductible or cap) that depends on the person: first matching variant wins, else the default. */
+const amountVariant = z.object({
+  when: personCondition,
+  amount: yuanAmount,
+  label: z.string().optional(),
+});
+
+/** 收费项目类别 med_chrgitm_type: two digits, 01 床位费 … 14 其他费 (DESIGN.md §10). */
+const chargeItemType = z.string().regex(/^\d{2}$/, "收费项目类别应为两位数字（如 08 卫生材料费）");
+
+/**
+ * Eligible base from fee-detail (费用明细) items, schema v2. An item matches when every list present names it
+ * (category = med_chrgitm_type, level = chrgitm_lv 01 甲类 / 02 乙类 / 03 自费, code = med_list_codg). The
+ * portion of a matched item that counts:
+ *  - `self_pay`: its 医保范围外 part — the item's fulamt_ownpay_amt + overlmt_selfpay when either is given,
+ *    else the whole item when it is 03 自费, else nothing;
+ *  - `in_scope`: the item amount minus that self-pay part;
+ *  - `total`: det_item_fee_sumamt.
+ * The self-pay part is taken from the record's 医保范围外 base and the in-scope part from its 范围内 base, each
+ * at most what is left of that base after catalog liabilities and earlier fee-item liabilities took theirs —
+ * so a liability never pays on what the funds paid, and the other liabilities lose exactly what it took.
+ * An item claimed by an earlier catalog or fee-item liability (product order) is not claimed again.
+ */
+const feeItemsBase = z
+  .object({
+    categories: z.array(chargeItemType).min(1).optional(),
+    levels: z
+      .array(z.enum(["01", "02", "03"]))
+      .min(1)
+      .optional(),
+    codes: z.array(z.string().min(1).max(64)).min(1).optional(),
+    portion: z.enum(["self_pay", "in_scope", "total"]),
+  })
+  .strict();
+
+/** 定额给付 on a diagnosis: the record's main diagnosis (dise_codg) falls in one of the ranges. */
+const diagnosisBase = z.object({ icd10: z.array(icd10Range).min(1) }).strict();
+
 const eligibleBase = z.union([
   z.literal("in_scope"),
   z.literal("out_of_scope"),
   z.object({ catalog: id }).strict(),
+  z.object({ feeItems: feeItemsBase }).strict(),
+  z.object({ diagnosis: diagnosisBase }).strict(),
 ]);
+
+/**
+ * A per-unit cap (schema v2): `code` = per med_list_codg per policy year (per drug, per implant), over the
+ * liability's items; `stay` = per record (per hospital stay).
+ */
+const unitCap = z.object({ per: z.enum(["code", "stay"]), amount: yuanAmount }).strict();
 
 const liability = z.object({
   id,
@@ -134,11 +250,40 @@ const liability = z.object({
   eligible: eligibleBase,
   medTypes: z.array(medType).min(1),
   deductiblePool: id.optional(),
-  ratios: z.array(ratioVariant).min(1),
+  /** At least one for a ratio base; a lump-sum (`eligible.diagnosis`) liability has none. */
+  ratios: z.array(ratioVariant).default([]),
   cap: yuanAmount.optional(),
+  /** Schema v2: the cap by person (first match wins, else `cap`; a variant without `cap` = no cap otherwise). */
+  capVariants: z.array(amountVariant).default([]),
   /** Which pre-existing condition `when.preExisting` and `excludePreExisting` refer to. */
   preExistingCondition: id.optional(),
   excludePreExisting: z.boolean().default(false),
+  /** Schema v2 定额给付: paid once per qualifying record, capped by what the record leaves the person to bear. */
+  lumpSum: yuanAmount.optional(),
+  unitCaps: z.array(unitCap).default([]),
+  /** Schema v2: records this liability pays (payout > 0) per policy year; further records are not paid. */
+  maxClaimsPerYear: z.number().int().min(1).max(366).optional(),
+  /**
+   * Schema v2: how much of 乙类先行自付 (preselfpay_amt) counts in the 医保范围内 base (100 = all, as in
+   * schema v1). Only for `eligible: "in_scope"`.
+   */
+  preSelfPayWeightPercent: percent.optional(),
+  /** Schema v2: days from enrolment (or coverage start) during which the liability pays nothing; not for renewals. */
+  waitingPeriodDays: z.number().int().min(0).max(365).optional(),
+});
+
+/**
+ * A deductible pool. Schema v2: `variants` by person (first match wins, else `amount`); `preExistingCondition`
+ * for `when.preExisting`; `shared: "family"` = one pool for every insured of a family (the engine's
+ * family accumulators), default "person".
+ */
+const deductiblePool = z.object({
+  id,
+  name: z.string().min(1),
+  amount: yuanAmount,
+  variants: z.array(amountVariant).default([]),
+  preExistingCondition: id.optional(),
+  shared: z.enum(["person", "family"]).default("person"),
 });
 
 const premiumVariant = z.object({
@@ -159,7 +304,7 @@ const plan = z.object({
   /** Guidance clause 十 distinguishes 基础保障 and 升级保障. */
   tier: z.enum(["basic", "upgraded"]),
   premium: z.object({ base: yuanAmount, variants: z.array(premiumVariant).default([]) }),
-  deductiblePools: z.array(z.object({ id, name: z.string().min(1), amount: yuanAmount })).default([]),
+  deductiblePools: z.array(deductiblePool).default([]),
   capGroups: z
     .array(z.object({ id, name: z.string().min(1), amount: yuanAmount, liabilities: z.array(id).min(1) }))
     .default([]),
@@ -175,8 +320,25 @@ const coInsurer = z.object({
   sharePercent: percent.optional(),
 });
 
+/** Schema versions this code reads; a file without `schemaVersion` is version 1 (migrated on load). */
+export const PRODUCT_SCHEMA_VERSIONS = [1, 2] as const;
+export const CURRENT_PRODUCT_SCHEMA_VERSION = 2;
+
+/**
+ * A stay that crosses the end of coverage (schema v2). Absent = the admission date decides (schema v1: the
+ * whole stay is covered). `pro_rata_by_day`: the stay's amounts count in proportion of its days inside coverage
+ * (days = calendar days, Beijing; a stay of admission and discharge on the same day is one day).
+ * `extension`: covered in full when discharged within `days` days after coverage end, else pro rata of the
+ * days up to coverage end + `days`. Needs endtime; a record without it is covered as in schema v1.
+ */
+const stayAcrossCoverageEnd = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("pro_rata_by_day") }).strict(),
+  z.object({ kind: z.literal("extension"), days: z.number().int().min(1).max(365) }).strict(),
+]);
+
 const productSchema = z
   .object({
+    schemaVersion: z.union([z.literal(1), z.literal(2)], { error: "schemaVersion 应为 1 或 2" }).default(1),
     id,
     version: z.number().int().min(1),
     name: z.string().min(1),
@@ -197,6 +359,11 @@ const productSchema = z
       .array(z.object({ id, name: z.string().min(1), icd10: z.array(icd10Range).min(1) }))
       .default([]),
     plans: z.array(plan).min(1),
+    stayAcrossCoverageEnd: stayAcrossCoverageEnd.optional(),
+    /** 北京: a person healthy at first enrollment stays healthy in renewals (the service side applies it). */
+    preExistingLockedAtFirstEnrollment: z.boolean().default(false),
+    /** Catalogs kept as their own versioned data; the loader resolves them into `catalogs`. */
+    catalogRefs: z.array(z.object({ id, version: z.number().int().min(1) }).strict()).default([]),
     refund: z.object({
       beforeEffective: z.literal("full"),
       afterEffective: z.enum(["unearned_pro_rata_by_day", "none"]),
@@ -223,51 +390,89 @@ const productSchema = z
       ctx.addIssue({ code: "custom", path, message });
     const catalogIds = new Set(p.catalogs.map((c) => c.id));
     const conditionIds = new Set(p.preExistingConditions.map((c) => c.id));
-    for (const i of duplicates(p.plans.map((x) => x.id))) issue(["plans", i, "id"], "duplicate plan id");
-    for (const i of duplicates(p.catalogs.map((x) => x.id)))
-      issue(["catalogs", i, "id"], "duplicate catalog id");
+    for (const i of duplicates(p.plans.map((x) => x.id))) issue(["plans", i, "id"], "方案 id 重复");
+    for (const i of duplicates(p.catalogs.map((x) => x.id))) issue(["catalogs", i, "id"], "目录 id 重复");
     p.plans.forEach((pl, pi) => {
       const poolIds = new Set(pl.deductiblePools.map((d) => d.id));
       const liabilityIds = new Set(pl.liabilities.map((l) => l.id));
       for (const i of duplicates(pl.liabilities.map((l) => l.id))) {
-        issue(["plans", pi, "liabilities", i, "id"], "duplicate liability id");
+        issue(["plans", pi, "liabilities", i, "id"], "责任 id 重复");
       }
+      for (const i of duplicates(pl.deductiblePools.map((d) => d.id))) {
+        issue(["plans", pi, "deductiblePools", i, "id"], "免赔额 id 重复");
+      }
+      pl.deductiblePools.forEach((d, di) => {
+        const at = ["plans", pi, "deductiblePools", di];
+        if (d.preExistingCondition !== undefined && !conditionIds.has(d.preExistingCondition)) {
+          issue([...at, "preExistingCondition"], `未知的既往症定义 ${d.preExistingCondition}`);
+        }
+        if (
+          d.preExistingCondition === undefined &&
+          d.variants.some((v) => v.when.preExisting !== undefined)
+        ) {
+          issue([...at, "preExistingCondition"], "免赔额按既往症区分时必须指定既往症定义");
+        }
+      });
       pl.capGroups.forEach((g, gi) => {
         g.liabilities.forEach((lid, li) => {
           if (!liabilityIds.has(lid)) {
-            issue(["plans", pi, "capGroups", gi, "liabilities", li], `unknown liability ${lid}`);
+            issue(["plans", pi, "capGroups", gi, "liabilities", li], `未知的责任 ${lid}`);
           }
         });
       });
       pl.liabilities.forEach((l, li) => {
         const at = ["plans", pi, "liabilities", li];
         if (l.deductiblePool !== undefined && !poolIds.has(l.deductiblePool)) {
-          issue([...at, "deductiblePool"], `unknown deductible pool ${l.deductiblePool}`);
+          issue([...at, "deductiblePool"], `未知的免赔额 ${l.deductiblePool}`);
         }
-        if (typeof l.eligible === "object" && !catalogIds.has(l.eligible.catalog)) {
-          issue([...at, "eligible", "catalog"], `unknown catalog ${l.eligible.catalog}`);
+        const catalogId = catalogIdOf(l.eligible);
+        if (catalogId !== undefined && !catalogIds.has(catalogId)) {
+          issue([...at, "eligible", "catalog"], `未知的目录 ${catalogId}`);
         }
         if (l.preExistingCondition !== undefined && !conditionIds.has(l.preExistingCondition)) {
-          issue([...at, "preExistingCondition"], `unknown pre-existing condition ${l.preExistingCondition}`);
+          issue([...at, "preExistingCondition"], `未知的既往症定义 ${l.preExistingCondition}`);
         }
         const usesPreExisting =
-          l.excludePreExisting || l.ratios.some((r) => r.when?.preExisting !== undefined);
+          l.excludePreExisting ||
+          l.ratios.some((r) => r.when?.preExisting !== undefined) ||
+          l.capVariants.some((v) => v.when.preExisting !== undefined);
         if (usesPreExisting && l.preExistingCondition === undefined) {
-          issue(
-            [...at, "preExistingCondition"],
-            "required when a ratio or exclusion depends on pre-existing status",
-          );
+          issue([...at, "preExistingCondition"], "赔付比例、限额或除外责任按既往症区分时必须指定既往症定义");
         }
+        checkLiabilityV2(l, at, issue);
         const last = l.ratios[l.ratios.length - 1];
         if (last?.when !== undefined && Object.keys(last.when).length > 0) {
-          issue(
-            [...at, "ratios", l.ratios.length - 1, "when"],
-            "the last ratio variant must be unconditional",
-          );
+          issue([...at, "ratios", l.ratios.length - 1, "when"], "赔付比例档位的最后一项必须不设条件");
         }
       });
     });
   });
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** The schema v2 rules of one liability that tie its fields together. */
+function checkLiabilityV2(l: z.output<typeof liability>, at: (string | number)[], issue: Issue): void {
+  const e = l.eligible;
+  const lumpSumBase = typeof e === "object" && "diagnosis" in e;
+  const itemBase = typeof e === "object" && ("catalog" in e || "feeItems" in e);
+  if (lumpSumBase && l.lumpSum === undefined)
+    issue([...at, "lumpSum"], "按诊断定额给付的责任必须给出定额 lumpSum");
+  if (!lumpSumBase && l.lumpSum !== undefined)
+    issue([...at, "lumpSum"], "定额给付 lumpSum 只能用于按诊断给付（eligible.diagnosis）的责任");
+  if (!lumpSumBase && l.ratios.length === 0) issue([...at, "ratios"], "赔付比例至少要有一档");
+  if (lumpSumBase && l.ratios.length > 0) issue([...at, "ratios"], "定额给付的责任不设赔付比例");
+  if (lumpSumBase && l.deductiblePool !== undefined)
+    issue([...at, "deductiblePool"], "定额给付的责任不扣免赔额");
+  if (l.preSelfPayWeightPercent !== undefined && e !== "in_scope") {
+    issue([...at, "preSelfPayWeightPercent"], "乙类先行自付计入比例只适用于医保范围内（in_scope）责任");
+  }
+  l.unitCaps.forEach((u, ui) => {
+    if (u.per === "code" && !itemBase)
+      issue([...at, "unitCaps", ui, "per"], "按编码的单项限额只适用于按目录或费用明细给付的责任");
+  });
+  for (const i of duplicates(l.unitCaps.map((u) => u.per)))
+    issue([...at, "unitCaps", i, "per"], "同一种单项限额只能设一个");
+}
 
 function duplicates(values: string[]): number[] {
   const seen = new Set<string>();
@@ -284,6 +489,16 @@ export type ProductInput = z.input<typeof productSchema>;
 export type Plan = Product["plans"][number];
 export type Liability = Plan["liabilities"][number];
 export type RatioVariant = Liability["ratios"][number];
+export type EligibleSpec = Liability["eligible"];
+export type AmountVariant = Liability["capVariants"][number];
+export type PersonCondition = AmountVariant["when"];
+export type FeeItemsSpec = Extract<EligibleSpec, { feeItems: unknown }>["feeItems"];
+export type DeductiblePool = Plan["deductiblePools"][number];
+
+/** The catalog a liability pays from (`eligible: { catalog }`), else undefined. */
+export function catalogIdOf(eligible: EligibleSpec): string | undefined {
+  return typeof eligible === "object" && "catalog" in eligible ? eligible.catalog : undefined;
+}
 export type Catalog = Product["catalogs"][number];
 export type PreExistingCondition = Product["preExistingConditions"][number];
 export type PreExistingRule = PreExistingCondition["rule"];

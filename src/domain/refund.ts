@@ -45,11 +45,11 @@ export function refundQuote(
       amount: premium,
       totalDays,
       remainingDays: totalDays,
-      explanation: `生效前全额退保 full refund before the effective date: ${yuanText(premium)}`,
+      explanation: `生效前全额退保：退还保费 ${yuanText(premium)} 元`,
     };
   }
   if (afterEffective === "none" || at >= coverage.end) {
-    return { kind: "none", amount: 0, totalDays, remainingDays: 0, explanation: "无现金价值 no cash value" };
+    return { kind: "none", amount: 0, totalDays, remainingDays: 0, explanation: "无现金价值：不退费" };
   }
   const remainingDays = Math.max(0, Math.floor((coverage.end - nextBeijingMidnight(at)) / DAY_MS));
   const amount = Math.floor((premium * remainingDays) / totalDays);
@@ -58,6 +58,6 @@ export function refundQuote(
     amount,
     totalDays,
     remainingDays,
-    explanation: `按日计算未到期保费 unearned premium: ${yuanText(premium)} × ${remainingDays} / ${totalDays} = ${yuanText(amount)}`,
+    explanation: `按日计算未到期保费：${yuanText(premium)} 元 × 剩余 ${remainingDays} 天 ÷ ${totalDays} 天 = ${yuanText(amount)} 元`,
   };
 }

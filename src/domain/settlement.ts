@@ -5,6 +5,7 @@
  * record as kept (`SettlementParse.record`): the national fields as sent, every other field dropped.
  */
 import { isValidCertno } from "./certno.js";
+import { COHORTS } from "./cohort.js";
 import type { Fen } from "./money.js";
 import { parseYuan } from "./money.js";
 import type { EpochMs } from "./time.js";
@@ -42,6 +43,42 @@ export interface CatalogItemCharge {
   readonly amount: Fen; // the person's own burden for this item
 }
 
+/** 收费项目等级 chrgitm_lv: 01 甲类, 02 乙类, 03 自费. */
+export const CHARGE_ITEM_LEVELS = ["01", "02", "03"] as const;
+export type ChargeItemLevel = (typeof CHARGE_ITEM_LEVELS)[number];
+/** chrgitm_lv 03: the whole item is 自费 (outside the catalog) unless the item says otherwise. */
+export const SELF_PAY_LEVEL: ChargeItemLevel = "03";
+
+/**
+ * One feedetail item with the national fee-detail fields (DESIGN.md §10), for fee-item liabilities (schema
+ * v2). `selfPayPart` is derived once at parsing: the item's 医保范围外 part (fulamt_ownpay_amt +
+ * overlmt_selfpay when either is given, else the whole item when chrgitm_lv is 03, else 0).
+ */
+export interface FeeItem {
+  readonly code: string; // med_list_codg
+  readonly category: string | undefined; // med_chrgitm_type
+  readonly level: ChargeItemLevel | undefined; // chrgitm_lv
+  readonly amount: Fen; // det_item_fee_sumamt
+  readonly fullOwnPay: Fen | undefined;
+  readonly overLimitSelfPay: Fen | undefined;
+  readonly preSelfPay: Fen | undefined;
+  readonly selfPayPart: Fen;
+}
+
+/**
+ * Facts about the insured a file record may carry for `hmb adjudicate` (no database): the national `brdy`
+ * (birth date) and `gend`, and the platform's extension fields `hmb_insured_years`, `hmb_claim_free_years`,
+ * `hmb_cohort`, `hmb_family_key`. Live routes take these from the policy instead and never read them.
+ */
+export interface RecordPersonFacts {
+  readonly birthDate: string | undefined; // yyyy-MM-dd
+  readonly sex: "1" | "2" | undefined;
+  readonly insuredYears: number | undefined;
+  readonly claimFreeYears: number | undefined;
+  readonly cohort: string | undefined;
+  readonly familyKey: string | undefined;
+}
+
 export interface Settlement {
   readonly setlId: string;
   readonly psnNo: string;
@@ -75,6 +112,10 @@ export interface Settlement {
   readonly accountPay: Fen;
   readonly cashPay: Fen;
   readonly catalogItems: readonly CatalogItemCharge[];
+  /** The same feedetail items with their fee-detail fields; absent or empty = no feedetail. */
+  readonly feeItems?: readonly FeeItem[];
+  /** Offline files only (parseSettlementLine): see RecordPersonFacts. */
+  readonly person?: RecordPersonFacts;
 }
 
 export type RecordErrorCode =
@@ -109,6 +150,8 @@ export interface SettlementParseOptions {
    * is impossible and refused. Files adjudicated offline (`hmb adjudicate`) have no clock and leave it out.
    */
   readonly notAfter?: EpochMs | undefined;
+  /** Read the person facts (brdy, gend, hmb_*) — files adjudicated offline only. */
+  readonly personFacts?: boolean;
 }
 
 /** How far a hospital's clock may run ahead of ours: the same window a request signature is fresh in. */
@@ -281,20 +324,112 @@ function checkTimeOrder(
     reject("invalid_time", "setl_time", "结算时间 setl_time 晚于当前时间，不可能已经结算");
 }
 
-function catalogItems(raw: Raw): CatalogItemCharge[] {
+/** A feedetail item with fee-detail classification: a 费用明细 line, not only a 特定药械 charge. */
+function classified(item: FeeItem): boolean {
+  return (
+    item.category !== undefined ||
+    item.level !== undefined ||
+    item.fullOwnPay !== undefined ||
+    item.overLimitSelfPay !== undefined ||
+    item.preSelfPay !== undefined
+  );
+}
+
+function optionalAmount(raw: Raw, field: string, name: string): Fen | undefined {
+  return present(raw, field) ? amount(raw, field, false, name) : undefined;
+}
+
+function feeItems(raw: Raw): FeeItem[] {
   const value = raw.feedetail;
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) reject("invalid_value", "feedetail", "feedetail 应为数组");
   if (value.length > 500) reject("invalid_value", "feedetail", "feedetail 最多 500 项");
-  return value.map((item: unknown, i: number) => {
+  return value.map((item: unknown, i: number): FeeItem => {
     const field = `feedetail[${i}]`;
     if (typeof item !== "object" || item === null) reject("invalid_value", field, `${field} 应为对象`);
     const entry = item as Raw;
     const code = requiredText(entry, "med_list_codg", 64, `${field}.med_list_codg`);
     if (code.trim() !== code)
       reject("invalid_value", `${field}.med_list_codg`, `${field}.med_list_codg 前后不能有空格`);
-    return { code, amount: amount(entry, "det_item_fee_sumamt", true, `${field}.det_item_fee_sumamt`) };
+    const total = amount(entry, "det_item_fee_sumamt", true, `${field}.det_item_fee_sumamt`);
+    const category = optionalText(entry, "med_chrgitm_type", 8);
+    if (category !== undefined && !/^\d{2}$/.test(category))
+      reject(
+        "invalid_value",
+        `${field}.med_chrgitm_type`,
+        `${field}.med_chrgitm_type 收费项目类别应为两位数字（01–14）`,
+      );
+    const levelText = optionalText(entry, "chrgitm_lv", 8);
+    if (levelText !== undefined && !(CHARGE_ITEM_LEVELS as readonly string[]).includes(levelText))
+      reject(
+        "invalid_value",
+        `${field}.chrgitm_lv`,
+        `${field}.chrgitm_lv 收费项目等级应为 01（甲类）、02（乙类）或 03（自费）`,
+      );
+    const level = levelText as ChargeItemLevel | undefined;
+    const fullOwnPay = optionalAmount(entry, "fulamt_ownpay_amt", `${field}.fulamt_ownpay_amt`);
+    const overLimitSelfPay = optionalAmount(entry, "overlmt_selfpay", `${field}.overlmt_selfpay`);
+    const preSelfPay = optionalAmount(entry, "preselfpay_amt", `${field}.preselfpay_amt`);
+    const parts = (fullOwnPay ?? 0) + (overLimitSelfPay ?? 0) + (preSelfPay ?? 0);
+    if (parts > total)
+      reject(
+        "inconsistent_amounts",
+        `${field}.det_item_fee_sumamt`,
+        `${field} 的全自费、超限价自费与先行自付之和超过明细金额 det_item_fee_sumamt`,
+      );
+    const split = fullOwnPay !== undefined || overLimitSelfPay !== undefined;
+    const selfPayPart = split
+      ? (fullOwnPay ?? 0) + (overLimitSelfPay ?? 0)
+      : level === SELF_PAY_LEVEL
+        ? total
+        : 0;
+    return { code, category, level, amount: total, fullOwnPay, overLimitSelfPay, preSelfPay, selfPayPart };
   });
+}
+
+/** Files only: the person facts of RecordPersonFacts, each checked and named in Chinese when wrong. */
+function personFacts(raw: Raw): RecordPersonFacts | undefined {
+  const birthDate = optionalText(raw, "brdy", 32);
+  const sex = optionalText(raw, "gend", 8);
+  const insuredYears = wholeNumber(raw, "hmb_insured_years", 1, "连续参保年数（含本年）");
+  const claimFreeYears = wholeNumber(raw, "hmb_claim_free_years", 0, "连续无理赔年数");
+  const cohort = optionalText(raw, "hmb_cohort", 32);
+  const familyKey = optionalText(raw, "hmb_family_key", 64);
+  if (
+    birthDate === undefined &&
+    sex === undefined &&
+    insuredYears === undefined &&
+    claimFreeYears === undefined &&
+    cohort === undefined &&
+    familyKey === undefined
+  )
+    return undefined;
+  if (birthDate !== undefined && !isCalendarDate(birthDate))
+    reject("invalid_value", "brdy", `出生日期 brdy 应为 yyyy-MM-dd 格式的日期: ${birthDate.slice(0, 32)}`);
+  if (sex !== undefined && sex !== "1" && sex !== "2")
+    reject("invalid_value", "gend", "性别 gend 应为 1（男）或 2（女）");
+  if (cohort !== undefined && !Object.hasOwn(COHORTS, cohort))
+    reject("invalid_value", "hmb_cohort", `人群 hmb_cohort 应为以下之一：${Object.keys(COHORTS).join("、")}`);
+  return { birthDate, sex: sex as "1" | "2" | undefined, insuredYears, claimFreeYears, cohort, familyKey };
+}
+
+const MAX_YEARS = 100;
+
+function wholeNumber(raw: Raw, field: string, min: number, meaning: string): number | undefined {
+  const value = raw[field];
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > MAX_YEARS)
+    reject("invalid_value", field, `${meaning} ${field} 应为 ${min}–${MAX_YEARS} 的整数`);
+  return n;
+}
+
+function isCalendarDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (m === null) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && y >= 1900;
 }
 
 function parseRecord(raw: Raw, options: SettlementParseOptions): Settlement {
@@ -373,11 +508,21 @@ function parseRecord(raw: Raw, options: SettlementParseOptions): Settlement {
       "个人账户支付 acct_pay + 现金支付 psn_cash_pay 应等于个人负担 psn_part_amt",
     );
   }
-  const items = catalogItems(raw);
+  const fee = feeItems(raw);
+  // A bare item (code and amount, as 特定药械 charges are sent) is the person's own burden, so bare items
+  // together cannot exceed it; classified 费用明细 items also hold what the funds paid, so together they
+  // cannot exceed the total cost. The engine caps what a liability takes by the record's own bases.
+  let bareTotal = 0;
   let itemTotal = 0;
-  for (const item of items) itemTotal += item.amount;
-  if (itemTotal > personBurden) {
+  for (const item of fee) {
+    itemTotal += item.amount;
+    if (!classified(item)) bareTotal += item.amount;
+  }
+  if (bareTotal > personBurden) {
     reject("inconsistent_amounts", "feedetail", "特定药械费用合计超过个人负担 psn_part_amt");
+  }
+  if (itemTotal > totalCost) {
+    reject("inconsistent_amounts", "feedetail", "费用明细金额合计超过医疗费总额 medfee_sumamt");
   }
   return {
     setlId,
@@ -406,7 +551,11 @@ function parseRecord(raw: Raw, options: SettlementParseOptions): Settlement {
     inScopeSelfPay: personBurden - outOfScope,
     accountPay,
     cashPay,
-    catalogItems: items,
+    // A FeeItem is a CatalogItemCharge (code, amount): one array serves both, no copy per record.
+    catalogItems: fee,
+    // Always both keys (undefined when absent): one object shape for every record keeps the engine monomorphic.
+    feeItems: fee,
+    person: options.personFacts === true ? personFacts(raw) : undefined,
   };
 }
 
@@ -466,7 +615,7 @@ export function parseSettlementLine(line: string): SettlementLineParse {
     return { ok: false, error: { code: "invalid_json", field: "", message: "结算记录应为 JSON 对象" } };
   }
   try {
-    return { ok: true, settlement: parseRecord(raw as Raw, {}) };
+    return { ok: true, settlement: parseRecord(raw as Raw, { personFacts: true }) };
   } catch (e) {
     if (e instanceof Rejection) return { ok: false, error: e.error };
     throw e;

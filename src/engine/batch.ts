@@ -5,8 +5,10 @@
  * (ties by setl_id) whatever the input order; results come back in input order. Invalid records are
  * reported and touch no accumulator. In memory, no I/O: the CLI streams lines in and results out.
  */
+import type { Cohort } from "../domain/cohort.js";
 import { parseSettlementLine, type RecordError, type Settlement } from "../domain/settlement.js";
-import { emptyAccumulators } from "./accumulators.js";
+import { BEIJING_OFFSET_MS, type EpochMs, inPeriod } from "../domain/time.js";
+import { type Accumulators, emptyAccumulators, emptyFamilyAccumulators } from "./accumulators.js";
 import { type Adjudication, adjudicate } from "./adjudicate.js";
 import type { CompiledPlan, PolicyTerms } from "./compile.js";
 import { derivePreExisting } from "./preexisting.js";
@@ -94,11 +96,12 @@ export class AdjudicationBatch {
       let entry = waiting.get(i);
       if (entry === undefined) {
         const s = settlements[i] as Settlement;
-        this.adjudicatePerson(byPerson.get(s.psnNo) as number[], (index, e) => {
+        const group = this.groupOf(s);
+        this.adjudicatePerson(byPerson.get(group) as number[], (index, e) => {
           if (index === i) entry = e;
           else waiting.set(index, e);
         });
-        byPerson.delete(s.psnNo);
+        byPerson.delete(group);
       } else {
         waiting.delete(i);
       }
@@ -110,23 +113,38 @@ export class AdjudicationBatch {
     settlements.length = 0;
   }
 
+  /**
+   * Input indexes grouped by who is adjudicated together: by person, or — when the plan has a family-shared
+   * deductible pool — by the family key of a person's records (hmb_family_key), so that the members' events
+   * draw on the shared pool in setl_time order. A person without a key is a family of one.
+   */
   private byPerson(): Map<string, number[]> {
     const byPerson = new Map<string, number[]>();
+    this.families = this.plan.hasFamilyPools ? familyKeys(this.settlements) : undefined;
     this.settlements.forEach((s, i) => {
       if (s === undefined) return;
-      const list = byPerson.get(s.psnNo);
-      if (list === undefined) byPerson.set(s.psnNo, [i]);
+      const key = this.groupOf(s);
+      const list = byPerson.get(key);
+      if (list === undefined) byPerson.set(key, [i]);
       else list.push(i);
     });
     return byPerson;
   }
 
-  /** One person's events in setl_time order (ties by setl_id), under one policy with fresh accumulators. */
+  private families: Map<string, string> | undefined;
+
+  private groupOf(s: Settlement): string {
+    return this.families?.get(s.psnNo) ?? s.psnNo;
+  }
+
+  /**
+   * One group's events (a person's, or a family's) in setl_time order (ties by setl_id); each person under one
+   * policy with fresh accumulators, the members of a family sharing one FamilyAccumulators.
+   */
   private adjudicatePerson(
     indexes: readonly number[],
     put: (index: number, entry: BatchEntry) => void,
   ): void {
-    const coverage = this.plan.coverage;
     const events = indexes.map((i) => this.settlements[i] as Settlement);
     const order = indexes.map((_, k) => k);
     order.sort((a, b) => {
@@ -134,17 +152,91 @@ export class AdjudicationBatch {
       const y = events[b] as Settlement;
       return x.settledAt - y.settledAt || (x.setlId < y.setlId ? -1 : x.setlId > y.setlId ? 1 : 0);
     });
-    const terms: PolicyTerms = {
-      coverage,
-      cohort: undefined,
-      preExisting: derivePreExisting(this.plan, coverage.start, events),
+    if (!this.plan.hasFamilyPools) {
+      // One person (the usual case): one policy, no family bookkeeping.
+      const sorted = order.map((k) => events[k] as Settlement);
+      const terms = termsOf(this.plan, sorted);
+      const acc = emptyAccumulators(this.plan);
+      for (const k of order) {
+        const adjudication = adjudicate(this.plan, terms, acc, events[k] as Settlement);
+        put(indexes[k] as number, { kind: "result", adjudication });
+      }
+      return;
+    }
+    const family = emptyFamilyAccumulators(this.plan);
+    const people = new Map<string, { terms: PolicyTerms; acc: Accumulators }>();
+    const policyOf = (psnNo: string) => {
+      let p = people.get(psnNo);
+      if (p === undefined) {
+        const own = order.map((k) => events[k] as Settlement).filter((e) => e.psnNo === psnNo);
+        const acc = emptyAccumulators(this.plan);
+        acc.family = family;
+        p = { terms: termsOf(this.plan, own), acc };
+        people.set(psnNo, p);
+      }
+      return p;
     };
-    const acc = emptyAccumulators(this.plan);
     for (const k of order) {
-      put(indexes[k] as number, {
-        kind: "result",
-        adjudication: adjudicate(this.plan, terms, acc, events[k] as Settlement),
-      });
+      const s = events[k] as Settlement;
+      const { terms, acc } = policyOf(s.psnNo);
+      put(indexes[k] as number, { kind: "result", adjudication: adjudicate(this.plan, terms, acc, s) });
     }
   }
+}
+
+/** psn_no → family key, from the first record of each person that carries hmb_family_key. */
+function familyKeys(settlements: readonly (Settlement | undefined)[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const s of settlements) {
+    const key = s?.person?.familyKey;
+    if (s !== undefined && key !== undefined && !keys.has(s.psnNo)) keys.set(s.psnNo, `family:${key}`);
+  }
+  return keys;
+}
+
+/**
+ * A person's policy terms for a file: the pre-existing flags from their history, and the person facts of
+ * their records (schema v2: hmb_insured_years, hmb_claim_free_years, hmb_cohort, brdy, gend) — each taken from
+ * the first record in setl_time order inside coverage that carries it, else from the first record that does.
+ */
+function termsOf(plan: CompiledPlan, events: readonly Settlement[]): PolicyTerms {
+  const coverage = plan.coverage;
+  const fact = <T>(pick: (s: Settlement) => T | undefined): T | undefined => {
+    let outside: T | undefined;
+    for (const s of events) {
+      const v = pick(s);
+      if (v === undefined) continue;
+      if (inPeriod(coverage, s.admittedAt)) return v;
+      outside ??= v;
+    }
+    return outside;
+  };
+  const birthDate = fact((s) => s.person?.birthDate);
+  const base: PolicyTerms = {
+    coverage,
+    cohort: fact((s) => s.person?.cohort) as Cohort | undefined,
+    preExisting: derivePreExisting(plan, coverage.start, events),
+  };
+  const insuredYears = fact((s) => s.person?.insuredYears);
+  const claimFreeYears = fact((s) => s.person?.claimFreeYears);
+  const sex = fact((s) => s.person?.sex);
+  const familyKey = fact((s) => s.person?.familyKey);
+  return {
+    ...base,
+    ...(insuredYears !== undefined ? { insuredYears } : {}),
+    ...(claimFreeYears !== undefined ? { claimFreeYears } : {}),
+    ...(birthDate !== undefined ? { ageAtStart: ageAt(birthDate, coverage.start) } : {}),
+    ...(sex !== undefined ? { sex } : {}),
+    ...(familyKey !== undefined ? { familyKey } : {}),
+  };
+}
+
+/** Age in whole years on the Beijing calendar day of `at`, for a birth date yyyy-MM-dd. */
+export function ageAt(birthDate: string, at: EpochMs): number {
+  const [by, bm, bd] = birthDate.split("-").map(Number) as [number, number, number];
+  const d = new Date(at + BEIJING_OFFSET_MS);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + 1;
+  const day = d.getUTCDate();
+  return y - by - (m < bm || (m === bm && day < bd) ? 1 : 0);
 }

@@ -4,15 +4,27 @@
  * engine's hot path builds no strings, and so the same line reads in Chinese or English.
  */
 import { type Fen, formatPercent, formatYuan } from "../domain/money.js";
+import { formatBusinessTime } from "../domain/time.js";
 import type { Adjudication, BenefitLine, LimitApplied, NotCoveredReason } from "./adjudicate.js";
 import { NO_LIMIT } from "./compile.js";
 
 export type Language = "zh" | "en";
 
 const LIMIT_NAMES: Record<Language, Record<LimitApplied["kind"], string>> = {
-  zh: { item: "单项目限额", liability: "责任限额", cap_group: "共用限额", annual_total: "年度累计限额" },
+  zh: {
+    item: "单项目限额",
+    unit: "单品年度限额",
+    stay: "单次住院限额",
+    liability: "责任限额",
+    cap_group: "共用限额",
+    annual_total: "年度累计限额",
+    burden: "个人负担余额",
+  },
   en: {
     item: "item cap",
+    unit: "per-code yearly cap",
+    stay: "per-stay cap",
+    burden: "what is left to bear",
     liability: "liability cap",
     cap_group: "shared cap",
     annual_total: "annual total cap",
@@ -40,6 +52,11 @@ export function explainReason(reason: NotCoveredReason, lang: Language = "zh"): 
 
 function formula(line: BenefitLine, lang: Language): string {
   const y = formatYuan;
+  if (line.lumpSum !== undefined) {
+    return lang === "zh"
+      ? `符合定额给付条件，定额 ${y(line.lumpSum)} 元`
+      : `lump sum on the diagnosis: ${y(line.lumpSum)} yuan`;
+  }
   const baseExpr = line.deductible > 0 ? `(${y(line.eligible)} − ${y(line.deductible)})` : y(line.eligible);
   const unit = lang === "zh" ? " 元" : " yuan";
   if (line.segments.length <= 1) {
@@ -69,13 +86,30 @@ function deductibleNote(line: BenefitLine, lang: Language): string {
     : `（本次扣除${pool} ${formatYuan(line.deductible)} 元，年度免赔额尚余 ${formatYuan(line.deductibleRemaining)} 元）`;
 }
 
+function proRataNote(line: BenefitLine, lang: Language): string {
+  const p = line.proRata;
+  if (p === undefined) return "";
+  return lang === "zh"
+    ? `（住院跨保障期间届满：按保障期内 ${p.coveredDays} 天 / 住院 ${p.stayDays} 天计，可报销金额 ${formatYuan(p.eligibleBefore)} × ${p.coveredDays}/${p.stayDays} = ${formatYuan(line.eligible)} 元）`
+    : ` (stay crossed the end of coverage: ${p.coveredDays} of ${p.stayDays} days, ${formatYuan(p.eligibleBefore)} × ${p.coveredDays}/${p.stayDays} = ${formatYuan(line.eligible)})`;
+}
+
+function variantNote(line: BenefitLine, lang: Language): string {
+  if (line.deductibleLabel === undefined || line.deductible === 0) return "";
+  return lang === "zh" ? `（免赔额按「${line.deductibleLabel}」）` : ` (deductible: ${line.deductibleLabel})`;
+}
+
 function limitNotes(line: BenefitLine, lang: Language): string {
   if (line.limits.length === 0) return "";
   const names = LIMIT_NAMES[lang];
   const notes = line.limits.map((l) =>
-    lang === "zh"
-      ? `受${names[l.kind]}「${l.name}」${formatYuan(l.limit)} 元限制（本次前尚余 ${formatYuan(l.remainingBefore)} 元）`
-      : `limited by ${names[l.kind]} "${l.name}" ${formatYuan(l.limit)} (${formatYuan(l.remainingBefore)} left before this claim)`,
+    l.kind === "burden"
+      ? lang === "zh"
+        ? `以本次个人负担余额 ${formatYuan(l.limit)} 元为限`
+        : `limited to the ${formatYuan(l.limit)} left to bear on this settlement`
+      : lang === "zh"
+        ? `受${names[l.kind]}「${l.name}」${formatYuan(l.limit)} 元限制（本次前尚余 ${formatYuan(l.remainingBefore)} 元）`
+        : `limited by ${names[l.kind]} "${l.name}" ${formatYuan(l.limit)} (${formatYuan(l.remainingBefore)} left before this claim)`,
   );
   return lang === "zh"
     ? `；${notes.join("；")}，实赔 ${formatYuan(line.payout)} 元`
@@ -93,8 +127,16 @@ export function explainLine(line: BenefitLine, lang: Language = "zh"): string {
       return lang === "zh"
         ? `${head}费用 ${formatYuan(line.eligible)} 元发生在非指定医药机构（${line.outcome.institution}），不予赔付；请到指定医院或药店购药`
         : `${head}${formatYuan(line.eligible)} spent at ${line.outcome.institution}, which is not a designated institution: not payable`;
+    case "waiting_period":
+      return lang === "zh"
+        ? `${head}入院时尚在 ${line.outcome.days} 天等待期内（至 ${formatBusinessTime(line.outcome.until)} 止），不予赔付`
+        : `${head}admitted within the ${line.outcome.days}-day waiting period (until ${formatBusinessTime(line.outcome.until)}): not payable`;
+    case "claim_limit_reached":
+      return lang === "zh"
+        ? `${head}本保单年度已赔付 ${line.outcome.maxClaims} 次，达到年度赔付次数上限，本次不予赔付`
+        : `${head}already paid ${line.outcome.maxClaims} time(s) this policy year, the yearly limit: not payable`;
     case "assessed":
-      return `${head}${formula(line, lang)}${deductibleNote(line, lang)}${limitNotes(line, lang)}`;
+      return `${head}${formula(line, lang)}${proRataNote(line, lang)}${deductibleNote(line, lang)}${variantNote(line, lang)}${limitNotes(line, lang)}`;
   }
 }
 

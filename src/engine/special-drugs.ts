@@ -5,7 +5,7 @@
  * Pure: the product, the parsed record and the parsed prescription in; the first failed rule out, naming the
  * request field it is about. Prices, caps and pre-existing exclusions stay with the engine (adjudicate.ts).
  */
-import { type Catalog, icd10InRanges, type Product } from "../domain/product.js";
+import { type Catalog, catalogIdOf, icd10InRanges, type Product } from "../domain/product.js";
 import type { Settlement } from "../domain/settlement.js";
 import { type EpochMs, parseBusinessTime } from "../domain/time.js";
 
@@ -56,7 +56,8 @@ export function dispensingCatalogs(product: Product): Catalog[] {
   const ids = new Set<string>();
   for (const plan of product.plans) {
     for (const l of plan.liabilities) {
-      if (typeof l.eligible === "object" && l.medTypes.includes("41")) ids.add(l.eligible.catalog);
+      const id = catalogIdOf(l.eligible);
+      if (id !== undefined && l.medTypes.includes("41")) ids.add(id);
     }
   }
   return product.catalogs.filter((c) => ids.has(c.id));

@@ -187,6 +187,8 @@ export interface PolicyListItem {
   /** Full for operator / admin; masked ("P****1234") for co-insurers and charities. */
   psn_no: string;
   plan_id: string;
+  /** The plan's name in the program's product (what a screen shows; the id is the product's own code). */
+  plan_name: string;
   enrollment_id: string;
   enrollment_kind: string;
   relation: string;
@@ -224,7 +226,8 @@ export async function listPolicies(
     offset?: number | undefined;
   },
 ): Promise<{ program_id: string; total: number; limit: number; offset: number; policies: PolicyListItem[] }> {
-  await loadProgram(ctx, programId);
+  const program = await loadProgram(ctx, programId);
+  const planNames = new Map(productOf(program).plans.map((p) => [p.id, p.name]));
   const { limit, offset } = page(query.limit, query.offset);
   if (query.status !== undefined && !(POLICY_STATUSES as readonly string[]).includes(query.status))
     throw new ServiceError("invalid", "invalid_value", `未知的保单状态 ${query.status}`, "status");
@@ -284,6 +287,7 @@ export async function listPolicies(
       policy_no: r.policy_no,
       psn_no: staff ? r.psn_no : maskPsnNo(r.psn_no),
       plan_id: r.plan_id,
+      plan_name: planNames.get(r.plan_id) ?? r.plan_id,
       enrollment_id: r.enrollment_id,
       enrollment_kind: r.enrollment_kind,
       relation: r.relation,

@@ -8,7 +8,8 @@
  * knowing both is what entitles them to insure that person), matched through the roster's keyed blind
  * index; a bare roster psn_no of someone else is refused. Staff may still name members by psn_no.
  *
- * One *issued* policy per person per program (unique index policies_one_issued_per_person). An unpaid
+ * One *live* (issued, not cancelled) policy per person per program (unique index policies_one_live_per_person):
+ * a cancelled person may enroll again within the window, the old policy staying cancelled. An unpaid
  * enrollment reserves nobody: the person, or another payer, may enroll and pay too; the first payment wins
  * and the later one is refunded (payments/index.ts). Enrollment refuses a person who already has an issued
  * policy, under the person's advisory lock, so concurrent enrollments paid at once (offline, charity) yield
@@ -42,6 +43,7 @@ import {
 import type { Channel } from "./payments/refunds.js";
 import { gatewaysOf } from "./payments/registry.js";
 import { addPolicyEvent, newVerificationCode, nextPolicyNo } from "./policies.js";
+import { programYears, stampPolicyYears } from "./program-years.js";
 import { loadProgram, productOf } from "./programs.js";
 import { findRosterPersonByCertno } from "./roster.js";
 
@@ -78,6 +80,15 @@ export interface EnrollmentInput {
   readonly cohort?: string | undefined;
   /** cash | personal_account | offline | charity:<pool_id> */
   readonly channel: string;
+}
+
+/**
+ * How an enrollment came about, for what only a service may vouch for (never taken from a request).
+ * `renewal`: the members are the ones this payer insured in the program this one follows, matched by ID
+ * number through the roster's blind index (services/renewal.ts) — so a resident may name them by psn_no.
+ */
+export interface EnrollOptions {
+  readonly renewal?: boolean;
 }
 
 /** A policy of the enrollment; the premium in fen (the API adds the yuan string: api/present/enrollment.ts). */
@@ -159,7 +170,7 @@ function assertWindow(ctx: PlatformContext, product: Product): void {
   }
 }
 
-function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): void {
+function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel, options: EnrollOptions): void {
   const staff = actor.role === "operator" || actor.role === "admin";
   if (staff) return;
   if (actor.role === "resident") {
@@ -184,7 +195,7 @@ function assertRole(actor: Actor, input: EnrollmentInput, channel: Channel): voi
       );
     }
     for (const [i, m] of (input.members ?? []).entries()) {
-      if (m.psnNo !== undefined && m.psnNo !== actor.psnNo) {
+      if (m.psnNo !== undefined && m.psnNo !== actor.psnNo && options.renewal !== true) {
         throw new ServiceError(
           "invalid",
           "member_identity_required",
@@ -401,7 +412,7 @@ async function resolveMembers(
   const rows = await q.query<RosterPerson>(
     `select ${ROSTER_COLUMNS} from roster_persons r where program_id = $1 and cohort = $2
        and not exists (select 1 from policies p where p.program_id = r.program_id and p.psn_no = r.psn_no
-                         and p.issued_at is not null)
+                         and p.issued_at is not null and p.status <> 'cancelled')
      order by psn_no`,
     [programId, input.cohort as string],
   );
@@ -457,12 +468,13 @@ async function validateEnrollment(
   ctx: PlatformContext,
   actor: Actor,
   input: EnrollmentInput,
+  options: EnrollOptions,
 ): Promise<ValidEnrollment> {
   validateShape(input);
   const { channel, poolId } = parseChannel(input.channel);
   if (input.kind === "charity" && channel !== "charity")
     throw bad("慈善投保须使用 charity:<pool_id> 渠道", "channel");
-  assertRole(actor, input, channel);
+  assertRole(actor, input, channel, options);
   const program = await loadProgram(ctx, input.programId);
   const product = productOf(program);
   const plan = planOf(product, input.plan);
@@ -520,6 +532,8 @@ async function issuePolicies(
   const policies: EnrolledPolicy[] = [];
   const skipped: { psn_no: string; reason: string }[] = [];
   const bulk = input.kind === "unit" || input.kind === "charity";
+  // Insured and claim-free years from last year's program, stored on the policy (program-years.ts).
+  const years = await programYears(tx, input.programId, product);
   for (const m of members) {
     if ((await issuedPolicyOf(tx, input.programId, m.psnNo)) !== undefined) {
       if (bulk) {
@@ -530,6 +544,7 @@ async function issuePolicies(
       throw new ServiceError("conflict", "already_enrolled", `${who} 已在本项目投保（每人限一份）`, m.field);
     }
     const premium = priceFor(v, roster.get(m.psnNo) as RosterPerson);
+    const coverageStart = await coverageStartAfterCancellation(tx, input.programId, m.psnNo, product);
     const policyNo = await nextPolicyNo(tx, input.programId);
     await tx.query(
       `insert into policies (program_id, policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, payer_psn_no,
@@ -548,12 +563,13 @@ async function issuePolicies(
         poolId,
         premium.amount,
         premium.rule,
-        new Date(product.coverage.start),
+        coverageStart,
         new Date(product.coverage.end),
         newVerificationCode(),
         e.at,
       ],
     );
+    await stampPolicyYears(tx, input.programId, policyNo, await years.of(m.psnNo));
     await addPolicyEvent(tx, input.programId, policyNo, "created", actor.id, e.at, {
       enrollment_id: e.enrollmentId,
       kind: input.kind,
@@ -572,6 +588,27 @@ async function issuePolicies(
     });
   }
   return { policies, skipped };
+}
+
+/**
+ * When a new policy of the person starts: the coverage start, or — re-enrolling after a cancellation that
+ * fell inside the coverage period (a window that overlaps coverage) — the moment the cancelled policy stopped
+ * covering, so that only one policy is ever in force at a time (claims/coverage.ts).
+ */
+async function coverageStartAfterCancellation(
+  tx: Queryable,
+  programId: string,
+  psnNo: string,
+  product: Product,
+): Promise<Date> {
+  const rows = await tx.query<{ cancelled_at: Date | null }>(
+    `select max(cancelled_at) as cancelled_at from policies
+      where program_id = $1 and psn_no = $2 and issued_at is not null and status = 'cancelled'`,
+    [programId, psnNo],
+  );
+  const cancelledAt = rows[0]?.cancelled_at;
+  const start = product.coverage.start;
+  return new Date(cancelledAt == null ? start : Math.max(start, new Date(cancelledAt).getTime()));
 }
 
 /** A charity enrollment's premiums out of its pool, all or nothing, with one sponsorship per policy. */
@@ -683,9 +720,10 @@ export async function enroll(
   ctx: PlatformContext,
   actor: Actor,
   request: EnrollmentInput,
+  options: EnrollOptions = {},
 ): Promise<EnrollmentResult> {
   const input = withResidentDefaults(actor, request);
-  const v = await validateEnrollment(ctx, actor, input);
+  const v = await validateEnrollment(ctx, actor, input, options);
   const at = ctx.clock.now();
   const enrollmentId = `EN${randomBytes(ENROLLMENT_ID_BYTES).toString("hex").toUpperCase()}`;
 

@@ -8,17 +8,11 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import PDFDocument from "pdfkit";
 import { formatYuan } from "../domain/money.js";
+import { labelOf, POLICY_STATUS_LABELS, RELATION_LABELS } from "../domain/vocabulary.js";
 import type { PolicyView } from "./policies.js";
 
 const escapeHtml = (s: string) =>
   s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-
-const STATUS_ZH: Record<string, string> = {
-  pending_payment: "待支付",
-  pending_effective: "待生效",
-  active: "保障中",
-  cancelled: "已退保",
-};
 
 export function certificateHtml(p: PolicyView, verifyUrl: string): string {
   const row = (k: string, v: string | null) =>
@@ -30,11 +24,11 @@ export function certificateHtml(p: PolicyView, verifyUrl: string): string {
 <h1>${escapeHtml(p.product_name)} 电子保单</h1>
 <table>
 ${row("保单号", p.policy_no)}
-${row("状态", STATUS_ZH[p.status] ?? p.status)}
+${row("状态", labelOf(POLICY_STATUS_LABELS, p.status))}
 ${row("保障方案", p.plan_name)}
 ${row("被保险人", p.psn_name)}
 ${row("证件号码", p.certno)}
-${row("与投保人关系", p.relation)}
+${row("与投保人关系", labelOf(RELATION_LABELS, p.relation))}
 ${row("保费（元）", formatYuan(p.premium_fen))}
 ${row("保险期间", `${p.coverage_start} 至 ${p.coverage_end}`)}
 ${row("出单时间", p.issued_at)}
@@ -77,7 +71,8 @@ export async function certificatePdf(p: PolicyView, verifyUrl: string): Promise<
   if (cjk !== undefined) doc.font(cjk);
   const withCjk = cjk !== undefined;
   const text = (s: string | null) => (withCjk ? (s ?? "-") : ascii(s));
-  const label = (zh: string, en: string) => (withCjk ? `${zh} ${en}` : en);
+  // With the Chinese font the certificate is Chinese only; ASCII labels only when no font can print it.
+  const label = (zh: string, en: string) => (withCjk ? zh : en);
   doc
     .fontSize(18)
     .text(withCjk ? `${p.product_name} 电子保单` : "Hui Min Bao E-Policy Certificate (Dian Zi Bao Dan)");
@@ -88,13 +83,16 @@ export async function certificatePdf(p: PolicyView, verifyUrl: string): Promise<
   line(label("项目", "Program"), p.program_id);
   line(
     label("状态", "Status"),
-    withCjk ? (STATUS_ZH[p.status] ?? p.status) : (STATUS_EN[p.status] ?? p.status),
+    withCjk ? labelOf(POLICY_STATUS_LABELS, p.status) : (STATUS_EN[p.status] ?? p.status),
   );
-  line(label("保障方案", "Plan"), p.plan);
+  line(label("保障方案", "Plan"), withCjk ? p.plan_name : p.plan);
   if (withCjk) line(label("被保险人", "Insured"), p.psn_name);
   line(label("人员编号", "Person No."), p.psn_no);
   line(label("证件号码", "ID No."), p.certno);
-  line(label("与投保人关系", "Relation to payer"), p.relation);
+  line(
+    label("与投保人关系", "Relation to payer"),
+    labelOf(RELATION_LABELS, p.relation, withCjk ? "zh" : "en"),
+  );
   line(label("保费（元）", "Premium (CNY)"), formatYuan(p.premium_fen));
   line(label("保障期间（北京时间）", "Coverage period"), `${p.coverage_start} - ${p.coverage_end}`);
   line(label("签发时间", "Issued at"), p.issued_at);

@@ -384,6 +384,8 @@ export interface Statement {
   readonly insurer_code: string;
   readonly insurer_name: string;
   readonly share: number;
+  /** The same share in basis points, exact (10000 = 100 %). */
+  readonly share_bps: number;
   readonly lead: boolean;
   /** Start of the period (inclusive), ISO instant. */
   readonly from: string;
@@ -463,6 +465,7 @@ export async function ledgerStatement(
     insurer_code: insurerCode,
     insurer_name: insurer.name,
     share: Number(insurer.share_bps) / 10_000,
+    share_bps: Number(insurer.share_bps),
     lead: insurer.is_lead,
     from: from.toISOString(),
     to: to.toISOString(),
@@ -569,6 +572,7 @@ export interface LedgerSummary {
     code: string;
     name: string;
     share: number;
+    share_bps: number;
     lead: boolean;
     accounts: { account: string; net_fen: Fen }[];
   }[];
@@ -629,6 +633,7 @@ export async function ledgerSummary(
       code: i.insurer_code,
       name: i.name,
       share: Number(i.share_bps) / 10_000,
+      share_bps: Number(i.share_bps),
       lead: i.is_lead,
       accounts: rows
         .filter((r) => r.insurer_code === i.insurer_code)

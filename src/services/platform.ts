@@ -6,6 +6,7 @@ import { type OpenOptions, openDatabase } from "../db/open.js";
 import { businessClockFromEnv, type Clock } from "../platform/clock.js";
 import { type DataKeys, loadDataKeys } from "../platform/crypto.js";
 import type { PlatformContext } from "./context.js";
+import { publishShippedProducts } from "./products.js";
 
 export async function openPlatform(
   options: OpenOptions & { clock?: Clock; keys?: DataKeys; env?: NodeJS.ProcessEnv } = {},
@@ -14,5 +15,14 @@ export async function openPlatform(
   const clock = options.clock ?? businessClockFromEnv(env);
   const keys = options.keys ?? loadDataKeys(env);
   const db = await openDatabase(options);
-  return { db, clock, keys };
+  const ctx: PlatformContext = { db, clock, keys };
+  // The shipped products are published on first start (server and CLI alike), so every program pins a
+  // stored version; afterwards this is one read of the small product_versions table.
+  try {
+    await publishShippedProducts(ctx);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return ctx;
 }

@@ -362,7 +362,7 @@ function quoteFor(
       kind: "unpaid",
       total_days: 0,
       remaining_days: 0,
-      explanation: "未支付，撤销投保无需退费 unpaid: cancelled without refund",
+      explanation: "未支付，撤销投保无需退费",
     };
   }
   const q = refundQuote(

@@ -65,7 +65,9 @@ export async function checkEligibility(
   // Only an issued policy counts (at most one per person): an unpaid enrollment reserves nobody, and whether
   // someone has started one for this person is not the asker's business.
   const policies = await ctx.db.query<{ status: PolicyStatus; coverage_start: Date }>(
-    "select status, coverage_start from policies where program_id = $1 and psn_no = $2 and issued_at is not null",
+    // A cancelled policy and the live one after re-enrolling may both exist: the live one answers.
+    `select status, coverage_start from policies where program_id = $1 and psn_no = $2 and issued_at is not null
+      order by (status <> 'cancelled') desc, issued_at desc limit 1`,
     [programId, person.psnNo],
   );
   const policy = policies[0];

@@ -15,9 +15,10 @@ import {
   type AccumulatorsJson,
   accumulatorsToJson,
   emptyAccumulators,
+  unitKey,
 } from "../../src/engine/accumulators.js";
 import { type Adjudication, adjudicate, revoke } from "../../src/engine/adjudicate.js";
-import type { CompiledPlan } from "../../src/engine/compile.js";
+import { type CompiledPlan, NO_LIMIT } from "../../src/engine/compile.js";
 import { derivePreExisting } from "../../src/engine/preexisting.js";
 import { toWireLine } from "../../src/engine/wire.js";
 import { planFor } from "../../src/services/claims/coverage.js";
@@ -51,24 +52,32 @@ interface PolicyRow {
   policy_no: string;
   plan_id: string;
   product_id: string;
+  /** The product version the program pins (its claims are paid on exactly that version). */
+  product_version: number;
   state: AccumulatorsJson;
   seq: number;
 }
 
 async function loadAccumulators(q: Queryable, programId: string): Promise<Map<string, PolicyRow>> {
   const rows = await q.query<PolicyRow>(
-    `select a.policy_no, a.plan_id, g.product_id, a.state, a.seq from policy_accumulators a
+    `select a.policy_no, a.plan_id, g.product_id, g.product_version, a.state, a.seq from policy_accumulators a
        join programs g on g.program_id = a.program_id where a.program_id = $1`,
     [programId],
   );
   return new Map(rows.map((r) => [r.policy_no, { ...r, seq: Number(r.seq) }]));
 }
 
-/** Stored accumulators in a comparable form: item totals that came back to zero are the same as absent. */
+const byKey = ([a]: [string, number], [b]: [string, number]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Stored accumulators in a comparable form: item and per-code unit totals that came back to zero are the same
+ * as absent (a revocation leaves a zero behind), in key order.
+ */
 export function comparable(json: AccumulatorsJson): AccumulatorsJson {
   return {
     ...json,
-    paidByItem: json.paidByItem.filter(([, v]) => v !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    paidByItem: json.paidByItem.filter(([, v]) => v !== 0).sort(byKey),
+    paidByUnit: (json.paidByUnit ?? []).filter(([, v]) => v !== 0).sort(byKey),
   };
 }
 
@@ -85,8 +94,20 @@ function applyLines(plan: CompiledPlan, acc: Accumulators, a: Adjudication, sign
     acc.paidByLiability[l.index] = (acc.paidByLiability[l.index] ?? 0) + sign * line.payout;
     for (const g of l.capGroups) acc.paidByCapGroup[g] = (acc.paidByCapGroup[g] ?? 0) + sign * line.payout;
     acc.paidTotal += sign * line.payout;
-    for (const it of line.items)
-      acc.paidByItem.set(it.code, (acc.paidByItem.get(it.code) ?? 0) + sign * it.payout);
+    // Schema v2: a line that counted one of the liability's maxClaimsPerYear records.
+    if (line.claimCounted === true)
+      acc.claimsByLiability[l.index] = (acc.claimsByLiability[l.index] ?? 0) + sign;
+    // Item payouts go where the engine's commitItems puts them: catalog items to their per-item totals, and
+    // for a liability with a per-code unit cap to its per-code totals (unitKey).
+    const perCode = l.unitCapPerCode !== NO_LIMIT;
+    for (const it of line.items) {
+      if (l.base === "catalog")
+        acc.paidByItem.set(it.code, (acc.paidByItem.get(it.code) ?? 0) + sign * it.payout);
+      if (perCode) {
+        const key = unitKey(l.id, it.code);
+        acc.paidByUnit.set(key, (acc.paidByUnit.get(key) ?? 0) + sign * it.payout);
+      }
+    }
   }
 }
 
@@ -203,7 +224,7 @@ export async function claimProblems(
       .sort((a, b) => a - b);
     if (row.seq !== seqs.length || seqs.some((s, i) => s !== i + 1))
       problems.push(`policy ${policyNo}: accumulators seq ${row.seq}, change numbers [${seqs.join(",")}]`);
-    const plan = planFor(row.product_id, row.plan_id);
+    const plan = await planFor(q, row.product_id, Number(row.product_version), row.plan_id);
     const acc = emptyAccumulators(plan);
     for (const c of list) if (c.state === "settled") applyLines(plan, acc, c.adjudication, 1);
     const want = normal(comparable(accumulatorsToJson(acc)));
@@ -236,33 +257,31 @@ async function policyTerms(q: Queryable, programId: string): Promise<Map<string,
     policy_no: string;
     plan_id: string;
     product_id: string;
+    product_version: number;
     coverage_start: Date;
     coverage_end: Date;
     cancelled_at: Date | null;
     cohort: string | null;
   }>(
-    `select p.policy_no, p.plan_id, g.product_id, p.coverage_start, p.coverage_end, p.cancelled_at, r.cohort
+    `select p.policy_no, p.plan_id, g.product_id, g.product_version, p.coverage_start, p.coverage_end, p.cancelled_at, r.cohort
        from policies p join programs g on g.program_id = p.program_id
        left join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
       where p.program_id = $1`,
     [programId],
   );
-  return new Map(
-    rows.map((r) => {
-      const start = new Date(r.coverage_start).getTime();
-      let end = new Date(r.coverage_end).getTime();
-      if (r.cancelled_at !== null) end = Math.min(end, new Date(r.cancelled_at).getTime());
-      return [
-        r.policy_no,
-        {
-          plan: planFor(r.product_id, r.plan_id),
-          start,
-          end,
-          cohort: (r.cohort ?? undefined) as Cohort | undefined,
-        },
-      ];
-    }),
-  );
+  const terms = new Map<string, Terms>();
+  for (const r of rows) {
+    const start = new Date(r.coverage_start).getTime();
+    let end = new Date(r.coverage_end).getTime();
+    if (r.cancelled_at !== null) end = Math.min(end, new Date(r.cancelled_at).getTime());
+    terms.set(r.policy_no, {
+      plan: await planFor(q, r.product_id, Number(r.product_version), r.plan_id),
+      start,
+      end,
+      cohort: (r.cohort ?? undefined) as Cohort | undefined,
+    });
+  }
+  return terms;
 }
 
 /** Equal content gives equal text whatever the key order (jsonb does not keep it) or Infinity vs null. */

@@ -16,7 +16,7 @@ import type {
 import type { BenefitQuote, LiabilityView, ProductSheet } from "../../contract/product.js";
 import type { RevokeOutcome } from "../../contract/settlement.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
-import type { Liability, Product } from "../../domain/product.js";
+import { catalogIdOf, type Liability, type Product } from "../../domain/product.js";
 import { MED_TYPES } from "../../domain/settlement.js";
 import { formatBusinessTime } from "../../domain/time.js";
 import type { BenefitQuote as BenefitQuoteValues } from "../../services/benefit-quote.js";
@@ -39,17 +39,72 @@ import type { RevokeOutcome as Revoked } from "../../services/claims/settle.js";
 
 const yuanOrNull = (fen: Fen | undefined) => (fen === undefined ? null : formatYuan(fen));
 
+/** 收费项目类别 med_chrgitm_type (national fee-detail code list, as in contract/settlement.ts). */
+const CHARGE_ITEM_TYPES: Readonly<Record<string, string>> = {
+  "01": "床位费",
+  "02": "诊察费",
+  "03": "检查费",
+  "04": "化验费",
+  "05": "治疗费",
+  "06": "手术费",
+  "07": "护理费",
+  "08": "卫生材料费",
+  "09": "西药费",
+  "10": "中药饮片费",
+  "11": "中成药费",
+  "12": "一般诊疗费",
+  "13": "挂号费",
+  "14": "其他费",
+};
+/** 收费项目等级 chrgitm_lv. */
+const CHARGE_ITEM_LEVELS: Readonly<Record<string, string>> = { "01": "甲类", "02": "乙类", "03": "自费" };
+const FEE_ITEM_PORTIONS = {
+  self_pay: "的医保范围外自费部分（全自费与超限价自费）",
+  in_scope: "的医保范围内部分",
+  total: "的全部金额",
+} as const;
+
+/** What a liability pays on, in words for the product sheet. */
+function baseDescription(l: Liability, catalogName: string | undefined): string {
+  const e = l.eligible;
+  if (e === "in_scope") return "医保范围内个人自付";
+  if (e === "out_of_scope") return "医保范围外个人自费";
+  if ("catalog" in e) return `目录“${catalogName ?? e.catalog}”内的药品、项目`;
+  if ("feeItems" in e) {
+    const f = e.feeItems;
+    const which = [
+      f.categories === undefined
+        ? undefined
+        : `收费项目类别 ${f.categories.map((c) => `${c} ${CHARGE_ITEM_TYPES[c] ?? ""}`.trim()).join("、")}`,
+      f.levels === undefined
+        ? undefined
+        : `等级 ${f.levels.map((v) => CHARGE_ITEM_LEVELS[v] ?? v).join("、")}`,
+      f.codes === undefined ? undefined : `项目编码 ${f.codes.join("、")}`,
+    ].filter((x): x is string => x !== undefined);
+    return `费用明细中${which.length === 0 ? "全部项目" : which.join("，")}${FEE_ITEM_PORTIONS[f.portion]}`;
+  }
+  const ranges = e.diagnosis.icd10.map((r) => (r.from === r.to ? r.from : `${r.from}–${r.to}`)).join("、");
+  const sum = l.lumpSum === undefined ? "" : `，每次定额 ${formatYuan(l.lumpSum)} 元（以本次个人负担为限）`;
+  return `主诊断属于 ICD-10 ${ranges} 时定额给付${sum}`;
+}
+
+function baseKind(l: Liability): LiabilityView["base"] {
+  const e = l.eligible;
+  if (typeof e !== "object") return e;
+  if (catalogIdOf(e) !== undefined) return "catalog";
+  return "feeItems" in e ? "fee_items" : "diagnosis";
+}
+
 function liabilityView(product: Product, plan: Product["plans"][number], l: Liability): LiabilityView {
-  const catalog =
-    typeof l.eligible === "object"
-      ? product.catalogs.find((c) => c.id === (l.eligible as { catalog: string }).catalog)
-      : undefined;
+  const catalogId = catalogIdOf(l.eligible);
+  const catalog = catalogId === undefined ? undefined : product.catalogs.find((c) => c.id === catalogId);
   const pool =
     l.deductiblePool === undefined ? undefined : plan.deductiblePools.find((p) => p.id === l.deductiblePool);
   return {
     id: l.id,
     name: l.name,
-    base: typeof l.eligible === "object" ? "catalog" : l.eligible,
+    base: baseKind(l),
+    base_description: baseDescription(l, catalog?.name),
     catalog:
       catalog === undefined
         ? null
@@ -76,8 +131,16 @@ function liabilityView(product: Product, plan: Product["plans"][number], l: Liab
   };
 }
 
-/** The product sheet of GET …/product (the route adds the program and its insurers). */
-export function presentProductSheet(product: Product): Omit<ProductSheet, "program_id" | "insurers"> {
+/** Where the business clock stands against the enrollment window (the window's end is exclusive). */
+export function enrollmentStateAt(product: Product, now: number): ProductSheet["enrollment_state"] {
+  if (now < product.enrollment.start) return "not_yet";
+  return now < product.enrollment.end ? "open" : "closed";
+}
+
+/** The product sheet of GET …/product (the route adds the program, its insurers and the window's state). */
+export function presentProductSheet(
+  product: Product,
+): Omit<ProductSheet, "program_id" | "insurers" | "enrollment_state"> {
   return {
     product_id: product.id,
     product_version: product.version,

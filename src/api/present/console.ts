@@ -29,6 +29,7 @@ function presentPolicy(p: PolicyListItemView): PolicyListItem {
     policy_no: p.policy_no,
     psn_no: p.psn_no,
     plan_id: p.plan_id,
+    plan_name: p.plan_name,
     enrollment_id: p.enrollment_id,
     enrollment_kind: p.enrollment_kind,
     relation: p.relation,

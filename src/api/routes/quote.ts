@@ -10,7 +10,7 @@ import { BenefitQuote, BenefitQuoteBody, ProductSheet } from "../../contract/pro
 import { benefitQuote } from "../../services/benefit-quote.js";
 import type { PlatformContext } from "../../services/context.js";
 import { loadProgram, productOf } from "../../services/programs.js";
-import { presentBenefitQuote, presentProductSheet } from "../present/claims.js";
+import { enrollmentStateAt, presentBenefitQuote, presentProductSheet } from "../present/claims.js";
 
 export const quoteRoutes =
   (ctx: PlatformContext, limits: { publicRateLimit: number }): FastifyPluginAsync =>
@@ -32,8 +32,14 @@ export const quoteRoutes =
         const program = await loadProgram(ctx, request.params.program_id);
         return {
           program_id: program.programId,
-          insurers: program.insurers.map((i) => ({ code: i.code, name: i.name, lead: i.lead })),
+          insurers: program.insurers.map((i) => ({
+            code: i.code,
+            name: i.name,
+            lead: i.lead,
+            share_bps: i.shareBps,
+          })),
           ...presentProductSheet(productOf(program)),
+          enrollment_state: enrollmentStateAt(productOf(program), ctx.clock.now().getTime()),
         };
       },
     );

@@ -14,6 +14,7 @@
  */
 import { prepared, type Queryable } from "../../db/database.js";
 import type { Cohort } from "../../domain/cohort.js";
+import { ageAt } from "../../domain/premium.js";
 import type { FundPayments, Settlement } from "../../domain/settlement.js";
 import {
   type AccumulatorsJson,
@@ -25,23 +26,32 @@ import { type Adjudication, adjudicate, notCovered, revoke } from "../../engine/
 import { type CompiledPlan, compilePlan, type PolicyTerms } from "../../engine/compile.js";
 import { derivePreExisting, type HistoryFacts } from "../../engine/preexisting.js";
 import { blindIndex } from "../../platform/crypto.js";
-import { getProduct } from "../../products/index.js";
 import { type PlatformContext, ServiceError } from "../context.js";
+import { storedProduct } from "../products.js";
 import type { SqlParams } from "./sql-params.js";
 
 /* ------------------------------------------------------------------------------------------------------------
  * The plan
  * ---------------------------------------------------------------------------------------------------------- */
 
+/**
+ * Plans compiled once per product, version and plan. A program pins its product version (issue 12), so the
+ * key carries it; a miss reads the stored version (services/products.ts), which is how a version published by
+ * another process is paid on without a restart. A hit costs no statement: settling stays one read + one write.
+ */
 const planCache = new Map<string, CompiledPlan>();
 
-export function planFor(productId: string, planId: string): CompiledPlan {
-  const key = `${productId}\u0000${planId}`;
-  let plan = planCache.get(key);
-  if (plan === undefined) {
-    plan = compilePlan(getProduct(productId), planId);
-    planCache.set(key, plan);
-  }
+export async function planFor(
+  q: Queryable,
+  productId: string,
+  productVersion: number,
+  planId: string,
+): Promise<CompiledPlan> {
+  const key = `${productId}\u0000${productVersion}\u0000${planId}`;
+  const cached = planCache.get(key);
+  if (cached !== undefined) return cached;
+  const plan = compilePlan(await storedProduct(q, productId, productVersion), planId);
+  planCache.set(key, plan);
   return plan;
 }
 
@@ -79,22 +89,35 @@ export function coverageReadSql(o: {
     : [];
   const columns = [
     ...o.columns,
-    `person.certno_bidx, person.cohort, person.product_id, person.policy_no, person.plan_id,
-       person.coverage_start, person.coverage_end, person.cancelled_at`,
+    `person.certno_bidx, person.cohort, person.product_id, person.product_version, person.policy_no, person.plan_id,
+       person.coverage_start, person.coverage_end, person.cancelled_at,
+       person.insured_years, person.claim_free_years, person.pre_existing_locked, person.enrolled_at,
+       person.gend, person.brdy`,
     ...state,
   ];
   return `
 with person as (
-       select r.certno_bidx, r.cohort, g.product_id, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
-              p.cancelled_at
+       select r.certno_bidx, r.cohort, g.product_id, g.product_version, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
+              p.cancelled_at, ${PERSON_YEARS}
          from roster_persons r
          join programs g on g.program_id = r.program_id
-         left join policies p on p.program_id = r.program_id and p.psn_no = r.psn_no and ${IN_FORCE}
+         left join lateral (
+               -- After a cancellation and a re-enrollment (issue 14) the person has two issued policies: the
+               -- live one answers; the new one starts when the cancelled one stopped (enrollment.ts).
+               select * from policies p where p.program_id = r.program_id and p.psn_no = r.psn_no and ${IN_FORCE}
+                order by (p.status <> 'cancelled') desc, p.issued_at desc limit 1) p on true
         where r.program_id = ${o.program} and r.psn_no = ${o.psnNo})
 select ${columns.join(",\n       ")}
   from (values (1)) as one (x)
   left join person on true`;
 }
+
+/**
+ * What the engine's person conditions read (issue 12): the years stored on the policy when it was created
+ * (program-years.ts: never a walk over last years' programs here) and the roster's sex and birth date.
+ */
+const PERSON_YEARS = `p.insured_years, p.claim_free_years, p.pre_existing_locked, p.created_at as enrolled_at,
+              r.gend, to_char(r.brdy, 'YYYY-MM-DD') as brdy`;
 
 /** A row of coverageReadSql: the person's columns. */
 export interface CoverageRow {
@@ -102,11 +125,18 @@ export interface CoverageRow {
   readonly certno_bidx: Uint8Array | null;
   readonly cohort: string | null;
   readonly product_id: string | null;
+  readonly product_version: number | null;
   readonly policy_no: string | null;
   readonly plan_id: string | null;
   readonly coverage_start: Date | null;
   readonly coverage_end: Date | null;
   readonly cancelled_at: Date | null;
+  readonly insured_years: number | null;
+  readonly claim_free_years: number | null;
+  readonly pre_existing_locked: Readonly<Record<string, boolean>> | null;
+  readonly enrolled_at: Date | null;
+  readonly gend: string | null;
+  readonly brdy: string | null;
 }
 
 type HistoryRow = [string, FundPayments, string | null];
@@ -135,19 +165,44 @@ export interface PolicyInForce {
   readonly start: number;
   readonly end: number;
   readonly cohort: Cohort | undefined;
+  /** Program years and person attributes for the engine's person conditions (see PERSON_YEARS). */
+  readonly person: PersonAttributes;
+}
+
+export interface PersonAttributes {
+  readonly insuredYears: number;
+  readonly claimFreeYears: number;
+  /** Pre-existing status by condition id locked at first enrollment; false keeps the person healthy. */
+  readonly preExistingLocked: Readonly<Record<string, boolean>> | null;
+  readonly enrolledAt: number | undefined;
+  readonly sex: string | undefined;
+  readonly ageAtStart: number | undefined;
+}
+
+function personAttributes(row: CoverageRow, start: number): PersonAttributes {
+  return {
+    insuredYears: row.insured_years === null ? 1 : Number(row.insured_years),
+    claimFreeYears: row.claim_free_years === null ? 0 : Number(row.claim_free_years),
+    preExistingLocked: row.pre_existing_locked,
+    enrolledAt: row.enrolled_at === null ? undefined : new Date(row.enrolled_at).getTime(),
+    sex: row.gend ?? undefined,
+    ageAtStart: row.brdy === null ? undefined : ageAt(row.brdy, start),
+  };
 }
 
 /**
  * The person's issued policy (paid: pending_effective, active; or cancelled, covering until cancellation),
  * or undefined when they have none — which answers `no_policy`. A certno that does not belong to psn_no is
- * refused: paying on a mistyped identity is worse than refusing it.
+ * refused: paying on a mistyped identity is worse than refusing it. `q` reads the program's pinned product
+ * version only when no plan of it is cached yet (planFor).
  */
-export function policyInForce(
+export async function policyInForce(
   ctx: PlatformContext,
+  q: Queryable,
   row: CoverageRow,
   s: Settlement,
-): PolicyInForce | undefined {
-  if (row.certno_bidx === null || row.product_id === null) return undefined;
+): Promise<PolicyInForce | undefined> {
+  if (row.certno_bidx === null || row.product_id === null || row.product_version === null) return undefined;
   if (!Buffer.from(row.certno_bidx).equals(blindIndex(ctx.keys, s.certno))) {
     throw new ServiceError(
       "invalid",
@@ -169,10 +224,11 @@ export function policyInForce(
   if (end <= start) return undefined;
   return {
     policyNo: row.policy_no,
-    plan: planFor(row.product_id, row.plan_id),
+    plan: await planFor(q, row.product_id, Number(row.product_version), row.plan_id),
     start,
     end,
     cohort: (row.cohort ?? undefined) as Cohort | undefined,
+    person: personAttributes(row, start),
   };
 }
 
@@ -236,6 +292,20 @@ const RELOCK_ACCUMULATORS = prepared(
   "select state, seq from policy_accumulators where program_id = $1 and policy_no = $2 for update",
 );
 const HISTORY = prepared(`select ${historySql("$1", "$2", "$3")} as history`);
+
+/**
+ * The person's settlements in a program before `before`, as pre-existing rules read them: the same history
+ * read, for the status a product locks at first enrollment (program-years.ts).
+ */
+export async function historyBefore(
+  q: Queryable,
+  programId: string,
+  psnNo: string,
+  before: Date,
+): Promise<HistoryFacts[]> {
+  const rows = await q.query<{ history: HistoryRow[] | null }>(HISTORY, [programId, psnNo, before]);
+  return historyFrom(rows[0]?.history ?? null);
+}
 
 interface LockRead {
   readonly created: number;
@@ -321,10 +391,38 @@ export function payout(
   const terms: PolicyTerms = {
     coverage: { start: policy.start, end: policy.end },
     cohort: policy.cohort,
-    preExisting: derivePreExisting(policy.plan, policy.start, cover.history),
+    preExisting: lockedPreExisting(
+      policy.plan,
+      derivePreExisting(policy.plan, policy.start, cover.history),
+      policy.person.preExistingLocked,
+    ),
+    ...personTerms(policy.person),
   };
   const adjudication = adjudicate(policy.plan, terms, accumulators, s);
   return { adjudication, state: JSON.stringify(accumulatorsToJson(accumulators)) };
+}
+
+/** A condition locked healthy at first enrollment stays so, whatever the history says since. */
+function lockedPreExisting(
+  plan: CompiledPlan,
+  derived: boolean[],
+  locked: Readonly<Record<string, boolean>> | null,
+): boolean[] {
+  if (locked === null) return derived;
+  return plan.conditions.map((c, i) => (locked[c.id] === false ? false : (derived[i] as boolean)));
+}
+
+/** The PolicyTerms person fields (engine/compile.ts; optional there, so other callers need not set them). */
+function personTerms(
+  p: PersonAttributes,
+): Pick<PolicyTerms, "insuredYears" | "claimFreeYears" | "ageAtStart" | "sex" | "enrolledAt"> {
+  return {
+    insuredYears: p.insuredYears,
+    claimFreeYears: p.claimFreeYears,
+    ageAtStart: p.ageAtStart,
+    sex: p.sex,
+    enrolledAt: p.enrolledAt,
+  };
 }
 
 /**
@@ -342,12 +440,12 @@ export async function previewPayout(
   if (!options.lock) {
     const row = (await q.query<CoverageStateRow>(PREVIEW_READ, [programId, s.psnNo]))[0];
     if (row === undefined) throw new Error("coverage read returned no row");
-    const policy = policyInForce(ctx, row, s);
+    const policy = await policyInForce(ctx, q, row, s);
     return payout(s, policy, stateFromRead(row), options.revoking).adjudication;
   }
   const row = (await q.query<CoverageRow>(PREVIEW_READ_PERSON, [programId, s.psnNo]))[0];
   if (row === undefined) throw new Error("coverage read returned no row");
-  const policy = policyInForce(ctx, row, s);
+  const policy = await policyInForce(ctx, q, row, s);
   const cover =
     policy === undefined ? undefined : await lockCoverageState(q, programId, s.psnNo, policy, options.at);
   return payout(s, policy, cover, options.revoking).adjudication;
@@ -417,15 +515,21 @@ export async function giveBack(
   adjudication: Adjudication,
   at: Date,
 ): Promise<number> {
-  const rows = await tx.query<{ state: AccumulatorsJson; seq: number; plan_id: string; product_id: string }>(
-    `select a.state, a.seq, a.plan_id, g.product_id from policy_accumulators a
+  const rows = await tx.query<{
+    state: AccumulatorsJson;
+    seq: number;
+    plan_id: string;
+    product_id: string;
+    product_version: number;
+  }>(
+    `select a.state, a.seq, a.plan_id, g.product_id, g.product_version from policy_accumulators a
        join programs g on g.program_id = a.program_id
       where a.program_id = $1 and a.policy_no = $2 for update of a`,
     [programId, policyNo],
   );
   const row = rows[0];
   if (row === undefined) throw new Error(`accumulators of ${policyNo} missing`);
-  const plan = planFor(row.product_id, row.plan_id);
+  const plan = await planFor(tx, row.product_id, Number(row.product_version), row.plan_id);
   const acc = accumulatorsFromJson(plan, row.state);
   revoke(plan, acc, adjudication);
   const seq = Number(row.seq) + 1;

@@ -171,6 +171,8 @@ async function storeChunk(
 export interface ClaimableRecord {
   setl_id: string;
   fixmedins_code: string;
+  /** The institution's registered name (institutions), null when the code is not registered. */
+  fixmedins_name: string | null;
   med_type: string;
   settled_at: string;
   psn_part_amt: Fen;
@@ -192,12 +194,14 @@ export async function claimableRecords(
   const rows = await ctx.db.query<{
     setl_id: string;
     fixmedins_code: string;
+    fixmedins_name: string | null;
     med_type: string;
     settled_at: Date;
     psn_part_amt_fen: number;
   }>(
-    `select m.setl_id, m.fixmedins_code, m.med_type, m.settled_at, m.psn_part_amt_fen
+    `select m.setl_id, m.fixmedins_code, i.name as fixmedins_name, m.med_type, m.settled_at, m.psn_part_amt_fen
        from medical_records m
+       left join institutions i on i.program_id = m.program_id and i.fixmedins_code = m.fixmedins_code
       where m.program_id = $1 and m.psn_no = $2 and m.source = 'bureau'
         and not exists (select 1 from claims c where c.program_id = m.program_id and c.setl_id = m.setl_id)
         and exists (select 1 from claim_consents k
@@ -213,6 +217,7 @@ export async function claimableRecords(
     records: rows.map((r) => ({
       setl_id: r.setl_id,
       fixmedins_code: r.fixmedins_code,
+      fixmedins_name: r.fixmedins_name,
       med_type: r.med_type,
       settled_at: formatBusinessTime(new Date(r.settled_at).getTime()),
       psn_part_amt: Number(r.psn_part_amt_fen),
@@ -353,6 +358,7 @@ interface TrailClaimRow {
   kind: ClaimKind;
   psn_no: string;
   fixmedins_code: string;
+  fixmedins_name: string | null;
   response: SettlementResponse;
   state: "settled" | "revoked";
   created_at: Date;
@@ -372,8 +378,11 @@ export async function claimTrail(
 ): Promise<{ psn_no: string; claims: ClaimView[] }> {
   const psnNo = personInView(actor, psnNoQuery);
   const claims = await ctx.db.query<TrailClaimRow>(
-    `select setl_id, kind, psn_no, fixmedins_code, response, state, created_at, revoked_at, revoke_reason
-       from claims where program_id = $1 and psn_no = $2 order by created_at desc, setl_id`,
+    `select c.setl_id, c.kind, c.psn_no, c.fixmedins_code, i.name as fixmedins_name, c.response, c.state,
+            c.created_at, c.revoked_at, c.revoke_reason
+       from claims c
+       left join institutions i on i.program_id = c.program_id and i.fixmedins_code = c.fixmedins_code
+      where c.program_id = $1 and c.psn_no = $2 order by c.created_at desc, c.setl_id`,
     [programId, psnNo],
   );
   const events = await ctx.db.query<{ setl_id: string; event: string; at: Date; data: unknown }>(
@@ -395,6 +404,7 @@ export async function claimTrail(
       kind: c.kind,
       psn_no: c.psn_no,
       fixmedins_code: c.fixmedins_code,
+      fixmedins_name: c.fixmedins_name,
       state: c.state,
       settled_at: new Date(c.created_at).toISOString(),
       revoked_at: c.revoked_at === null ? null : new Date(c.revoked_at).toISOString(),

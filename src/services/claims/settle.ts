@@ -320,7 +320,7 @@ async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefine
     return replayFrom(read, s.setlId, input.source === undefined ? undefined : a.hash);
   if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
     throw setlIdConflict(s.setlId);
-  const policy = policyInForce(ctx, read, s);
+  const policy = await policyInForce(ctx, ctx.db, read, s);
   return writeClaim(ctx.db, a, read, policy, policy === undefined ? undefined : stateFromRead(read));
 }
 
@@ -337,7 +337,7 @@ async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
     // A record stored under this setl_id (by the bureau's feed, a counter case) must be this one.
     if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
       throw setlIdConflict(s.setlId);
-    const policy = policyInForce(ctx, read, s);
+    const policy = await policyInForce(ctx, tx, read, s);
     const cover =
       policy === undefined ? undefined : await lockCoverageState(tx, programId, s.psnNo, policy, a.now);
     const outcome = await writeClaim(tx, a, read, policy, cover);
@@ -618,6 +618,10 @@ export async function getClaim(
     "select event, at, data from claim_events where program_id = $1 and setl_id = $2 order by event_no",
     [programId, setlId],
   );
+  const institution = await ctx.db.query<{ name: string }>(
+    "select name from institutions where program_id = $1 and fixmedins_code = $2",
+    [programId, claim.fixmedins_code],
+  );
   // Every read of a person's claim is audited: staff, the sending institution and the resident alike.
   await audit(ctx.db, actor, programId, "claim.read", setlId);
   return {
@@ -625,6 +629,7 @@ export async function getClaim(
     kind: claim.kind,
     psn_no: claim.psn_no,
     fixmedins_code: claim.fixmedins_code,
+    fixmedins_name: institution[0]?.name ?? null,
     state: claim.state,
     settled_at: new Date(claim.created_at).toISOString(),
     revoked_at: claim.revoked_at === null ? null : new Date(claim.revoked_at).toISOString(),

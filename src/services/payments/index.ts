@@ -8,7 +8,7 @@
  * An unpaid order reserves nobody: several unpaid policies of one person may exist (the person's own, a
  * relative's family order). The first payment to land issues its policy; a payment for another policy of a
  * person who by then has an issued one is refunded and that policy cancelled (unique index
- * policies_one_issued_per_person is the last guard). Unpaid cash orders expire (expiry.ts); a payment for an
+ * policies_one_live_per_person is the last guard). Unpaid cash orders expire (expiry.ts); a payment for an
  * expired order is refunded, never applied.
  */
 import { randomBytes } from "node:crypto";
@@ -118,7 +118,10 @@ export async function lockPersonsTx(
   );
 }
 
-/** The person's issued policy (in force, pending effect or cancelled after payment) other than `except`. */
+/**
+ * The person's live policy (issued and not cancelled: in force or pending effect) other than `except`. A
+ * cancelled policy does not count: its person may enroll again (issue 14; index policies_one_live_per_person).
+ */
 export async function issuedPolicyOf(
   tx: Queryable,
   programId: string,
@@ -127,7 +130,8 @@ export async function issuedPolicyOf(
 ): Promise<string | undefined> {
   const rows = await tx.query<{ policy_no: string }>(
     `select policy_no from policies
-      where program_id = $1 and psn_no = $2 and issued_at is not null and policy_no <> coalesce($3, '')`,
+      where program_id = $1 and psn_no = $2 and issued_at is not null and status <> 'cancelled'
+        and policy_no <> coalesce($3, '')`,
     [programId, psnNo, except ?? null],
   );
   return rows[0]?.policy_no;

@@ -25,6 +25,26 @@ export interface Table {
   readonly widths: readonly number[];
   readonly rows: readonly (readonly Cell[])[];
   readonly note?: string;
+  /**
+   * The column of codes (指标代码, 区县代码, 责任代码), for machines reading the workbook; the PDF, read by
+   * people, leaves it out and gives its width to the column before it (issue 14: no identifiers on paper).
+   */
+  readonly codeColumn?: number;
+}
+
+/** A table as people read it (the PDF): without its code column. */
+export function forPeople(t: Table): Table {
+  const c = t.codeColumn;
+  if (c === undefined) return t;
+  const widths = t.widths.filter((_, i) => i !== c);
+  const merged = (t.widths[c - 1] ?? 0) + (t.widths[c] ?? 0);
+  return {
+    ...t,
+    headers: t.headers.filter((_, i) => i !== c),
+    widths: widths.map((w, i) => (i === c - 1 ? merged : w)),
+    rows: t.rows.map((r) => r.filter((_, i) => i !== c)),
+    codeColumn: undefined,
+  };
 }
 
 const text = (value: string | null): Cell => ({ kind: "text", value });
@@ -105,6 +125,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       title: `一、总体情况（累计截至 ${r.as_of}；本期 ${r.from} 至 ${r.as_of}）`,
       headers: ["指标", "指标代码", "累计", "本期"],
       widths: [190, 150, 90, 80],
+      codeColumn: 1,
       rows: overview,
       note: `${s.claims.incurred_method}。${s.loss_ratio.projection_method}。`,
     },
@@ -113,6 +134,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       title: "二、分区县参保情况（当前）",
       headers: ["区县", "代码", "名单人数", "参保人数", "参保率"],
       widths: [130, 80, 100, 100, 100],
+      codeColumn: 1,
       rows: enrollment(r.enrollment_by_county),
     },
     {
@@ -120,6 +142,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       title: "三、分人群参保情况（当前）",
       headers: ["人群", "代码", "名单人数", "参保人数", "参保率"],
       widths: [170, 100, 80, 80, 80],
+      codeColumn: 1,
       rows: enrollment(r.enrollment_by_cohort),
     },
     {
@@ -127,6 +150,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       title: `四、分责任赔付（累计截至 ${r.as_of}）`,
       headers: ["保险责任", "责任代码", "赔付项数", "赔付金额（元）"],
       widths: [230, 130, 60, 90],
+      codeColumn: 1,
       rows: r.payouts_by_liability.map((l) => [
         text(l.name),
         text(l.liability),
@@ -229,7 +253,7 @@ export async function disclosurePdf(r: DisclosureReport): Promise<Buffer> {
   }
 
   const rowHeight = 15;
-  for (const t of disclosureTables(r)) {
+  for (const t of disclosureTables(r).map(forPeople)) {
     doc.moveDown(0.8);
     if (doc.y + 3 * rowHeight > bottom()) doc.addPage();
     doc.fontSize(11).text(t.title, left);

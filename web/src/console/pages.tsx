@@ -10,6 +10,7 @@ import { Ledger } from "./pages/ledger.js";
 import { Beneficiaries, Disclosure, EnrollmentRate, LossRatio, Trends } from "./pages/oversight.js";
 import { Overview } from "./pages/overview.js";
 import { PolicyList } from "./pages/policies.js";
+import { Products } from "./pages/products.js";
 import { Programs } from "./pages/programs.js";
 import { RosterImport } from "./pages/roster-import.js";
 
@@ -28,6 +29,8 @@ export interface ConsolePage {
 
 const STAFF: readonly ConsoleRole[] = ["admin", "operator"];
 const OVERSIGHT: readonly ConsoleRole[] = ["admin", "operator", "bureau", "regulator"];
+/** The audit route's readers (api/routes/console.ts): the regulator inspects who read and did what. */
+const AUDIT_READERS: readonly ConsoleRole[] = ["admin", "operator", "regulator"];
 const OPS = { zh: "运营", en: "Operations" };
 const WATCH = { zh: "监测", en: "Oversight" };
 const CHARITY = { zh: "慈善", en: "Charity" };
@@ -74,6 +77,18 @@ export const PAGES: ConsolePage[] = [
     },
     OPS,
     <Programs />,
+  ),
+  page(
+    "products",
+    "产品管理",
+    "Products",
+    OVERSIGHT,
+    {
+      zh: "已发布的产品与版本、中文产品说明书、版本比较、上传校验与发布、赔付试算预览。",
+      en: "Published products and versions, the Chinese product sheet, version diff, upload, validate and publish, quote preview.",
+    },
+    OPS,
+    <Products />,
   ),
   page(
     "roster",
@@ -139,7 +154,7 @@ export const PAGES: ConsolePage[] = [
     "audit",
     "审计日志",
     "Audit log",
-    STAFF,
+    AUDIT_READERS,
     {
       zh: "按人员、对象、时间检索个人信息访问与操作记录。",
       en: "Search reads of personal data and privileged actions by actor, subject and time.",

@@ -88,7 +88,11 @@ const zh = {
   },
   enroll: {
     title: "投保",
-    closed: "当前不在投保期内",
+    closed: "本期投保已结束",
+    closedNotice: (from: string, to: string) =>
+      `本期投保时间为 ${from} 至 ${to}，现已结束，暂不能投保。下一期开放投保时可再来投保。`,
+    notYet: "投保尚未开始",
+    notYetNotice: (from: string, to: string) => `本期投保时间为 ${from} 至 ${to}，开始后即可投保。`,
     plan: "选择方案",
     insured: "被保险人",
     self: "本人",
@@ -142,6 +146,7 @@ const zh = {
     empty: "您还没有保单",
     emptyHint: "投保期内可以为本人和家人投保。",
     goEnroll: "去投保",
+    renewal: "续保与自动续保",
     premium: "保费",
     coverage: "保障期间",
     policyNo: "保单号",
@@ -208,6 +213,9 @@ const zh = {
     settledAt: "受理时间",
     hospital: "医疗机构",
     revoked: "已撤销",
+    revokedNet: "撤销后惠民保实际赔付",
+    revokedNote: (at: string, reason: string | null) =>
+      `该笔赔付已于 ${at} 撤销${reason === null || reason === "" ? "" : `（${reason}）`}，上方金额不再支付；如已到账将按规定退回。`,
     settled: "已赔付",
     zero: "未达赔付条件",
     notCovered: "不在保障范围",
@@ -331,6 +339,10 @@ const en: typeof zh = {
   enroll: {
     title: "Enroll",
     closed: "Enrollment is closed",
+    closedNotice: (from: string, to: string) =>
+      `Enrollment ran from ${from} to ${to} and has closed. You can enroll when the next period opens.`,
+    notYet: "Enrollment has not opened yet",
+    notYetNotice: (from: string, to: string) => `Enrollment runs from ${from} to ${to}.`,
     plan: "Plan",
     insured: "Insured persons",
     self: "Me",
@@ -386,6 +398,7 @@ const en: typeof zh = {
     empty: "You have no policies yet",
     emptyHint: "During the enrollment period you can insure yourself and your family.",
     goEnroll: "Enroll",
+    renewal: "Renewal and automatic renewal",
     premium: "Premium",
     coverage: "Coverage",
     policyNo: "Policy no.",
@@ -454,6 +467,9 @@ const en: typeof zh = {
     settledAt: "Processed",
     hospital: "Hospital",
     revoked: "revoked",
+    revokedNet: "Huiminbao pays after revocation",
+    revokedNote: (at: string, reason: string | null) =>
+      `This payout was revoked on ${at}${reason === null || reason === "" ? "" : ` (${reason})`}; the amount above is not paid, and anything already paid is returned.`,
     settled: "paid",
     zero: "nothing payable",
     notCovered: "not covered",

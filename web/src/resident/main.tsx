@@ -23,6 +23,7 @@ import { OnlineClaimPage } from "./pages/online-claim.js";
 import { PayPage } from "./pages/pay.js";
 import { PoliciesPage } from "./pages/policies.js";
 import { PolicyPage } from "./pages/policy.js";
+import { RenewalPage } from "./pages/renewal.js";
 import "./style.css";
 
 setSessionKey("hmb.resident.session");
@@ -74,6 +75,7 @@ function Shell() {
               <Route path="/policies/:policyNo" element={<Guard page={<PolicyPage />} />} />
               <Route path="/policies/:policyNo/cancel" element={<Guard page={<CancelPage />} />} />
               <Route path="/claims" element={<Guard page={<ClaimsPage />} />} />
+              <Route path="/renewal" element={<Guard page={<RenewalPage />} />} />
               <Route path="/claims/online" element={<Guard page={<OnlineClaimPage />} />} />
               <Route path="*" element={<HomePage />} />
             </Routes>

@@ -94,7 +94,11 @@ export async function raw(
   options: { idempotencyKey?: string; accept?: string } = {},
 ): Promise<Response> {
   const session = loadSession();
-  const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
+  const headers: Record<string, string> = {
+    accept: options.accept ?? "application/json",
+    // The server's messages follow the English toggle (shared/i18n.tsx keeps it under hmb.lang).
+    "accept-language": localStorage.getItem("hmb.lang") === "en" ? "en" : "zh-CN",
+  };
   if (session !== null) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;

@@ -55,6 +55,14 @@ export type {
   RatioView,
   ResidentOverview,
 } from "../../../src/contract/product.js";
+export type {
+  DiffView,
+  ProductList,
+  ProductVersionView,
+  PublishView,
+  SheetView,
+  ValidationView,
+} from "../../../src/contract/products.js";
 export type { RosterImportRecord, RosterImportResult } from "../../../src/contract/roster.js";
 export type {
   ClaimView,

@@ -43,10 +43,15 @@ export async function loadCase(
   return { ...row, version: Number(row.version) };
 }
 
-/** Staff see every case, residents their own; anyone else learns nothing, not even that the case exists. */
+/**
+ * Staff see every case, residents their own and those they filed for a family member (submit.ts: a guardian
+ * or family payer); anyone else learns nothing, not even that the case exists.
+ */
 export function assertCanSee(actor: Actor, row: CaseRow): void {
-  const owner = actor.role === "resident" && actor.psnNo !== undefined && actor.psnNo === row.psn_no;
-  if (!isStaff(actor) && !owner) throw notFound(`理赔案件 ${row.case_id}`, "case_id");
+  const resident = actor.role === "resident" && actor.psnNo !== undefined;
+  const owner = resident && actor.psnNo === row.psn_no;
+  const filer = resident && row.submitted_role === "resident" && row.submitted_by === actor.id;
+  if (!isStaff(actor) && !owner && !filer) throw notFound(`理赔案件 ${row.case_id}`, "case_id");
 }
 
 /** Locks the case for a change and refuses when it moved on since the caller looked at it. */
@@ -311,7 +316,10 @@ export interface QueueItem {
 
 export const MAX_QUEUE = 200;
 
-/** The review queue, oldest first. Residents see only their own cases, whatever they ask for. */
+/**
+ * The review queue, oldest first. Residents see only their own cases and those they filed for a family
+ * member, whatever they ask for.
+ */
 export async function listCounterClaims(
   ctx: PlatformContext,
   actor: Actor,
@@ -344,9 +352,18 @@ export async function listCounterClaims(
   }>(
     `select case_id, setl_id, psn_no, status, record, assignee, created_at, updated_at from counter_claims
       where program_id = $1 and ($2::text is null or status = $2) and ($3::text is null or assignee = $3)
-        and ($4::text is null or psn_no = $4)
+        and ($4::text is null or psn_no = $4
+             or ($6::text is not null and submitted_role = 'resident' and submitted_by = $6))
       order by created_at, case_id limit $5`,
-    [programId, query.status ?? null, query.assignee ?? null, psnNo ?? null, limit],
+    // A resident also sees the cases they filed for a family member (assertCanSee).
+    [
+      programId,
+      query.status ?? null,
+      query.assignee ?? null,
+      psnNo ?? null,
+      limit,
+      actor.role === "resident" ? actor.id : null,
+    ],
   );
   await audit(ctx.db, actor, programId, "counter_claim.list", query.status ?? "*", {
     psn_no: psnNo ?? null,

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { sqlStateOf, UNIQUE_VIOLATION } from "../../../db/database.js";
 import type { Fen } from "../../../domain/money.js";
+import { ageAt } from "../../../domain/premium.js";
 import { audit } from "../../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../../context.js";
 import { notify } from "../../notifications.js";
@@ -32,8 +33,6 @@ export async function submitCounterClaim(
   programId: string,
   input: SubmitInput,
 ): Promise<SubmitOutcome> {
-  if (actor.role === "resident" && actor.psnNo !== input.psnNo)
-    throw new ServiceError("forbidden", "forbidden", "参保人只能为本人申请理赔", "psn_no");
   if (actor.role !== "resident") requireStaff(actor);
   const raw = input.record;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
@@ -53,6 +52,7 @@ export async function submitCounterClaim(
       "record.setl_id",
     );
   await assertProgramExists(ctx.db, programId);
+  const onBehalf = await behalfOf(ctx, actor, programId, input.psnNo);
   const now = ctx.clock.now();
   let result: { row: CaseRow; created: boolean };
   try {
@@ -97,7 +97,10 @@ export async function submitCounterClaim(
           now,
         ],
       );
-      await addClaimEvent(tx, programId, s.setlId, "counter_submitted", actor, now, { case_id: caseId });
+      await addClaimEvent(tx, programId, s.setlId, "counter_submitted", actor, now, {
+        case_id: caseId,
+        ...(onBehalf === undefined ? {} : { filed_by_payer: actor.psnNo, relation: onBehalf.relation }),
+      });
       await notify(
         tx,
         {
@@ -113,6 +116,15 @@ export async function submitCounterClaim(
       );
       if (isStaff(actor))
         await audit(tx, actor, programId, "counter_claim.submit", caseId, { psn_no: s.psnNo });
+      // A claim filed for someone else is audited: who filed it, for whom, and on what standing.
+      if (onBehalf !== undefined)
+        await audit(tx, actor, programId, "counter_claim.submit_on_behalf", caseId, {
+          psn_no: s.psnNo,
+          payer_psn_no: actor.psnNo ?? null,
+          relation: onBehalf.relation,
+          policy_no: onBehalf.policyNo,
+          minor: onBehalf.minor,
+        });
       return { row: await loadCase(tx, programId, caseId), created: true };
     });
   } catch (e) {
@@ -133,4 +145,40 @@ export async function submitCounterClaim(
     created: result.created,
     preview: preview.reason === undefined ? base : { ...base, reason: preview.reason },
   };
+}
+
+/** Adulthood under the Civil Code (民法典 第十七条): a guardian acts for a person under 18. */
+const AGE_OF_MAJORITY = 18;
+
+/**
+ * Who a resident may claim for: themself, or a person whose policy in this program they paid for as a family
+ * payer (a child — for a minor, the guardian who enrolled them — a spouse or a parent). Undefined for their
+ * own claim; the standing otherwise, which the submission audits. Anyone else: 403, saying who may.
+ */
+async function behalfOf(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  psnNo: string,
+): Promise<{ relation: string; policyNo: string; minor: boolean } | undefined> {
+  if (actor.role !== "resident" || actor.psnNo === psnNo) return undefined;
+  const rows = await ctx.db.query<{ policy_no: string; relation: string; brdy: string | null }>(
+    `select p.policy_no, p.relation, to_char(r.brdy, 'YYYY-MM-DD') as brdy
+       from policies p
+       left join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
+      where p.program_id = $1 and p.psn_no = $2 and p.payer_psn_no = $3 and p.issued_at is not null
+      order by (p.status <> 'cancelled') desc, p.issued_at desc limit 1`,
+    [programId, psnNo, actor.psnNo ?? ""],
+  );
+  const p = rows[0];
+  if (p === undefined) {
+    throw new ServiceError(
+      "forbidden",
+      "forbidden",
+      "只能为本人，或为您投保的家庭成员（如未成年子女）申请理赔",
+      "psn_no",
+    );
+  }
+  const age = p.brdy === null ? undefined : ageAt(p.brdy, ctx.clock.now().getTime());
+  return { relation: p.relation, policyNo: p.policy_no, minor: age !== undefined && age < AGE_OF_MAJORITY };
 }

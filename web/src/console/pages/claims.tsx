@@ -5,6 +5,7 @@
  */
 import { Alert, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Table, Timeline } from "antd";
 import { useState } from "react";
+import { CLAIM_EVENT_LABELS } from "../../../../src/domain/vocabulary.js";
 import { api, newIdempotencyKey } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import type { CounterCaseView, CounterQueue } from "../../shared/types.js";
@@ -339,7 +340,11 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                 </>
               ) : null}
               <h4 style={{ marginTop: 16 }}>{tr({ zh: "处理轨迹", en: "Trail" })}</h4>
-              <Timeline items={v.events.map((e) => ({ children: `${beijing(e.at)} ${e.event}` }))} />
+              <Timeline
+                items={v.events.map((e) => ({
+                  children: `${beijing(e.at)} ${tr(CLAIM_EVENT_LABELS[e.event] ?? { zh: e.event, en: e.event })}`,
+                }))}
+              />
             </section>
           );
         }}

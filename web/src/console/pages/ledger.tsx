@@ -2,7 +2,7 @@
 import { Alert, Button, Card, DatePicker, Form, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { api } from "../../shared/api.js";
-import { beijing, yuan } from "../../shared/format.js";
+import { beijing, percentOfBps, yuan } from "../../shared/format.js";
 import type { LedgerSummary, Statement } from "../../shared/types.js";
 import { yuanColumn } from "./columns.js";
 import { base, errorOf, Loading, PageTitle, programId, role, useLoad, useTr } from "./common.js";
@@ -100,8 +100,8 @@ export function Ledger() {
                     },
                     {
                       title: tr({ zh: "份额", en: "Share" }),
-                      dataIndex: "share",
-                      render: (x: number) => `${x / 100}%`,
+                      dataIndex: "share_bps",
+                      render: (x: number) => percentOfBps(x),
                     },
                     {
                       title: tr({ zh: "科目净额（元）", en: "Net per account" }),

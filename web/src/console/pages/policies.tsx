@@ -1,23 +1,20 @@
 /** 投保 / 保单: the policies list, filtered by status and enrollment kind (also the charity's sponsored view). */
 import { Card, Select, Space, Table } from "antd";
 import { useState } from "react";
+import {
+  ENROLLMENT_KIND_LABELS,
+  type Label,
+  PAYMENT_CHANNEL_LABELS,
+  POLICY_STATUS_LABELS,
+} from "../../../../src/domain/vocabulary.js";
 import { beijing } from "../../shared/format.js";
 import type { PolicyListItem, PolicyPage } from "../../shared/types.js";
 import { yuanColumn } from "./columns.js";
 import { Loading, PageTitle, useLoad, useTr } from "./common.js";
 
-export const POLICY_STATUS: Record<string, { zh: string; en: string }> = {
-  pending_payment: { zh: "待缴费", en: "Awaiting payment" },
-  pending_effective: { zh: "待生效", en: "Not yet in force" },
-  active: { zh: "有效", en: "In force" },
-  cancelled: { zh: "已退保", en: "Cancelled" },
-};
-const KINDS: Record<string, { zh: string; en: string }> = {
-  individual: { zh: "个人", en: "Individual" },
-  family: { zh: "家庭", en: "Family" },
-  unit: { zh: "单位", en: "Unit" },
-  charity: { zh: "慈善资助", en: "Charity" },
-};
+/** Labels from the one vocabulary (src/domain/vocabulary.ts): no raw code on screen. */
+export const POLICY_STATUS: Readonly<Record<string, Label>> = POLICY_STATUS_LABELS;
+const KINDS: Readonly<Record<string, Label>> = ENROLLMENT_KIND_LABELS;
 
 /** Policies list; `fixedKind` for the charity's sponsored view, `byEnrollment` to group by enrollment. */
 export function PolicyList({
@@ -99,7 +96,7 @@ export function PolicyList({
                   : []),
                 { title: tr({ zh: "保单号", en: "Policy" }), dataIndex: "policy_no" },
                 { title: tr({ zh: "参保人编号", en: "Person no." }), dataIndex: "psn_no" },
-                { title: tr({ zh: "方案", en: "Plan" }), dataIndex: "plan_id" },
+                { title: tr({ zh: "方案", en: "Plan" }), dataIndex: "plan_name" },
                 {
                   title: tr({ zh: "投保方式", en: "Kind" }),
                   dataIndex: "enrollment_kind",
@@ -119,7 +116,8 @@ export function PolicyList({
                 {
                   title: tr({ zh: "缴费渠道", en: "Paid by" }),
                   dataIndex: "paid_channel",
-                  render: (c: string | null) => c ?? "—",
+                  render: (c: string | null) =>
+                    c === null ? "—" : tr(PAYMENT_CHANNEL_LABELS[c] ?? { zh: c, en: c }),
                 },
                 {
                   title: tr({ zh: "出单时间", en: "Issued" }),

@@ -22,9 +22,24 @@ function ClaimCard({ c }: { c: ClaimView }) {
         <h2 id={`claim-${c.setl_id}`}>{t.claims.kinds[c.kind] ?? c.kind}</h2>
         <span className={state.cls}>{state.text}</span>
       </div>
-      <p>
-        {t.claims.paid}：<span className="big">{yuan(c.hmb_pay)}</span>
-      </p>
+      {c.state === "revoked" ? (
+        // A revoked payout is not money the resident gets: the amount struck through, and what remains.
+        <>
+          <p>
+            {t.claims.paid}：<del className="revoked-amount">{yuan(c.hmb_pay)}</del>
+          </p>
+          <p>
+            {t.claims.revokedNet}：<strong>{yuan("0.00")}</strong>
+          </p>
+          <p className="muted small">
+            {t.claims.revokedNote(beijing(c.revoked_at ?? c.settled_at), c.revoke_reason)}
+          </p>
+        </>
+      ) : (
+        <p>
+          {t.claims.paid}：<span className="big">{yuan(c.hmb_pay)}</span>
+        </p>
+      )}
       <dl className="kv">
         <dt>{t.claims.burden}</dt>
         <dd>{yuan(c.psn_part_amt)}</dd>
@@ -33,7 +48,7 @@ function ClaimCard({ c }: { c: ClaimView }) {
         <dt>{t.claims.settledAt}</dt>
         <dd>{beijing(c.settled_at)}</dd>
         <dt>{t.claims.hospital}</dt>
-        <dd>{c.fixmedins_code}</dd>
+        <dd>{c.fixmedins_name ?? c.fixmedins_code}</dd>
       </dl>
       {c.lines.length === 0 ? null : (
         <details open>

@@ -2,7 +2,7 @@ import { Button } from "antd-mobile";
 import { type FormEvent, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, errorText, newIdempotencyKey } from "../../shared/api.js";
-import { fenOf, yuan } from "../../shared/format.js";
+import { day, endDay, fenOf, yuan } from "../../shared/format.js";
 import type { EnrollmentResult, ProductSheet, ResidentOverview } from "../../shared/types.js";
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
@@ -32,7 +32,34 @@ export function EnrollPage() {
       ),
     [],
   );
-  return <Async state={state}>{({ product, me }) => <EnrollForm product={product} me={me} />}</Async>;
+  return (
+    <Async state={state}>
+      {({ product, me }) =>
+        product.enrollment_state === "open" ? (
+          <EnrollForm product={product} me={me} />
+        ) : (
+          <WindowNotice product={product} />
+        )
+      }
+    </Async>
+  );
+}
+
+/** Outside the enrollment window the form would only end in a refusal: say so, with the window's dates. */
+function WindowNotice({ product }: { product: ProductSheet }) {
+  const t = useT();
+  const from = day(product.enrollment_start);
+  const to = endDay(product.enrollment_end);
+  return (
+    <section className="card" role="status" aria-labelledby="enroll-closed">
+      <h2 id="enroll-closed">{product.enrollment_state === "not_yet" ? t.enroll.notYet : t.enroll.closed}</h2>
+      <p>
+        {product.enrollment_state === "not_yet"
+          ? t.enroll.notYetNotice(from, to)
+          : t.enroll.closedNotice(from, to)}
+      </p>
+    </section>
+  );
 }
 
 function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOverview }) {

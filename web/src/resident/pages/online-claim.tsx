@@ -188,8 +188,8 @@ function Claimable({ consent, onRevoked }: { consent: ConsentView; onRevoked: ()
                         )
                       }
                     />
-                    {rec.settled_at.slice(0, 10)} · {rec.fixmedins_code} · {t.online.burden}{" "}
-                    {yuan(rec.psn_part_amt)}
+                    {rec.settled_at.slice(0, 10)} · {rec.fixmedins_name ?? rec.fixmedins_code} ·{" "}
+                    {t.online.burden} {yuan(rec.psn_part_amt)}
                   </label>
                 ))}
               </fieldset>

@@ -74,6 +74,9 @@ export function PoliciesPage() {
             <Link className="button-link" to="/enroll">
               {t.policies.goEnroll}
             </Link>
+            <Link className="button-link secondary" to="/renewal">
+              {t.policies.renewal}
+            </Link>
           </Empty>
         ) : (
           <>
@@ -84,6 +87,9 @@ export function PoliciesPage() {
             </ul>
             <Link className="button-link secondary" to="/enroll">
               {t.policies.goEnroll}
+            </Link>
+            <Link className="button-link secondary" to="/renewal">
+              {t.policies.renewal}
             </Link>
           </>
         )
