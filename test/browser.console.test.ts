@@ -203,19 +203,26 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
     });
     expect(submitted.status).toBe(201);
     const caseId = ((await submitted.json()) as { case_id: string }).case_id;
-    for (const [kind, body, type] of [
-      ["invoice", PDF, "application/pdf"],
-      ["settlement_sheet", JPEG, "image/jpeg"],
-    ] as const)
-      expect((await operator("PUT", `/counter-claims/${caseId}/documents/${kind}`, body, type)).status).toBe(
-        201,
-      );
+    // The sheet through the API; the invoice through the case card's upload (issue 14: the counter uploads
+    // on the resident's behalf from the console).
+    expect(
+      (await operator("PUT", `/counter-claims/${caseId}/documents/settlement_sheet`, JPEG, "image/jpeg"))
+        .status,
+    ).toBe(201);
 
     await signIn("demo-operator", "demo-operator-2023");
     await menu().getByRole("link", { name: "理赔审核" }).click();
     await page.getByRole("button", { name: `审核 ${caseId}` }).click();
     const card = page.getByRole("region", { name: `案件 ${caseId}` });
     await card.waitFor();
+    await card.getByLabel("文件（PDF 或照片）").setInputFiles({
+      name: "invoice.pdf",
+      mimeType: "application/pdf",
+      buffer: PDF,
+    });
+    await card.getByRole("button", { name: "上传单据" }).click();
+    await card.getByText("已上传发票。").waitFor();
+    await expectAccessible("operator-case-uploaded");
     // The scanned documents open from the case (the session cookie authorizes the download).
     const invoice = card.getByRole("link", { name: "查看 发票" });
     expect(await invoice.getAttribute("href")).toBe(`${BASE}/counter-claims/${caseId}/documents/invoice`);
@@ -240,6 +247,13 @@ describe.skipIf(skip).each(BACKENDS)("console shell in Chromium on %s", (backend
     await card.getByText("决定已提交。").waitFor();
     await expect.poll(() => card.getByTestId("case-status").textContent()).toBe("已批准赔付");
     expect(await card.getByTestId("case-payout").textContent()).toBe("14,400.00 元");
+    // The trail and the decision in Chinese words, no event codes (issue 14).
+    const cardText = (await card.textContent()) ?? "";
+    expect(cardText).toContain("柜面受理");
+    expect(cardText).toContain("批准：单据齐全");
+    expect(cardText).not.toMatch(/counter_|approve/);
+    const uploaded = await operator("GET", `/audit?action=counter_claim.document.upload&subject=${caseId}`);
+    expect(((await uploaded.json()) as { total: number }).total).toBe(2);
     await expectAccessible("operator-case-approved");
 
     // The resident: the case is approved and paid, through the API and on the phone.

@@ -229,6 +229,8 @@ describe.each(BACKENDS)("online claims on %s", (backend) => {
         {
           setl_id: "S-ON-OCT",
           fixmedins_code: "H53260100001",
+          // Issue 14: the institution's registered name travels with its code (support/claims.ts names it).
+          fixmedins_name: "机构 H53260100001",
           med_type: "21",
           settled_at: "2023-10-10 10:00:00",
           psn_part_amt: "20000.00",
@@ -395,7 +397,13 @@ describe.each(BACKENDS)("online claims on %s", (backend) => {
       kind: string;
       events: { event: string; data: { consent_id?: string } }[];
     };
-    expect(oct).toMatchObject({ kind: "online", state: "settled", hmb_pay: "6400.00" });
+    expect(oct).toMatchObject({
+      kind: "online",
+      state: "settled",
+      hmb_pay: "6400.00",
+      fixmedins_code: "H53260100001",
+      fixmedins_name: "机构 H53260100001",
+    });
     expect(oct.events.map((e) => e.event)).toEqual(["consent_used", "settled"]);
     expect(oct.events[0]?.data.consent_id).toMatch(/^CS[0-9A-F]{16}$/);
     expect(byId.get("S-ON-OS")).toMatchObject({ kind: "one_stop", events: [{ event: "settled" }] });

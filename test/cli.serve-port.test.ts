@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertPortFree } from "../src/cli/platform-commands.js";
+import { assertPortFree, serve } from "../src/cli/platform-commands.js";
 
 describe("hmb serve: port check", () => {
   let busy: Server;
@@ -27,6 +27,15 @@ describe("hmb serve: port check", () => {
     expect(refusal).toBe(`端口 ${port} 已被占用（127.0.0.1）：请先停止占用它的程序，或用 --port 换一个端口`);
     expect(refusal).not.toContain("\n");
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("serve --demo on the busy port fails at once, before opening the database or seeding", async () => {
+    const started = Date.now();
+    const savedNow = process.env.HMB_NOW;
+    await expect(serve(port, "127.0.0.1", { demo: true })).rejects.toThrow(`端口 ${port} 已被占用`);
+    // Seeding took ~20 s before; opening the data directory alone takes seconds.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(process.env.HMB_NOW).toBe(savedNow);
   });
 
   it("passes a free port, and leaves it free", async () => {

@@ -41,6 +41,7 @@ describe("seed products", () => {
       "shenzhen-hmb-2023",
       "shenzhen-hmb-2024",
       "wenshan-2023",
+      "wenshan-2024-draft",
     ]);
     expect(() => getProduct("nowhere-2023")).toThrow(/unknown product/);
   });

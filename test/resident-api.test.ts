@@ -70,6 +70,8 @@ describe.each(BACKENDS)("resident API on %s", (backend) => {
       name: "2023年度文山惠民保",
       coverage_start: "2023-09-01 00:00:00",
       enrollment_end: "2023-09-01 00:00:00",
+      // On the business clock (NOW 2023-08-01): the H5 shows the form only while this says open.
+      enrollment_state: "open",
       refund: { before_effective: "full", after_effective: "unearned_pro_rata_by_day" },
     });
     expect(p.plans).toHaveLength(1);
@@ -134,7 +136,8 @@ describe.each(BACKENDS)("resident API on %s", (backend) => {
       [{ total: "100", insurance_paid: "50", out_of_scope: "60" }, "out_of_scope", /不能超过个人负担/],
       [{ total: "100.001", insurance_paid: "0" }, "total", /住院总费用/],
       [{ total: "100", insurance_paid: "0", plan: "gold" }, "plan", /没有方案 gold/],
-      [{ insurance_paid: "0" }, "total", /total/],
+      // Issue 14: schema refusals are Chinese too, naming the field by its contract label.
+      [{ insurance_paid: "0" }, "total", /^缺少必填项「住院总费用」$/],
     ];
     for (const [payload, field, message] of cases) {
       const res = await quote(PROGRAM, payload);

@@ -19,7 +19,9 @@ registerProductCommand(program);
 
 // The database commands pull in Fastify, PGlite, pg, exceljs and pdfkit (~1 s of start-up). The engine
 // commands above need none of it, so load those modules only when another command (or help) is asked for.
-const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo", "product", "reserve"]);
+const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo", "product", "reserve", "replay"]);
+// `hmb replay` adjudicates a file under several designs (src/actuarial/replay.ts): engine-only too.
+(await import("./replay.js")).registerReplayCommand(program);
 // `hmb reserve` computes on files (src/actuarial), engine-only like the commands above; its --program mode
 // loads the database itself.
 (await import("./reserve.js")).registerReserveCommand(program);

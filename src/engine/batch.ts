@@ -6,7 +6,12 @@
  * reported and touch no accumulator. In memory, no I/O: the CLI streams lines in and results out.
  */
 import type { Cohort } from "../domain/cohort.js";
-import { parseSettlementLine, type RecordError, type Settlement } from "../domain/settlement.js";
+import {
+  parseSettlementLine,
+  type RecordError,
+  type Settlement,
+  type SettlementLineParse,
+} from "../domain/settlement.js";
 import { BEIJING_OFFSET_MS, type EpochMs, inPeriod } from "../domain/time.js";
 import { type Accumulators, emptyAccumulators, emptyFamilyAccumulators } from "./accumulators.js";
 import { type Adjudication, adjudicate } from "./adjudicate.js";
@@ -42,8 +47,15 @@ export class AdjudicationBatch {
 
   /** Adds one input line (without its newline). Blank lines count as invalid records. */
   add(line: string): void {
+    this.addParsed(line, parseSettlementLine(line));
+  }
+
+  /**
+   * Adds a line already parsed by `parseSettlementLine`: `hmb replay` parses each line once and hands the same
+   * (immutable) settlement to the batch of every design it compares.
+   */
+  addParsed(line: string, parsed: SettlementLineParse): void {
     const index = this.settlements.length;
-    const parsed = parseSettlementLine(line);
     if (!parsed.ok) {
       const ids = idsOf(line);
       this.errors.set(index, { kind: "error", ...ids, error: parsed.error });

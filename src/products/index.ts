@@ -12,6 +12,7 @@ import { loadProductJson } from "./load.js";
 import shenzhenHmb2023 from "./shenzhen-hmb-2023.json" with { type: "json" };
 import shenzhenHmb2024 from "./shenzhen-hmb-2024.json" with { type: "json" };
 import wenshan2023 from "./wenshan-2023.json" with { type: "json" };
+import wenshan2024Draft from "./wenshan-2024-draft.json" with { type: "json" };
 
 const SEED_PRODUCT_FILES: readonly unknown[] = [
   wenshan2023,
@@ -22,6 +23,8 @@ const SEED_PRODUCT_FILES: readonly unknown[] = [
   shenzhenHmb2023,
   chengduHuirongbao2022,
   anyangPuhui2022,
+  // An illustrative design proposal, not a published product (docs/products/SOURCES.md §8).
+  wenshan2024Draft,
 ];
 
 let registry: Map<string, Product> | undefined;

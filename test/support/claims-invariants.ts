@@ -3,8 +3,11 @@
  * problems so a failing test names every broken claim:
  *  - `claimProblems`: every claim whole (record, events, payout/reversal journals of exactly its amount), no
  *    journal without its claim, each policy's change numbers 1…n without gap or repeat, and its stored
- *    accumulators equal to the sum of what its live claims' benefit lines recorded;
- *  - `replayProblems`: the sequential replay by the pure engine in the order the platform recorded.
+ *    accumulators equal to the sum of what its live claims' benefit lines recorded — for a family-shared
+ *    deductible pool (issue 12), summed over the family's members into its family_accumulators row instead;
+ *  - `replayProblems`: the sequential replay by the pure engine in the order the platform recorded (per
+ *    policy: claims do not record the order in which members drew on a family pool, so a family-pool plan's
+ *    members are checked by claimProblems' sums, not replayed).
  */
 import type { Queryable } from "../../src/db/database.js";
 import type { Cohort } from "../../src/domain/cohort.js";
@@ -15,6 +18,8 @@ import {
   type AccumulatorsJson,
   accumulatorsToJson,
   emptyAccumulators,
+  emptyFamilyAccumulators,
+  type FamilyAccumulators,
   unitKey,
 } from "../../src/engine/accumulators.js";
 import { type Adjudication, adjudicate, revoke } from "../../src/engine/adjudicate.js";
@@ -56,15 +61,28 @@ interface PolicyRow {
   product_version: number;
   state: AccumulatorsJson;
   seq: number;
+  /** The policy's enrollment: a 'family' one shares the plan's family pools (services/claims/coverage.ts). */
+  enrollment_id: string | null;
+  enrollment_kind: string | null;
 }
 
 async function loadAccumulators(q: Queryable, programId: string): Promise<Map<string, PolicyRow>> {
   const rows = await q.query<PolicyRow>(
-    `select a.policy_no, a.plan_id, g.product_id, g.product_version, a.state, a.seq from policy_accumulators a
-       join programs g on g.program_id = a.program_id where a.program_id = $1`,
+    `select a.policy_no, a.plan_id, g.product_id, g.product_version, a.state, a.seq, p.enrollment_id, p.enrollment_kind
+       from policy_accumulators a
+       join programs g on g.program_id = a.program_id
+       left join policies p on p.program_id = a.program_id and p.policy_no = a.policy_no
+      where a.program_id = $1`,
     [programId],
   );
   return new Map(rows.map((r) => [r.policy_no, { ...r, seq: Number(r.seq) }]));
+}
+
+/** The family whose shared pools a policy's claims draw on, as coverage.ts decides it. */
+function familyKeyOf(plan: CompiledPlan, row: PolicyRow): string | undefined {
+  return plan.hasFamilyPools && row.enrollment_kind === "family" && row.enrollment_id !== null
+    ? row.enrollment_id
+    : undefined;
 }
 
 const byKey = ([a]: [string, number], [b]: [string, number]) => (a < b ? -1 : a > b ? 1 : 0);
@@ -87,8 +105,14 @@ function applyLines(plan: CompiledPlan, acc: Accumulators, a: Adjudication, sign
     if (line.outcome.kind !== "assessed") continue;
     const l = plan.liabilities[line.liabilityIndex];
     if (l === undefined) throw new Error(`unknown liability index ${line.liabilityIndex}`);
-    if (line.poolIndex >= 0)
-      acc.deductibleUsed[line.poolIndex] = (acc.deductibleUsed[line.poolIndex] ?? 0) + sign * line.deductible;
+    if (line.poolIndex >= 0) {
+      // A family pool's deductible goes to the family when it is attached, as the engine's usedArray does.
+      const used =
+        acc.family !== undefined && plan.pools[line.poolIndex]?.family === true
+          ? acc.family.deductibleUsed
+          : acc.deductibleUsed;
+      used[line.poolIndex] = (used[line.poolIndex] ?? 0) + sign * line.deductible;
+    }
     const base = line.segments.reduce((s, x) => s + x.base, 0);
     acc.baseByLiability[l.index] = (acc.baseByLiability[l.index] ?? 0) + sign * base;
     acc.paidByLiability[l.index] = (acc.paidByLiability[l.index] ?? 0) + sign * line.payout;
@@ -204,6 +228,7 @@ export async function claimProblems(
 
   // Per policy: change numbers 1…n, and the accumulators equal what the live claims' lines recorded.
   const accumulators = await loadAccumulators(q, programId);
+  const families = new Map<string, FamilyAccumulators>();
   const byPolicy = new Map<string, StoredClaim[]>();
   for (const c of claims) {
     if (c.policy_no === null) continue;
@@ -226,6 +251,12 @@ export async function claimProblems(
       problems.push(`policy ${policyNo}: accumulators seq ${row.seq}, change numbers [${seqs.join(",")}]`);
     const plan = await planFor(q, row.product_id, Number(row.product_version), row.plan_id);
     const acc = emptyAccumulators(plan);
+    const familyKey = familyKeyOf(plan, row);
+    if (familyKey !== undefined) {
+      const family = families.get(familyKey) ?? emptyFamilyAccumulators(plan);
+      families.set(familyKey, family);
+      acc.family = family;
+    }
     for (const c of list) if (c.state === "settled") applyLines(plan, acc, c.adjudication, 1);
     const want = normal(comparable(accumulatorsToJson(acc)));
     const have = normal(comparable(row.state));
@@ -234,6 +265,21 @@ export async function claimProblems(
   }
   for (const policyNo of accumulators.keys())
     if (!byPolicy.has(policyNo)) problems.push(`policy ${policyNo} has accumulators but no claims`);
+  // Each family's stored shared pools equal what its members' live claims drew from them.
+  const stored = await q.query<{ family_key: string; state: FamilyAccumulators }>(
+    "select family_key, state from family_accumulators where program_id = $1",
+    [programId],
+  );
+  const storedByKey = new Map(stored.map((r) => [r.family_key, r.state]));
+  for (const [key, family] of families) {
+    const have = storedByKey.get(key);
+    if (have === undefined || normal(have.deductibleUsed) !== normal(family.deductibleUsed))
+      problems.push(
+        `family ${key}: shared pools ${normal(have?.deductibleUsed)}, live claims add up to ${normal(family.deductibleUsed)}`,
+      );
+  }
+  for (const key of storedByKey.keys())
+    if (!families.has(key)) problems.push(`family ${key} has shared pools but no claims`);
   return {
     problems,
     totals: {

@@ -8,7 +8,12 @@
  *  - the plan (compiled once per product and plan) and the person's attributes (cohort), with the check
  *    that the record's certno is the roster's for its psn_no;
  *  - the person's settlements before coverage start, for pre-existing rules;
- *  - the policy's accumulators: read, locked FOR UPDATE, written back, and given back on revocation.
+ *  - the policy's accumulators: read, locked FOR UPDATE, written back, and given back on revocation;
+ *  - a family's shared deductible pools (schema v2 `shared: "family"`, issue 12): when the plan has one and
+ *    the policy is of a family enrollment, the family's row (family_accumulators, keyed by enrollment_id) is
+ *    locked after the person's (always person → family: no deadlock), attached as `acc.family`, written in
+ *    the same statement and given back on revocation. Plans without family pools run the statements they
+ *    always did.
  * Its SQL comes as fragments the callers fold into their own statements, so a settlement still takes one
  * read and one write (settle.ts).
  */
@@ -21,6 +26,9 @@ import {
   accumulatorsFromJson,
   accumulatorsToJson,
   emptyAccumulators,
+  emptyFamilyAccumulators,
+  type FamilyAccumulators,
+  familyAccumulatorsFromJson,
 } from "../../engine/accumulators.js";
 import { type Adjudication, adjudicate, notCovered, revoke } from "../../engine/adjudicate.js";
 import { type CompiledPlan, compilePlan, type PolicyTerms } from "../../engine/compile.js";
@@ -92,13 +100,13 @@ export function coverageReadSql(o: {
     `person.certno_bidx, person.cohort, person.product_id, person.product_version, person.policy_no, person.plan_id,
        person.coverage_start, person.coverage_end, person.cancelled_at,
        person.insured_years, person.claim_free_years, person.pre_existing_locked, person.enrolled_at,
-       person.gend, person.brdy`,
+       person.gend, person.brdy, person.enrollment_id, person.enrollment_kind`,
     ...state,
   ];
   return `
 with person as (
        select r.certno_bidx, r.cohort, g.product_id, g.product_version, p.policy_no, p.plan_id, p.coverage_start, p.coverage_end,
-              p.cancelled_at, ${PERSON_YEARS}
+              p.cancelled_at, p.enrollment_id, p.enrollment_kind, ${PERSON_YEARS}
          from roster_persons r
          join programs g on g.program_id = r.program_id
          left join lateral (
@@ -137,6 +145,9 @@ export interface CoverageRow {
   readonly enrolled_at: Date | null;
   readonly gend: string | null;
   readonly brdy: string | null;
+  /** The policy's enrollment: a 'family' one is the family that shares family pools (FAMILY_KIND). */
+  readonly enrollment_id: string | null;
+  readonly enrollment_kind: string | null;
 }
 
 type HistoryRow = [string, FundPayments, string | null];
@@ -167,6 +178,22 @@ export interface PolicyInForce {
   readonly cohort: Cohort | undefined;
   /** Program years and person attributes for the engine's person conditions (see PERSON_YEARS). */
   readonly person: PersonAttributes;
+  /**
+   * The family whose shared pools this policy draws on (its enrollment_id): only when the plan has a family
+   * pool and the policy is of a family enrollment; otherwise undefined, a family of one.
+   */
+  readonly familyKey: string | undefined;
+}
+
+/** The enrollment kind whose members share a family pool (migrations/004_enrollment.sql). */
+const FAMILY_KIND = "family";
+
+function familyKeyOf(
+  plan: CompiledPlan,
+  enrollmentId: string | null,
+  kind: string | null,
+): string | undefined {
+  return plan.hasFamilyPools && kind === FAMILY_KIND && enrollmentId !== null ? enrollmentId : undefined;
 }
 
 export interface PersonAttributes {
@@ -222,13 +249,15 @@ export async function policyInForce(
   let end = new Date(row.coverage_end).getTime();
   if (row.cancelled_at !== null) end = Math.min(end, new Date(row.cancelled_at).getTime());
   if (end <= start) return undefined;
+  const plan = await planFor(q, row.product_id, Number(row.product_version), row.plan_id);
   return {
     policyNo: row.policy_no,
-    plan: await planFor(q, row.product_id, Number(row.product_version), row.plan_id),
+    plan,
     start,
     end,
     cohort: (row.cohort ?? undefined) as Cohort | undefined,
     person: personAttributes(row, start),
+    familyKey: familyKeyOf(plan, row.enrollment_id, row.enrollment_kind),
   };
 }
 
@@ -243,6 +272,15 @@ export interface CoverageState {
   /** The accumulator row exists (update it) or not yet (create it). */
   readonly exists: boolean;
   readonly history: HistoryFacts[];
+  /** The family's shared pools, read with the person's when the policy has a familyKey. */
+  readonly family?: FamilyState | undefined;
+}
+
+/** A family's shared pools as read (no state: nobody of the family has claimed yet). */
+export interface FamilyState {
+  readonly state: FamilyAccumulators | undefined;
+  readonly seq: number;
+  readonly exists: boolean;
 }
 
 /** The state a coverageReadSql row with `state` read, taking no lock. */
@@ -335,6 +373,18 @@ export async function lockCoverageState(
   policy: PolicyInForce,
   at: Date,
 ): Promise<CoverageState> {
+  const person = await lockPersonState(tx, programId, psnNo, policy, at);
+  if (policy.familyKey === undefined) return person;
+  return { ...person, family: await lockFamilyState(tx, programId, policy.familyKey, policy.plan, at) };
+}
+
+async function lockPersonState(
+  tx: Queryable,
+  programId: string,
+  psnNo: string,
+  policy: PolicyInForce,
+  at: Date,
+): Promise<CoverageState> {
   const start = new Date(policy.start);
   const rows = await tx.query<LockRead>(LOCK_ACCUMULATORS, [
     programId,
@@ -361,6 +411,54 @@ export async function lockCoverageState(
   };
 }
 
+/**
+ * Locks a family's shared pools (creating the row on the family's first claim) and reads them, in one
+ * statement: the no-op update on conflict takes the row lock and returns the latest committed state, even
+ * when another member's transaction held it meanwhile. Called only with the member's own row locked.
+ */
+const LOCK_FAMILY = prepared(`
+insert into family_accumulators (program_id, family_key, plan_id, state, seq, updated_at)
+values ($1, $2, $3, $4, 0, $5)
+on conflict (program_id, family_key) do update set seq = family_accumulators.seq
+returning state, seq`);
+
+const READ_FAMILY = prepared(
+  "select state, seq from family_accumulators where program_id = $1 and family_key = $2",
+);
+
+/** Empty family pools as stored JSON. */
+function emptyFamilyStateOf(plan: CompiledPlan): string {
+  return JSON.stringify(emptyFamilyAccumulators(plan));
+}
+
+async function lockFamilyState(
+  tx: Queryable,
+  programId: string,
+  familyKey: string,
+  plan: CompiledPlan,
+  at: Date,
+): Promise<FamilyState> {
+  const rows = await tx.query<{ state: FamilyAccumulators; seq: number }>(LOCK_FAMILY, [
+    programId,
+    familyKey,
+    plan.planId,
+    emptyFamilyStateOf(plan),
+    at,
+  ]);
+  const row = rows[0];
+  if (row === undefined) throw new Error(`family accumulators of ${familyKey} not locked`);
+  return { state: row.state, seq: Number(row.seq), exists: true };
+}
+
+/** A family's shared pools read without a lock (previews). */
+async function readFamilyState(q: Queryable, programId: string, familyKey: string): Promise<FamilyState> {
+  const rows = await q.query<{ state: FamilyAccumulators; seq: number }>(READ_FAMILY, [programId, familyKey]);
+  const row = rows[0];
+  return row === undefined
+    ? { state: undefined, seq: 0, exists: false }
+    : { state: row.state, seq: Number(row.seq), exists: true };
+}
+
 /* ------------------------------------------------------------------------------------------------------------
  * What the policy pays: the one call to the engine
  * ---------------------------------------------------------------------------------------------------------- */
@@ -369,6 +467,8 @@ export interface Payout {
   readonly adjudication: Adjudication;
   /** The accumulators after it, as stored JSON; undefined when nothing is covered (no policy). */
   readonly state: string | undefined;
+  /** The family's shared pools after it, as stored JSON, when they were attached (cover.family). */
+  readonly familyState?: string | undefined;
 }
 
 /**
@@ -387,6 +487,12 @@ export function payout(
     cover.state === undefined
       ? emptyAccumulators(policy.plan)
       : accumulatorsFromJson(policy.plan, cover.state);
+  const family = policy.familyKey === undefined ? undefined : cover.family;
+  if (family !== undefined)
+    accumulators.family =
+      family.state === undefined
+        ? emptyFamilyAccumulators(policy.plan)
+        : familyAccumulatorsFromJson(policy.plan, family.state);
   if (revoking !== undefined) revoke(policy.plan, accumulators, revoking);
   const terms: PolicyTerms = {
     coverage: { start: policy.start, end: policy.end },
@@ -399,7 +505,11 @@ export function payout(
     ...personTerms(policy.person),
   };
   const adjudication = adjudicate(policy.plan, terms, accumulators, s);
-  return { adjudication, state: JSON.stringify(accumulatorsToJson(accumulators)) };
+  return {
+    adjudication,
+    state: JSON.stringify(accumulatorsToJson(accumulators)),
+    familyState: accumulators.family === undefined ? undefined : JSON.stringify(accumulators.family),
+  };
 }
 
 /** A condition locked healthy at first enrollment stays so, whatever the history says since. */
@@ -441,7 +551,10 @@ export async function previewPayout(
     const row = (await q.query<CoverageStateRow>(PREVIEW_READ, [programId, s.psnNo]))[0];
     if (row === undefined) throw new Error("coverage read returned no row");
     const policy = await policyInForce(ctx, q, row, s);
-    return payout(s, policy, stateFromRead(row), options.revoking).adjudication;
+    const cover = stateFromRead(row);
+    const family =
+      policy?.familyKey === undefined ? undefined : await readFamilyState(q, programId, policy.familyKey);
+    return payout(s, policy, { ...cover, family }, options.revoking).adjudication;
   }
   const row = (await q.query<CoverageRow>(PREVIEW_READ_PERSON, [programId, s.psnNo]))[0];
   if (row === undefined) throw new Error("coverage read returned no row");
@@ -483,7 +596,9 @@ export function quotePayout(
  * The write-back part of settleClaim's one write: a CTE `acc` that stores `state` as the accumulators'
  * next seq only if seq is still what `cover` read (or creates the row on the policy's first claim, unless
  * another claim created it meanwhile); it returns a row exactly when it took effect. `program`, `policyNo`
- * and `at` are the statement's placeholders.
+ * and `at` are the statement's placeholders. With the family's pools (`familyState`, cover.family read
+ * locked), a CTE `fam` first stores them only if their seq is still as read, and `acc` takes effect only
+ * with it: the family's and the person's accumulators change together or not at all.
  */
 export function writeBackSql(
   p: SqlParams,
@@ -491,17 +606,37 @@ export function writeBackSql(
   policy: PolicyInForce,
   cover: CoverageState,
   state: string,
+  familyState?: string | undefined,
 ): string {
+  const fam = familyWriteSql(p, at, policy, cover, familyState);
   const stateP = p.add(state);
   const seqP = p.add(cover.seq + 1);
   if (cover.exists) {
     const readSeq = p.add(cover.seq);
-    return `acc as (update policy_accumulators set state = ${stateP}, seq = ${seqP}, updated_at = ${at.at}
-             where program_id = ${at.program} and policy_no = ${at.policyNo} and seq = ${readSeq} returning 1)`;
+    return `${fam}acc as (update policy_accumulators set state = ${stateP}, seq = ${seqP}, updated_at = ${at.at}
+             ${fam === "" ? "" : "from fam "}where program_id = ${at.program} and policy_no = ${at.policyNo} and seq = ${readSeq} returning 1)`;
   }
   const planP = p.add(policy.plan.planId);
-  return `acc as (insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
-             values (${at.program}, ${at.policyNo}, ${planP}, ${stateP}, ${seqP}, ${at.at}) on conflict do nothing returning 1)`;
+  const values = `${at.program}, ${at.policyNo}, ${planP}, ${stateP}, ${seqP}, ${at.at}`;
+  return `${fam}acc as (insert into policy_accumulators (program_id, policy_no, plan_id, state, seq, updated_at)
+             ${fam === "" ? `values (${values})` : `select ${values} from fam`} on conflict do nothing returning 1)`;
+}
+
+/** The `fam` CTE of writeBackSql (followed by a comma), or "" without family pools attached. */
+function familyWriteSql(
+  p: SqlParams,
+  at: { program: string; at: string },
+  policy: PolicyInForce,
+  cover: CoverageState,
+  familyState: string | undefined,
+): string {
+  const family = cover.family;
+  if (policy.familyKey === undefined || family === undefined || familyState === undefined) return "";
+  // Only a locked read is written back (lockCoverageState creates the row), so the row exists.
+  if (!family.exists) throw new Error(`family accumulators of ${policy.familyKey} written without a lock`);
+  return `fam as (update family_accumulators set state = ${p.add(familyState)}, seq = ${p.add(family.seq + 1)}, updated_at = ${at.at}
+             where program_id = ${at.program} and family_key = ${p.add(policy.familyKey)} and seq = ${p.add(family.seq)} returning 1),
+     `;
 }
 
 /**
@@ -521,9 +656,13 @@ export async function giveBack(
     plan_id: string;
     product_id: string;
     product_version: number;
+    enrollment_id: string | null;
+    enrollment_kind: string | null;
   }>(
-    `select a.state, a.seq, a.plan_id, g.product_id, g.product_version from policy_accumulators a
+    `select a.state, a.seq, a.plan_id, g.product_id, g.product_version, p.enrollment_id, p.enrollment_kind
+       from policy_accumulators a
        join programs g on g.program_id = a.program_id
+       left join policies p on p.program_id = a.program_id and p.policy_no = a.policy_no
       where a.program_id = $1 and a.policy_no = $2 for update of a`,
     [programId, policyNo],
   );
@@ -531,7 +670,22 @@ export async function giveBack(
   if (row === undefined) throw new Error(`accumulators of ${policyNo} missing`);
   const plan = await planFor(tx, row.product_id, Number(row.product_version), row.plan_id);
   const acc = accumulatorsFromJson(plan, row.state);
+  // The family's pools, locked after the person's row as when settling, get back what this claim drew.
+  const familyKey = familyKeyOf(plan, row.enrollment_id, row.enrollment_kind);
+  let family: FamilyState | undefined;
+  if (familyKey !== undefined) {
+    family = await lockFamilyState(tx, programId, familyKey, plan, at);
+    acc.family =
+      family.state === undefined
+        ? emptyFamilyAccumulators(plan)
+        : familyAccumulatorsFromJson(plan, family.state);
+  }
   revoke(plan, acc, adjudication);
+  if (familyKey !== undefined && family !== undefined && acc.family !== undefined)
+    await tx.query(
+      "update family_accumulators set state = $3, seq = $4, updated_at = $5 where program_id = $1 and family_key = $2",
+      [programId, familyKey, JSON.stringify(acc.family), family.seq + 1, at],
+    );
   const seq = Number(row.seq) + 1;
   await tx.query(
     "update policy_accumulators set state = $3, seq = $4, updated_at = $5 where program_id = $1 and policy_no = $2",

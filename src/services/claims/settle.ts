@@ -321,6 +321,8 @@ async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefine
   if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
     throw setlIdConflict(s.setlId);
   const policy = await policyInForce(ctx, ctx.db, read, s);
+  // A family's shared pools are written only under their lock (coverage.ts): the locked way.
+  if (policy?.familyKey !== undefined) return settleLocked(a);
   return writeClaim(ctx.db, a, read, policy, policy === undefined ? undefined : stateFromRead(read));
 }
 
@@ -370,7 +372,7 @@ async function writeClaim(
 ): Promise<ClaimOutcome | undefined> {
   const { input, s, now } = a;
   const programId = input.programId;
-  const { adjudication, state } = payout(s, policy, cover);
+  const { adjudication, state, familyState } = payout(s, policy, cover);
   const gated = policy !== undefined && cover !== undefined && state !== undefined;
   const seq = gated ? cover.seq + 1 : null;
   const response = responseOf(s, policy?.policyNo ?? null, adjudication);
@@ -391,7 +393,7 @@ async function writeClaim(
       ? `insert into ${table} (${columns}) select ${values.join(",")} from acc${tail}`
       : `insert into ${table} (${columns}) values (${values.join(",")})${tail}`;
   const parts: string[] = [];
-  if (gated) parts.push(writeBackSql(p, { program, policyNo, at }, policy, cover, state));
+  if (gated) parts.push(writeBackSql(p, { program, policyNo, at }, policy, cover, state, familyState));
   const claim = [
     program,
     setlId,

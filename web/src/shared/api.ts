@@ -86,9 +86,12 @@ export async function api<T>(
   return (await res.text()) as T;
 }
 
-/** The fetch itself, for non-JSON answers (certificate HTML, PDF). Throws ApiError on every non-2xx. */
+/**
+ * The fetch itself, for non-JSON answers (certificate HTML, PDF) and file uploads (a Blob body is sent as it
+ * is, with its own type: a scanned document). Throws ApiError on every non-2xx.
+ */
 export async function raw(
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   body?: unknown,
   options: { idempotencyKey?: string; accept?: string } = {},
@@ -100,14 +103,15 @@ export async function raw(
     "accept-language": localStorage.getItem("hmb.lang") === "en" ? "en" : "zh-CN",
   };
   if (session !== null) headers.authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  const file = typeof Blob !== "undefined" && body instanceof Blob;
+  if (body !== undefined) headers["content-type"] = file ? body.type : "application/json";
   if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : file ? body : JSON.stringify(body),
       credentials: "same-origin",
     });
   } catch {

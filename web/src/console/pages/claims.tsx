@@ -6,7 +6,7 @@
 import { Alert, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Table, Timeline } from "antd";
 import { useState } from "react";
 import { CLAIM_EVENT_LABELS } from "../../../../src/domain/vocabulary.js";
-import { api, newIdempotencyKey } from "../../shared/api.js";
+import { api, newIdempotencyKey, raw } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import type { CounterCaseView, CounterQueue } from "../../shared/types.js";
 import { yuanColumn } from "./columns.js";
@@ -30,6 +30,12 @@ const DOCS: Record<string, { zh: string; en: string }> = {
   settlement_sheet: { zh: "结算单", en: "Settlement sheet" },
   other: { zh: "其他材料", en: "Other" },
   appeal: { zh: "申诉材料", en: "Appeal" },
+};
+
+const DECISIONS: Record<string, { zh: string; en: string }> = {
+  approve: { zh: "批准", en: "Approved" },
+  adjust: { zh: "调整后批准", en: "Adjusted" },
+  reject: { zh: "拒付", en: "Rejected" },
 };
 
 const AMOUNTS = [
@@ -219,7 +225,7 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                 <Descriptions.Item label={tr({ zh: "决定", en: "Decision" })}>
                   {v.decision === null
                     ? "—"
-                    : `${v.decision.decision}${v.decision.reason === null ? "" : `：${v.decision.reason}`}`}
+                    : `${tr(DECISIONS[v.decision.decision] ?? { zh: v.decision.decision, en: v.decision.decision })}${v.decision.reason === null ? "" : `：${v.decision.reason}`}`}
                 </Descriptions.Item>
               </Descriptions>
               {v.pending === null ? null : (
@@ -261,6 +267,16 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                   ))}
                 </ul>
               )}
+              {open ? (
+                <DocumentUpload
+                  caseId={caseId}
+                  appealing={v.status === "appealed"}
+                  onUploaded={() => {
+                    c.reload();
+                    onChange();
+                  }}
+                />
+              ) : null}
               {error === undefined ? null : (
                 <Alert type="error" role="alert" showIcon title={error} style={{ margin: "12px 0" }} />
               )}
@@ -350,5 +366,98 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
         }}
       </Loading>
     </Card>
+  );
+}
+
+/** Accepted scans (services/claims/documents.ts DOC_CONTENT_TYPES). */
+const DOC_ACCEPT = "application/pdf,image/jpeg,image/png";
+
+/**
+ * The counter's upload on the resident's behalf (柜面代传): the document's kind, a PDF or photo, and the
+ * server's answer (stored, the same file again, or replaced) — audited by the server as the operator's.
+ */
+function DocumentUpload({
+  caseId,
+  appealing,
+  onUploaded,
+}: {
+  caseId: string;
+  appealing: boolean;
+  onUploaded: () => void;
+}) {
+  const tr = useTr();
+  const kinds = appealing
+    ? ["invoice", "settlement_sheet", "other", "appeal"]
+    : ["invoice", "settlement_sheet", "other"];
+  const [kind, setKind] = useState("invoice");
+  const [file, setFile] = useState<File | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const inputId = `doc-file-${caseId}`;
+  async function upload() {
+    if (file === undefined) {
+      setMessage({ ok: false, text: tr({ zh: "请先选择要上传的文件。", en: "Choose a file first." }) });
+      return;
+    }
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const res = await raw(
+        "PUT",
+        `${base()}/counter-claims/${encodeURIComponent(caseId)}/documents/${kind}`,
+        file,
+      );
+      const outcome = ((await res.json()) as { outcome?: string }).outcome;
+      const name = tr(DOCS[kind] ?? { zh: kind, en: kind });
+      setMessage({
+        ok: true,
+        text:
+          outcome === "same"
+            ? tr({ zh: `${name}与已上传的相同，未重复保存。`, en: `${name}: same file as before.` })
+            : outcome === "replaced"
+              ? tr({ zh: `已替换${name}。`, en: `${name} replaced.` })
+              : tr({ zh: `已上传${name}。`, en: `${name} uploaded.` }),
+      });
+      setFile(undefined);
+      onUploaded();
+    } catch (e) {
+      setMessage({ ok: false, text: errorOf(e) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Space
+      wrap
+      style={{ margin: "8px 0" }}
+      aria-label={tr({ zh: "柜面代传单据", en: "Upload for the resident" })}
+    >
+      <label htmlFor={`doc-kind-${caseId}`}>{tr({ zh: "单据类型", en: "Document" })}</label>
+      <Select
+        id={`doc-kind-${caseId}`}
+        style={{ width: 140 }}
+        value={kind}
+        onChange={setKind}
+        options={kinds.map((k) => ({ value: k, label: tr(DOCS[k] ?? { zh: k, en: k }) }))}
+      />
+      <label htmlFor={inputId}>{tr({ zh: "文件（PDF 或照片）", en: "File (PDF or photo)" })}</label>
+      <input
+        id={inputId}
+        type="file"
+        accept={DOC_ACCEPT}
+        onChange={(e) => setFile(e.target.files?.[0] ?? undefined)}
+      />
+      <Button loading={busy} onClick={() => void upload()}>
+        {tr({ zh: "上传单据", en: "Upload" })}
+      </Button>
+      {message === undefined ? null : (
+        <Alert
+          type={message.ok ? "success" : "error"}
+          role={message.ok ? "status" : "alert"}
+          showIcon
+          title={message.text}
+        />
+      )}
+    </Space>
   );
 }

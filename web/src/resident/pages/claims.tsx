@@ -44,7 +44,8 @@ function ClaimCard({ c }: { c: ClaimView }) {
         <dt>{t.claims.burden}</dt>
         <dd>{yuan(c.psn_part_amt)}</dd>
         <dt>{t.claims.remaining}</dt>
-        <dd>{yuan(c.psn_remaining)}</dd>
+        {/* After a revocation Huiminbao pays nothing: the resident bears the whole burden again. */}
+        <dd>{yuan(c.state === "revoked" ? c.psn_part_amt : c.psn_remaining)}</dd>
         <dt>{t.claims.settledAt}</dt>
         <dd>{beijing(c.settled_at)}</dd>
         <dt>{t.claims.hospital}</dt>

@@ -1,0 +1,244 @@
+/**
+ * Replay (精算回放): one year of settlements adjudicated under several candidate designs (product + plan) at once,
+ * with the figures an actuary and a 医保局 compare — payout, loss ratio, burden reduction, who gets what, and
+ * the designs' standing against every registered rule set. Pure: lines in, figures out, no I/O.
+ *
+ * Each line is parsed once; the parsed (immutable) settlement is handed to one AdjudicationBatch per design,
+ * so every design keeps its own history and accumulators and its results are exactly `hmb adjudicate`'s for
+ * that design on the same file (same grouping by person or family, same setl_time order).
+ */
+import { checkProduct } from "../compliance/check.js";
+import { listRuleSets } from "../compliance/rulesets/index.js";
+import type { CheckContext } from "../compliance/types.js";
+import type { Fen } from "../domain/money.js";
+import { findPlan, type Product } from "../domain/product.js";
+import { parseSettlementLine, type RecordError } from "../domain/settlement.js";
+import { AdjudicationBatch } from "../engine/batch.js";
+import { compilePlan } from "../engine/compile.js";
+
+/** A candidate design: a product (shipped or from a file) and one of its plans. */
+export interface ReplayDesign {
+  /** As the user named it, e.g. "wenshan-2023:standard" or "./proposed.json:standard". */
+  readonly label: string;
+  readonly product: Product;
+  readonly planId: string;
+}
+
+/**
+ * Bands of a person's yearly payout under a design, in fen, upper bound inclusive: 0, (0, 1万], (1万, 5万],
+ * (5万, 10万], (10万, 50万], > 50万 — the brackets 惠民保 disclosures and 精算回溯 reports use to show how far
+ * the money reaches (many small payouts vs a few large ones).
+ */
+const WAN: Fen = 1_000_000; // 1万元 in fen
+export const PAYOUT_BAND_UPPER_BOUNDS: readonly Fen[] = [0, WAN, 5 * WAN, 10 * WAN, 50 * WAN];
+
+export interface PayoutBand {
+  /** Lower bound (exclusive; the first band is exactly 0) and upper bound (inclusive; undefined = open). */
+  readonly fromFen: Fen | undefined;
+  readonly toFen: Fen | undefined;
+  readonly persons: number;
+  readonly hmbPay: Fen;
+}
+
+export interface ComplianceCount {
+  readonly pass: number;
+  readonly fail: number;
+}
+
+export interface DesignReplay {
+  readonly design: string;
+  /** Every valid record of the file, covered or not (history outside coverage included), as `hmb adjudicate` outputs them. */
+  readonly claims: number;
+  readonly paidClaims: number;
+  readonly hmbPay: Fen;
+  /** Persons whose payout over the year is above zero. */
+  readonly beneficiaries: number;
+  /** insured × the plan's base premium (0 when the insured count is not given). */
+  readonly premium: Fen;
+  /** hmb_pay ÷ premium, 4 places half-up; undefined when premium is 0. */
+  readonly lossRatio: string | undefined;
+  /** psn_part_amt summed over covered records (status paid or zero): the burden the design addressed. */
+  readonly coveredBurden: Fen;
+  /** hmb_pay ÷ coveredBurden, 4 places half-up; undefined when coveredBurden is 0. */
+  readonly burdenReduction: string | undefined;
+  /** Persons who appear in the file, by their yearly payout. */
+  readonly payoutDistribution: readonly PayoutBand[];
+  /** Rule set id → pass/fail finding counts (not_applicable findings are not counted). */
+  readonly compliance: Readonly<Record<string, ComplianceCount>>;
+}
+
+/** A line of the file that is not a valid settlement record: 1-based line number, the field, why. */
+export interface ReplayLineError {
+  readonly line: number;
+  readonly error: RecordError;
+}
+
+export type ReplayResult =
+  | { readonly ok: true; readonly designs: readonly DesignReplay[] }
+  | { readonly ok: false; readonly errors: readonly ReplayLineError[]; readonly errorCount: number };
+
+/** How many bad lines are kept for the message; the count covers them all. */
+export const MAX_REPORTED_LINE_ERRORS = 20;
+
+const RATIO_PLACES = 4;
+const RATIO_SCALE = 10n ** BigInt(RATIO_PLACES);
+
+/**
+ * numerator ÷ denominator as a decimal string with 4 places, rounded half up, in exact integer arithmetic
+ * (BigInt, so no float error and no overflow): q = floor((2·n·10⁴ + d) / (2·d)). Both non-negative.
+ * undefined when the denominator is 0.
+ */
+export function ratio4(numerator: number, denominator: number): string | undefined {
+  if (denominator === 0) return undefined;
+  const n = BigInt(numerator);
+  const d = BigInt(denominator);
+  const q = (2n * n * RATIO_SCALE + d) / (2n * d);
+  const whole = q / RATIO_SCALE;
+  const frac = (q % RATIO_SCALE).toString().padStart(RATIO_PLACES, "0");
+  return `${whole}.${frac}`;
+}
+
+/**
+ * Accumulates a file line by line, then adjudicates it under every design. `insured`: the number of insured
+ * persons the premium is counted on (the file holds only claimants); 0 or undefined → premium 0.
+ */
+export class Replay {
+  private readonly batches: AdjudicationBatch[];
+  private readonly seenSetlIds = new Set<string>();
+  private readonly errors: ReplayLineError[] = [];
+  private errorCount = 0;
+  private lineNumber = 0;
+
+  /**
+   * `premiumsFen`, when given, is each design's premium for the whole population (a stored program's enrolled
+   * persons priced under the design's plan) and replaces insured × base premium.
+   */
+  constructor(
+    private readonly designs: readonly ReplayDesign[],
+    private readonly insured = 0,
+    private readonly premiumsFen?: readonly Fen[],
+  ) {
+    // compilePlan throws on an unknown plan: callers check plans first (planProblem) for a friendly message.
+    this.batches = designs.map((d) => new AdjudicationBatch(compilePlan(d.product, d.planId)));
+  }
+
+  /** One input line (without its newline). Parsed once, shared by every design. */
+  add(line: string): void {
+    this.lineNumber++;
+    const parsed = parseSettlementLine(line);
+    if (!parsed.ok) {
+      this.fail(parsed.error);
+      return;
+    }
+    const setlId = parsed.settlement.setlId;
+    if (this.seenSetlIds.has(setlId)) {
+      this.fail({ code: "duplicate_setl_id", field: "setl_id", message: `setl_id ${setlId} 在本文件中重复` });
+      return;
+    }
+    this.seenSetlIds.add(setlId);
+    // Once the file is known bad nothing is reported, so stop holding settlements.
+    if (this.errorCount > 0) return;
+    for (const batch of this.batches) batch.addParsed(line, parsed);
+  }
+
+  private fail(error: RecordError): void {
+    this.errorCount++;
+    if (this.errors.length < MAX_REPORTED_LINE_ERRORS) this.errors.push({ line: this.lineNumber, error });
+  }
+
+  /**
+   * The figures per design, in the order given — or, when any line is bad, the bad lines and nothing else: a
+   * replay that silently left records out would understate every design.
+   */
+  finish(): ReplayResult {
+    if (this.errorCount > 0) return { ok: false, errors: this.errors, errorCount: this.errorCount };
+    const designs = this.designs.map((design, i) =>
+      this.replayOne(design, this.batches[i] as AdjudicationBatch, this.premiumsFen?.[i]),
+    );
+    return { ok: true, designs };
+  }
+
+  private replayOne(
+    design: ReplayDesign,
+    batch: AdjudicationBatch,
+    premiumFen: Fen | undefined,
+  ): DesignReplay {
+    let claims = 0;
+    let paidClaims = 0;
+    let hmbPay = 0;
+    let coveredBurden = 0;
+    const perPerson = new Map<string, Fen>();
+    for (const entry of batch.drain()) {
+      // Every line was checked on the way in; an error entry here would be a bug in the batch.
+      if (entry.kind !== "result") throw new Error(`replay: unexpected batch error for ${entry.setlId}`);
+      const a = entry.adjudication;
+      claims++;
+      if (a.hmbPay > 0) paidClaims++;
+      hmbPay += a.hmbPay;
+      if (a.status !== "not_covered") coveredBurden += a.personBurden;
+      perPerson.set(a.psnNo, (perPerson.get(a.psnNo) ?? 0) + a.hmbPay);
+    }
+    const premium = premiumFen ?? this.insured * findPlan(design.product, design.planId).premium.base;
+    let beneficiaries = 0;
+    for (const paid of perPerson.values()) if (paid > 0) beneficiaries++;
+    return {
+      design: design.label,
+      claims,
+      paidClaims,
+      hmbPay,
+      beneficiaries,
+      premium,
+      lossRatio: ratio4(hmbPay, premium),
+      coveredBurden,
+      burdenReduction: ratio4(hmbPay, coveredBurden),
+      payoutDistribution: payoutBands(perPerson.values()),
+      compliance: complianceCounts(design.product, premium, hmbPay),
+    };
+  }
+}
+
+/** Persons by yearly payout into PAYOUT_BAND_UPPER_BOUNDS, plus the open band above the last bound. */
+export function payoutBands(payouts: Iterable<Fen>): PayoutBand[] {
+  const bounds = PAYOUT_BAND_UPPER_BOUNDS;
+  const persons = new Array<number>(bounds.length + 1).fill(0);
+  const amounts = new Array<number>(bounds.length + 1).fill(0);
+  for (const p of payouts) {
+    let band = bounds.findIndex((upper) => p <= upper);
+    if (band < 0) band = bounds.length;
+    persons[band] = (persons[band] ?? 0) + 1;
+    amounts[band] = (amounts[band] ?? 0) + p;
+  }
+  return persons.map((count, i) => ({
+    fromFen: i === 0 ? undefined : bounds[i - 1],
+    toFen: bounds[i],
+    persons: count,
+    hmbPay: amounts[i] ?? 0,
+  }));
+}
+
+/**
+ * Pass/fail counts of checkProduct for every registered rule set. With a premium, the replayed year is given
+ * as operating figures (earned premium = premium, incurred claims = hmb_pay), so loss-ratio floors are judged
+ * on the replay rather than left not_applicable.
+ */
+function complianceCounts(product: Product, premium: Fen, hmbPay: Fen): Record<string, ComplianceCount> {
+  const context: CheckContext =
+    premium > 0 ? { operating: { earnedPremiumFen: premium, incurredClaimsFen: hmbPay } } : {};
+  const out: Record<string, ComplianceCount> = {};
+  for (const ruleSet of listRuleSets()) {
+    let pass = 0;
+    let fail = 0;
+    for (const f of checkProduct(product, ruleSet, context)) {
+      if (f.status === "pass") pass++;
+      else if (f.status === "fail") fail++;
+    }
+    out[ruleSet.id] = { pass, fail };
+  }
+  return out;
+}
+
+/** Chinese problem when the product has no such plan (listing its plans); undefined when it has. */
+export function planProblem(product: Product, planId: string): string | undefined {
+  if (product.plans.some((p) => p.id === planId)) return undefined;
+  return `产品 ${product.id} 没有方案 ${planId}；可选：${product.plans.map((p) => p.id).join("、")}`;
+}
