@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAYOUT_BAND_UPPER_BOUNDS, payoutBands, Replay, ratio4 } from "../src/actuarial/replay.js";
+import {
+  PAYOUT_BAND_UPPER_BOUNDS,
+  payoutBands,
+  Replay,
+  ratio4,
+  replayWire,
+} from "../src/actuarial/replay.js";
 import { runReplay } from "../src/cli/replay.js";
 import { listRuleSets } from "../src/compliance/rulesets/index.js";
 import { AdjudicationBatch } from "../src/engine/batch.js";
@@ -423,6 +429,64 @@ describe.each(BACKENDS)("`--program` on %s: the program's stored claims and enro
     expect(own?.premium).toBe(premium);
     expect(own?.lossRatio).toBe(ratio4(paid, premium));
     expect(cheaper?.hmbPay).toBeGreaterThanOrEqual(paid);
+  });
+
+  it("POST /programs/{id}/replays answers the same figures to the regulator; a bad design names its field", async () => {
+    const login = await s.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { program_id: PROGRAM, username: "reg1", password: "reg-pass-12" },
+    });
+    const headers = { authorization: `Bearer ${login.json().token as string}` };
+    const url = `/api/v1/programs/${PROGRAM}/replays`;
+    const designs = [
+      { product_id: WENSHAN, plan: PLAN },
+      { product: lowerDeductibleJson(), plan: PLAN, label: "免赔额5000" },
+    ];
+    const res = await s.app.inject({ method: "POST", url, headers, payload: { designs } });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as { program_id: string; insured: number; designs: Record<string, unknown>[] };
+    const direct = await programReplay(s.ctx, PROGRAM, [
+      { label: `${WENSHAN}:${PLAN}`, product: getProduct(WENSHAN), planId: PLAN },
+      { label: "免赔额5000", product: loadProductJson(lowerDeductibleJson()), planId: PLAN },
+    ]);
+    if (!direct.result.ok) throw new Error("direct replay failed");
+    expect(body.program_id).toBe(PROGRAM);
+    expect(body.insured).toBe(direct.insured);
+    expect(body.designs).toEqual(direct.result.designs.map(replayWire));
+
+    const bad = await s.app.inject({
+      method: "POST",
+      url,
+      headers,
+      payload: { designs: [{ product_id: WENSHAN, plan: "gold" }] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe("designs[0].plan");
+    expect(bad.json().error.message).toMatch(/没有方案 gold/);
+    const both = await s.app.inject({
+      method: "POST",
+      url,
+      headers,
+      payload: { designs: [{ product_id: WENSHAN, product: lowerDeductibleJson(), plan: PLAN }] },
+    });
+    expect(both.statusCode).toBe(400);
+    const anonymous = await s.app.inject({ method: "POST", url, payload: { designs } });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it("`hmb replay --program` prints the same designs as the API's service", async () => {
+    const design = [`${WENSHAN}:${PLAN}`];
+    const run = await runReplay({ program: PROGRAM, design, json: true }, (id, d) =>
+      programReplay(s.ctx, id, d),
+    );
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const direct = await programReplay(s.ctx, PROGRAM, [
+      { label: design[0] as string, product: getProduct(WENSHAN), planId: PLAN },
+    ]);
+    if (!direct.result.ok) throw new Error("direct replay failed");
+    expect(JSON.parse(run.stdout)).toEqual({ designs: direct.result.designs.map(replayWire) });
   });
 
   it("an unknown program is not found", async () => {

@@ -10,7 +10,7 @@
 import { checkProduct } from "../compliance/check.js";
 import { listRuleSets } from "../compliance/rulesets/index.js";
 import type { CheckContext } from "../compliance/types.js";
-import type { Fen } from "../domain/money.js";
+import { type Fen, formatYuan } from "../domain/money.js";
 import { findPlan, type Product } from "../domain/product.js";
 import { parseSettlementLine, type RecordError } from "../domain/settlement.js";
 import { AdjudicationBatch } from "../engine/batch.js";
@@ -241,4 +241,36 @@ function complianceCounts(product: Product, premium: Fen, hmbPay: Fen): Record<s
 export function planProblem(product: Product, planId: string): string | undefined {
   if (product.plans.some((p) => p.id === planId)) return undefined;
   return `产品 ${product.id} 没有方案 ${planId}；可选：${product.plans.map((p) => p.id).join("、")}`;
+}
+
+/** Band label on the wire: "0", "(0,10000]", …, ">500000" — yuan, upper bound inclusive. */
+export function bandKey(b: PayoutBand): string {
+  const y = (fen: Fen) => String(fen / 100);
+  if (b.fromFen === undefined) return y(b.toFen ?? 0);
+  if (b.toFen === undefined) return `>${y(b.fromFen)}`;
+  return `(${y(b.fromFen)},${y(b.toFen)}]`;
+}
+
+/**
+ * One design on the wire (`hmb replay --json`, POST /programs/{id}/replays): the contract's keys in contract
+ * order, amounts as 2-decimal yuan strings, ratios as 4-place strings or null. The one place replay figures
+ * are mapped out, as engine/wire.ts is for adjudications.
+ */
+export function replayWire(d: DesignReplay) {
+  return {
+    design: d.design,
+    claims: d.claims,
+    paid_claims: d.paidClaims,
+    hmb_pay: formatYuan(d.hmbPay),
+    beneficiaries: d.beneficiaries,
+    premium: formatYuan(d.premium),
+    loss_ratio: d.lossRatio ?? null,
+    burden_reduction: d.burdenReduction ?? null,
+    payout_distribution: d.payoutDistribution.map((b) => ({
+      band: bandKey(b),
+      persons: b.persons,
+      hmb_pay: formatYuan(b.hmbPay),
+    })),
+    compliance: d.compliance,
+  };
 }

@@ -34,6 +34,7 @@ import { productRoutes } from "./routes/products.js";
 import { programRoutes } from "./routes/programs.js";
 import { quoteRoutes } from "./routes/quote.js";
 import { renewalRoutes } from "./routes/renewal.js";
+import { replayRoutes } from "./routes/replays.js";
 import { reportRoutes } from "./routes/reports.js";
 import { residentRoutes } from "./routes/resident.js";
 import { rosterRoutes } from "./routes/roster.js";
@@ -140,6 +141,7 @@ export async function buildServer(
   await app.register(specialDrugRoutes(ctx), { prefix: "/api/v1" });
   await app.register(payoutRoutes(ctx), { prefix: "/api/v1" });
   await app.register(oversightRoutes(ctx), { prefix: "/api/v1" });
+  await app.register(replayRoutes(ctx), { prefix: "/api/v1" });
   await app.register(reportRoutes(ctx), { prefix: "/api/v1" });
   await app.register(counterClaimRoutes(ctx), { prefix: "/api/v1" });
   await app.register(notificationRoutes(ctx), { prefix: "/api/v1" });

@@ -25,6 +25,7 @@ import {
   type ReplayDesign,
   type ReplayLineError,
   type ReplayResult,
+  replayWire,
 } from "../actuarial/replay.js";
 import { formatYuan } from "../domain/money.js";
 import type { Product } from "../domain/product.js";
@@ -151,33 +152,9 @@ function lineErrors(input: string, errors: readonly ReplayLineError[], count: nu
   return `${[`hmb replay: ${input} 有 ${count} 行不是有效的结算记录，未回放：`, ...lines, ...more].join("\n")}\n`;
 }
 
-/** Band label for the wire: "0", "(0,10000]", …, ">500000" — yuan, upper bound inclusive. */
-export function bandKey(b: PayoutBand): string {
-  const y = (fen: number) => String(fen / 100);
-  if (b.fromFen === undefined) return y(b.toFen ?? 0);
-  if (b.toFen === undefined) return `>${y(b.fromFen)}`;
-  return `(${y(b.fromFen)},${y(b.toFen)}]`;
-}
-
-/** Exactly the contract's keys, in contract order. */
+/** Exactly the contract's keys, in contract order (src/actuarial/replay.ts replayWire). */
 function toJson(designs: readonly DesignReplay[]): string {
-  const wire = designs.map((d) => ({
-    design: d.design,
-    claims: d.claims,
-    paid_claims: d.paidClaims,
-    hmb_pay: formatYuan(d.hmbPay),
-    beneficiaries: d.beneficiaries,
-    premium: formatYuan(d.premium),
-    loss_ratio: d.lossRatio ?? null,
-    burden_reduction: d.burdenReduction ?? null,
-    payout_distribution: d.payoutDistribution.map((b) => ({
-      band: bandKey(b),
-      persons: b.persons,
-      hmb_pay: formatYuan(b.hmbPay),
-    })),
-    compliance: d.compliance,
-  }));
-  return `${JSON.stringify({ designs: wire })}\n`;
+  return `${JSON.stringify({ designs: designs.map(replayWire) })}\n`;
 }
 
 /** Band label for people: 0元, 0–1万元, …, 50万元以上. */

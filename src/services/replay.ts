@@ -9,12 +9,20 @@
  * others were never insured), and a revoked settlement is left out (the hospital withdrew it; its correction,
  * if any, is a record of its own).
  */
-import { Replay, type ReplayDesign, type ReplayResult } from "../actuarial/replay.js";
+import {
+  type DesignReplay,
+  planProblem,
+  Replay,
+  type ReplayDesign,
+  type ReplayResult,
+} from "../actuarial/replay.js";
 import type { Cohort } from "../domain/cohort.js";
 import type { Fen } from "../domain/money.js";
 import { premiumFor } from "../domain/premium.js";
-import { findPlan } from "../domain/product.js";
-import type { PlatformContext } from "./context.js";
+import { findPlan, type Product } from "../domain/product.js";
+import { getProduct } from "../products/index.js";
+import { loadProductJson, ProductLoadError } from "../products/load.js";
+import { type PlatformContext, ServiceError } from "./context.js";
 import { loadProgram } from "./programs.js";
 
 /** Issued, not cancelled: the persons the year's premium was earned on. */
@@ -95,4 +103,52 @@ function engineRecord(
     brdy: person.brdy,
     ...(person.cohort === null ? {} : { hmb_cohort: person.cohort }),
   };
+}
+
+/** A design as the API names it: a library product id or an inline product file, and a plan. */
+export interface DesignInput {
+  readonly product_id?: string | undefined;
+  readonly product?: Record<string, unknown> | undefined;
+  readonly plan: string;
+  readonly label?: string | undefined;
+}
+
+/**
+ * POST /programs/{id}/replays: the designs resolved (every mistake a ServiceError naming designs[i].…), then
+ * programReplay. Stored records were valid when they came in, so a refused one is the platform's fault.
+ */
+export async function replayProgram(
+  ctx: PlatformContext,
+  programId: string,
+  inputs: readonly DesignInput[],
+): Promise<{ insured: number; designs: readonly DesignReplay[] }> {
+  const designs = inputs.map((input, i) => resolveDesign(input, `designs[${i}]`));
+  const { insured, result } = await programReplay(ctx, programId, designs);
+  if (!result.ok)
+    throw new Error(`stored records of ${programId} no longer parse: ${JSON.stringify(result.errors)}`);
+  return { insured, designs: result.designs };
+}
+
+function resolveDesign(input: DesignInput, field: string): ReplayDesign {
+  const invalid = (message: string, at: string) => new ServiceError("invalid", "invalid_value", message, at);
+  if ((input.product_id === undefined) === (input.product === undefined))
+    throw invalid("product_id 与 product 必须且只能给一个", field);
+  let product: Product;
+  if (input.product !== undefined) {
+    try {
+      product = loadProductJson(input.product);
+    } catch (e) {
+      if (e instanceof ProductLoadError) throw invalid(e.message, `${field}.product`);
+      throw e;
+    }
+  } else {
+    try {
+      product = getProduct(input.product_id as string);
+    } catch (e) {
+      throw invalid(e instanceof Error ? e.message : String(e), `${field}.product_id`);
+    }
+  }
+  const problem = planProblem(product, input.plan);
+  if (problem !== undefined) throw invalid(problem, `${field}.plan`);
+  return { label: input.label ?? `${product.id}:${input.plan}`, product, planId: input.plan };
 }
