@@ -140,6 +140,12 @@ describe.skipIf(skip).each(BACKENDS)("产品管理 in Chromium on %s", (backend)
     await page.getByRole("button", { name: "查看 wenshan-2023@2" }).click();
     const sheet = page.getByRole("region", { name: "产品说明书内容" });
     await sheet.getByText("10000 元").first().waitFor();
+    // Every rule set's own verdict on that version, side by side (issue 12 §8).
+    for (const name of ["云南 2023（云医保〔2023〕152号）", "金融监管总局 2025（金办便函〔2025〕745号）"]) {
+      const findings = page.getByRole("table", { name: `合规检查结果 ${name}` });
+      await findings.waitFor();
+      await expect.poll(() => findings.getByRole("row").count()).toBeGreaterThan(1);
+    }
 
     // Quote preview against it: burden 100,000 − 50,000 = 50,000 in scope; (50,000 − 10,000) × 80 % = 32,000.
     await pick("试算版本", "wenshan-2023@2");

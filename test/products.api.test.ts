@@ -147,6 +147,34 @@ describe.each(BACKENDS)("product routes (%s)", (backend) => {
     expect(bad.json().error.field).toBe("a");
   });
 
+  it("compliance of any version, each rule set with its own findings", async () => {
+    const url = "/products/beijing-puhui-2024/versions/1/compliance";
+    const yunnan = await get("regulator", `${url}?rules=yunnan-2023`);
+    expect(yunnan.statusCode).toBe(200);
+    expect(yunnan.json()).toMatchObject({
+      product_id: "beijing-puhui-2024",
+      product_version: 1,
+      rules: "yunnan-2023",
+    });
+    // 北京's 特定既往症 out-of-scope deductible (2万) is over clause 九's 1.5万 ceiling.
+    expect(
+      yunnan
+        .json()
+        .findings.some(
+          (f: { rule: string; status: string; value: string }) =>
+            f.rule === "deductible_max" && f.status === "fail" && f.value === "20000.00",
+        ),
+    ).toBe(true);
+    const nfra = await get("regulator", `${url}?rules=nfra-2025`);
+    expect(nfra.statusCode).toBe(200);
+    expect(nfra.json().rules).toBe("nfra-2025");
+    expect(nfra.json().passed + nfra.json().failed).toBeGreaterThan(0);
+    const unknown = await get("regulator", `${url}?rules=nowhere`);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.field).toBe("rules");
+    expect((await get("res1", `${url}?rules=nfra-2025`)).statusCode).toBe(403);
+  });
+
   it("quote preview against any version: 住院 amounts → payout", async () => {
     // Burden 100,000 − 50,000 = 50,000, all in scope; 责任一 80 %:
     // @1 (50,000 − 12,000) × 80 % = 30,400; @2 (50,000 − 10,000) × 80 % = 32,000.

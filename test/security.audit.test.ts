@@ -88,6 +88,8 @@ const NOT_PERSONAL: Readonly<Record<string, string>> = {
   "GET /api/v1/products/diff": "the difference of two products' terms",
   "GET /api/v1/products/:product_id/versions/:version": "a published product file",
   "GET /api/v1/products/:product_id/versions/:version/sheet": "a published product's terms as a sheet",
+  "GET /api/v1/products/:product_id/versions/:version/compliance":
+    "a published product checked against a rule set",
   [`GET ${P}/compliance`]: "the product checked against the guidance",
   [`GET ${P}/counter-claims/settings`]: "review settings (four-eyes threshold, appeal window)",
   [`GET ${P}/ledger/summary`]: "program totals per account",

@@ -4,6 +4,7 @@
  * admins write; bureau and regulator read.
  */
 import { z } from "zod";
+import { ComplianceView } from "./console.js";
 import { BenefitQuoteBody } from "./product.js";
 
 const BeijingTime = z
@@ -124,3 +125,7 @@ export type PublishView = z.infer<typeof PublishView>;
 /** The quote preview takes the resident calculator's body (contract/product.ts), against a stored version. */
 export const ProductQuoteBody = BenefitQuoteBody;
 export type ProductQuoteBody = z.infer<typeof ProductQuoteBody>;
+
+/** GET /products/{id}/versions/{v}/compliance: one published version against one rule set. */
+export const ProductComplianceView = ComplianceView.omit({ program_id: true });
+export type ProductComplianceView = z.infer<typeof ProductComplianceView>;

@@ -6,8 +6,9 @@
 
 import { checkProduct } from "../compliance/check.js";
 import { findRuleSet, listRuleSets } from "../compliance/rulesets/index.js";
-import type { Finding } from "../compliance/types.js";
+import type { Finding, RuleSet } from "../compliance/types.js";
 import type { Fen } from "../domain/money.js";
+import type { Product } from "../domain/product.js";
 import { parseBusinessTime } from "../domain/time.js";
 import { ENROLLMENT_KINDS, POLICY_STATUSES } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
@@ -35,6 +36,12 @@ export async function programCompliance(
   programId: string,
   rules: string,
 ): Promise<ComplianceView> {
+  const ruleSet = ruleSetOf(rules);
+  const program = await loadProgram(ctx, programId);
+  return { program_id: programId, ...productCompliance(productOf(program), ruleSet.id) };
+}
+
+function ruleSetOf(rules: string): RuleSet {
   const ruleSet = findRuleSet(rules);
   if (ruleSet === undefined)
     throw new ServiceError(
@@ -45,12 +52,19 @@ export async function programCompliance(
         .join("、")}`,
       "rules",
     );
-  const program = await loadProgram(ctx, programId);
-  const product = productOf(program);
+  return ruleSet;
+}
+
+/**
+ * A product (any version, pinned by a program or not) checked against a rule set: what `hmb check` prints,
+ * for the console's program page and its 产品管理 page (which shows each rule set's own findings, e.g.
+ * yunnan-2023's 70 % floor beside nfra-2025's "no pre-set ratio").
+ */
+export function productCompliance(product: Product, rules: string): Omit<ComplianceView, "program_id"> {
+  const ruleSet = ruleSetOf(rules);
   const findings = checkProduct(product, ruleSet);
   const titles = new Map<string, string>(ruleSet.rules.map((r) => [r.id, r.title.zh]));
   return {
-    program_id: programId,
     product_id: product.id,
     product_version: product.version,
     rules: ruleSet.id,

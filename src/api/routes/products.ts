@@ -4,11 +4,13 @@
  * Products are no one program's data, so these routes sit outside /programs.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { ComplianceQuery } from "../../contract/console.js";
 import { errors, parsedBody, reply, request } from "../../contract/json-schema.js";
 import { BenefitQuote } from "../../contract/product.js";
 import {
   DiffQuery,
   DiffView,
+  ProductComplianceView,
   ProductFile,
   ProductList,
   ProductQuoteBody,
@@ -19,6 +21,7 @@ import {
   ValidationView,
 } from "../../contract/products.js";
 import { benefitQuote } from "../../services/benefit-quote.js";
+import { productCompliance } from "../../services/console.js";
 import type { PlatformContext, Role } from "../../services/context.js";
 import {
   diffLines,
@@ -120,6 +123,29 @@ export const productRoutes =
         presentSheet(
           await showProductVersion(ctx, request.params.product_id, Number(request.params.version)),
         ),
+    );
+
+    app.get<{ Params: ProductVersionParams; Querystring: { rules?: string } }>(
+      `${VERSION_PATH}/compliance`,
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["products"],
+          summary:
+            "一个已发布版本的合规检查（hmb check）：rules 选规则集（默认 yunnan-2023；nfra-2025 为金办便函〔2025〕745号），各规则集各自给出结论",
+          params: request(ProductVersionParams),
+          querystring: request(ComplianceQuery),
+          response: { 200: reply(ProductComplianceView), ...errors() },
+        },
+      },
+      async (request) => {
+        const shown = await showProductVersion(
+          ctx,
+          request.params.product_id,
+          Number(request.params.version),
+        );
+        return productCompliance(shown.product, request.query.rules ?? "yunnan-2023");
+      },
     );
 
     app.post(

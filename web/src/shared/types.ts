@@ -57,6 +57,7 @@ export type {
 } from "../../../src/contract/product.js";
 export type {
   DiffView,
+  ProductComplianceView,
   ProductList,
   ProductVersionView,
   PublishView,

@@ -19,6 +19,7 @@ import type {
   ValidationView,
 } from "../../shared/types.js";
 import { errorOf, Loading, PageTitle, role, useLoad, useTr } from "./common.js";
+import { VersionCompliance } from "./product-compliance.js";
 
 const PRODUCTS = "/api/v1/products";
 
@@ -86,6 +87,7 @@ export function Products() {
           </Loading>
         </Card>
         <Sheet options={options} selected={sheetRef} onSelect={setSheetRef} />
+        {sheetRef === undefined ? null : <VersionCompliance path={versionPath(sheetRef)} />}
         <Diff options={options} />
         {canWrite ? <Upload onPublished={list.reload} /> : null}
         <Quote options={options} />

@@ -1,15 +1,10 @@
 /** 项目与产品: the program's product (benefit table) and its compliance findings. */
-import { Alert, Card, Select, Space, Table, Typography } from "antd";
+import { Card, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { day, endDay, percentOfBps, yuan } from "../../shared/format.js";
 import type { ComplianceView, LiabilityView, ProductSheet } from "../../shared/types.js";
-import { Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
-
-const STATUS_TAG: Record<string, { zh: string; en: string; color: string }> = {
-  pass: { zh: "通过", en: "Pass", color: "success" },
-  fail: { zh: "不符合", en: "Fail", color: "error" },
-  not_applicable: { zh: "不适用", en: "N/A", color: "default" },
-};
+import { Loading, PageTitle, useLoad, useTr } from "./common.js";
+import { ComplianceFindings, RULE_SET_OPTIONS } from "./compliance-findings.js";
 
 export function Programs() {
   const tr = useTr();
@@ -91,61 +86,12 @@ export function Programs() {
                 value={rules}
                 onChange={setRules}
                 style={{ width: 220 }}
-                options={[
-                  { value: "yunnan-2023", label: "云南 2023（云医保〔2023〕152号）" },
-                  { value: "shandong-rare-disease", label: "山东罕见病" },
-                ]}
+                options={RULE_SET_OPTIONS}
               />
             </Space>
           }
         >
-          <Loading state={compliance}>
-            {(c) => (
-              <>
-                <Alert
-                  style={{ marginBottom: 12 }}
-                  type={c.failed > 0 ? "error" : "success"}
-                  showIcon
-                  title={tr({
-                    zh:
-                      c.failed > 0
-                        ? `${c.failed} 项不符合《${c.rules_name}》：请按下表修改产品后重新提交备案。`
-                        : `全部 ${c.passed} 项检查通过（${c.rules_name}）。`,
-                    en:
-                      c.failed > 0
-                        ? `${c.failed} findings fail ${c.rules_name}.`
-                        : `All ${c.passed} checks pass (${c.rules_name}).`,
-                  })}
-                />
-                <Table
-                  rowKey={(f) => `${f.rule}:${f.subject}`}
-                  size="small"
-                  aria-label={tr({ zh: "合规检查结果", en: "Compliance findings" })}
-                  pagination={{ pageSize: 30 }}
-                  dataSource={c.findings}
-                  columns={[
-                    { title: tr({ zh: "条款", en: "Clause" }), dataIndex: "clause", width: 72 },
-                    {
-                      title: tr({ zh: "结果", en: "Result" }),
-                      dataIndex: "status",
-                      render: (s: string) => (
-                        <Pill tone={STATUS_TAG[s]?.color}>{tr(STATUS_TAG[s] ?? { zh: s, en: s })}</Pill>
-                      ),
-                    },
-                    {
-                      title: tr({ zh: "规则", en: "Rule" }),
-                      key: "t",
-                      render: (_: unknown, f) => f.title ?? f.rule,
-                    },
-                    { title: tr({ zh: "对象", en: "Subject" }), dataIndex: "subject" },
-                    { title: tr({ zh: "实际值", en: "Value" }), dataIndex: "value" },
-                    { title: tr({ zh: "限值", en: "Limit" }), dataIndex: "limit" },
-                  ]}
-                />
-                <Typography.Paragraph type="secondary">{c.source}</Typography.Paragraph>
-              </>
-            )}
-          </Loading>
+          <Loading state={compliance}>{(c) => <ComplianceFindings view={c} />}</Loading>
         </Card>
       </Space>
     </>
