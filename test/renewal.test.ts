@@ -17,7 +17,7 @@ import { blindIndex, encrypt } from "../src/platform/crypto.js";
 import { CLI_ACTOR, type PlatformContext } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
 import { createProgram } from "../src/services/programs.js";
-import { renewProgram } from "../src/services/renewal.js";
+import { renewDuePrograms, renewProgram } from "../src/services/renewal.js";
 import { createUser } from "../src/services/users.js";
 import { buildCli, runHmb } from "./support/cli.js";
 import {
@@ -271,8 +271,14 @@ describe.each(BACKENDS)("renewal (%s)", (backend) => {
       ]),
     ).toHaveLength(0);
 
+    // The server's sweep skips a program whose window is not open (and one that follows none).
+    expect(await renewDuePrograms(ctx)).toEqual([]);
+
     tp.clock.set(IN_WINDOW);
-    const run = await renewProgram(ctx, CLI_ACTOR, THIS);
+    // The server's sweep (hmb serve runs it on a timer) carries the authorizations out by itself.
+    const runs = await renewDuePrograms(ctx);
+    expect(runs.map((r) => r.programId)).toEqual([THIS]);
+    const run = runs[0] as (typeof runs)[number];
     // Only 1's authorization: 5 revoked, 3 never granted.
     expect(run.windowOpen).toBe(true);
     expect(run.renewed).toEqual([{ psnNo: lastPsn("1"), enrollmentId: expect.any(String), persons: 2 }]);
@@ -298,6 +304,12 @@ describe.each(BACKENDS)("renewal (%s)", (backend) => {
       [thisPsn("1"), "self", 2],
       [thisPsn("2"), "child", 2],
     ]);
+
+    const sweepAudit = await ctx.db.query<{ actor: string }>(
+      "select actor from audit_log where program_id = $1 and action = 'renewal.auto'",
+      [THIS],
+    );
+    expect(sweepAudit.map((a) => a.actor)).toEqual(["renewal-sweep"]);
 
     // Again: nothing twice.
     const again = await renewProgram(ctx, CLI_ACTOR, THIS);

@@ -18,6 +18,7 @@ import { DEMO_NOW, type DemoSeedResult, removeDemoAccounts, seedDemo } from "../
 import { addInstitution } from "../services/institutions.js";
 import { openPlatform } from "../services/platform.js";
 import { amendProgramProduct, type CoInsurerShare, createProgram } from "../services/programs.js";
+import { renewDuePrograms } from "../services/renewal.js";
 import { createUser, parsePersonRole, removeUser } from "../services/users.js";
 
 /** Runs one command against the platform, turning caller mistakes into a message and exit code 2. */
@@ -35,6 +36,38 @@ export async function withPlatform(work: (ctx: PlatformContext) => Promise<void>
   } finally {
     await ctx.db.close();
   }
+}
+
+/** How often a running server carries out the 自动续保授权 of programs whose enrollment window is open. */
+const RENEWAL_SWEEP_MS = 10 * 60_000;
+
+/**
+ * Runs renewDuePrograms now and every RENEWAL_SWEEP_MS (never two at once), logging what it did; a failure
+ * is logged and retried by the next round. The timer does not keep the process alive.
+ */
+function startRenewalSweep(ctx: PlatformContext, app: FastifyInstance): NodeJS.Timeout {
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    try {
+      for (const run of await renewDuePrograms(ctx)) {
+        if (run.renewed.length + run.failed.length > 0)
+          app.log.info(
+            { program: run.programId, renewed: run.renewed.length, failed: run.failed.length },
+            "自动续保",
+          );
+      }
+    } catch (e) {
+      app.log.error({ err: e }, "自动续保任务失败，下一轮重试");
+    } finally {
+      running = false;
+    }
+  };
+  void round();
+  const timer = setInterval(() => void round(), RENEWAL_SWEEP_MS);
+  timer.unref();
+  return timer;
 }
 
 /** On SIGTERM/SIGINT, requests in flight get this long to finish… */
@@ -153,6 +186,8 @@ export async function serve(port: number, host: string, options: { demo?: boolea
   }
   if (stopping) return;
   const address = await app.listen({ port, host });
+  const sweep = startRenewalSweep(ctx, app);
+  process.once("exit", () => clearInterval(sweep));
   if (seeded === undefined) {
     process.stdout.write(
       `hmb serving on ${address} (database: ${ctx.db.kind}); API docs at ${address}/docs\n`,

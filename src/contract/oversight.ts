@@ -8,6 +8,10 @@ import { digits, Percent } from "./primitives.js";
 const Bps = z.number().int().describe("基点（1/10000）");
 const count = (description: string) => z.number().int().describe(description);
 
+export const IbnrSource = z
+  .enum(["reserve", "override"])
+  .describe("IBNR 来源：reserve = 项目准备金评估（第四十九条选定），override = 人工设定比例");
+
 export const AsOfQuery = z.strictObject({
   as_of: Day.optional().describe("截至日期（北京时间当日末，默认今天）"),
 });
@@ -54,8 +58,14 @@ export const OversightSummary = z.object({
     covered: count("有赔付责任的笔数"),
     paid_claims: count("赔付笔数"),
     paid: Yuan.describe("已决赔款"),
-    ibnr_bps: Bps.describe("IBNR 比例（基点）"),
+    ibnr_bps: Bps.describe("IBNR 比例（基点）：人工设定时为设定值，否则为准备金 IBNR ÷ 已决赔款"),
     ibnr: Yuan.describe("已发生未报告赔款"),
+    ibnr_source: IbnrSource,
+    ibnr_method: z
+      .string()
+      .nullable()
+      .describe("准备金选定方法代码（chain_ladder、minimum_10_percent_of_year_paid、none…）；人工设定时为 null"),
+    ibnr_method_name: z.string().describe("IBNR 的来源说明，如「链梯法（Mack）」或「人工设定 IBNR 比例 15%」"),
     pending_review_cases: count("柜面待审案件数"),
     pending_review_estimate: Yuan.describe("柜面待审估计"),
     incurred: Yuan.describe("已发生赔款"),
@@ -181,11 +191,18 @@ export type PayoutDistribution = z.infer<typeof PayoutDistribution>;
 
 export const OversightSettings = z.object({
   program_id: z.string(),
-  ibnr_bps: z.number().int().describe("IBNR 比例（基点，默认 0）"),
+  ibnr_bps: z.number().int().describe("人工设定的 IBNR 比例（基点）；未设定时为 0，且 ibnr_source = reserve"),
+  ibnr_source: IbnrSource,
 });
 export type OversightSettings = z.infer<typeof OversightSettings>;
 
 export const OversightSettingsBody = z.strictObject({
-  ibnr_bps: z.number().int().min(0).max(100000).describe("已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000"),
+  ibnr_bps: z
+    .number()
+    .int()
+    .min(0)
+    .max(100000)
+    .nullable()
+    .describe("人工设定：已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000；null 取消设定，改用准备金评估"),
 });
 export type OversightSettingsBody = z.infer<typeof OversightSettingsBody>;

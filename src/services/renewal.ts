@@ -600,3 +600,26 @@ export async function renewProgram(
   }
   return run;
 }
+
+/** Who carries out 自动续保授权 when the server does it on its own (audited under this name). */
+export const RENEWAL_SWEEP_ACTOR: Actor = { id: "renewal-sweep", role: "operator", programId: "*" };
+
+/**
+ * Every program that follows another and whose enrollment window is open now: its pending 自动续保授权
+ * carried out (renewProgram, idempotent). `hmb serve` runs this on a timer, so a resident's authorization
+ * takes effect when the next window opens without anyone running `hmb program renew`; the command and the
+ * operator route remain for doing it at once.
+ */
+export async function renewDuePrograms(ctx: PlatformContext): Promise<RenewalRun[]> {
+  // programs is a small reference table (src/db/distribution.ts): reading it whole is allowed.
+  const followers = await ctx.db.query<{ program_id: string }>(
+    "select program_id from programs where follows_program_id is not null order by program_id",
+  );
+  const runs: RenewalRun[] = [];
+  for (const { program_id } of followers) {
+    const program = await loadProgram(ctx, program_id);
+    if (!windowOpen(ctx, productOf(program))) continue;
+    runs.push(await renewProgram(ctx, RENEWAL_SWEEP_ACTOR, program_id));
+  }
+  return runs;
+}

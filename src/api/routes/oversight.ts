@@ -16,12 +16,14 @@ import {
   Trends,
   TrendsQuery,
 } from "../../contract/oversight.js";
+import { ProgramReserveView, ReserveQuery } from "../../contract/reserve.js";
 import type { PlatformContext, Role } from "../../services/context.js";
 import { payoutDistribution } from "../../services/oversight/distribution.js";
 import { enrollmentBreakdown } from "../../services/oversight/enrollment.js";
 import { getOversightSettings, setOversightSettings } from "../../services/oversight/settings.js";
 import { oversightSummary } from "../../services/oversight/summary.js";
 import { oversightTrends } from "../../services/oversight/trends.js";
+import { programReserve, todayOf } from "../../services/reserve.js";
 import { requireActor } from "../auth.js";
 import {
   presentEnrollmentBreakdown,
@@ -29,6 +31,7 @@ import {
   presentPayoutDistribution,
   presentTrends,
 } from "../present/oversight.js";
+import { presentProgramReserve } from "../present/reserve.js";
 
 const READERS: readonly Role[] = ["bureau", "regulator", "operator", "admin", "co_insurer"];
 
@@ -51,6 +54,25 @@ export const oversightRoutes =
       async (request) =>
         presentOversightSummary(
           await oversightSummary(ctx, request.params.program_id, { asOf: request.query.as_of }),
+        ),
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: { as_of?: string } }>(
+      "/programs/:program_id/reserve",
+      {
+        config: { roles: READERS },
+        schema: {
+          tags: ["oversight"],
+          summary:
+            "准备金评估：按就诊月份与结算月份的已付赔款三角、进展因子、各起始期最终赔款/IBNR/Mack 标准误、各方法合计与第四十九条选定（截至 as_of 北京时间当日末，默认今天）",
+          params: request(ProgramParams),
+          querystring: request(ReserveQuery),
+          response: { 200: reply(ProgramReserveView), ...errors() },
+        },
+      },
+      async (request) =>
+        presentProgramReserve(
+          await programReserve(ctx, request.params.program_id, request.query.as_of ?? todayOf(ctx)),
         ),
     );
 
@@ -138,7 +160,7 @@ export const oversightRoutes =
         config: { roles: ["operator", "admin"] },
         schema: {
           tags: ["oversight"],
-          summary: "设置 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000）",
+          summary: "人工设定 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000，代替准备金评估；null 取消设定）",
           params: request(ProgramParams),
           body: request(OversightSettingsBody),
           response: { 200: reply(OversightSettings), ...errors() },

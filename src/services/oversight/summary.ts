@@ -14,22 +14,27 @@
  *   for every policy cancelled by as_of, premium − refund (what the refund rule kept: the days up to the
  *   cancellation, nothing for a cancellation before the effective date).
  * - paid claims: hmb_pay of settled claims settled by as_of, less those revoked by as_of.
- * - incurred = paid + IBNR loading (paid × the program's ibnr_bps, default 0) + an estimate for counter claims
+ * - incurred = paid + IBNR + an estimate for counter claims
  *   awaiting review (their pending decision's payout where one is proposed, otherwise the average payout per
  *   covered claim so far). The pending estimate is current state: counted only when as_of is today or later.
+ *   IBNR is the program's reserve as of as_of (services/reserve.ts: the monthly paid triangle, the methods of
+ *   src/actuarial/reserve.ts and the 《健康保险管理办法》第四十九条 selection), unless an operator has set an
+ *   explicit loading (oversight_settings.ibnr_bps): then paid × ibnr_bps, shown as 人工设定.
  * - earned loss ratio = incurred ÷ earned premium, against the 70 % floor of clause 十一.
  * - projected full-year ratio: incurred to date scaled to the whole coverage period by the elapsed share of it
  *   (incurred × total days ÷ elapsed days: claims assumed to accrue evenly, no seasonality), divided by the net
  *   written premium (all of which is earned by the end of coverage if nothing more is cancelled). Under this
  *   assumption it differs from the earned ratio only through cancellations; reporting lag (claims settled
- *   after as_of for care before it) is what the IBNR loading is for. alert = projection below the floor.
+ *   after as_of for care before it) is what the IBNR is for. alert = projection below the floor.
  */
 
 import { lossRatioBps } from "../../compliance/check.js";
 import type { Fen } from "../../domain/money.js";
 import type { PlatformContext } from "../context.js";
 import { beijingDay, coverageDays } from "./dates.js";
-import { ibnrBps } from "./settings.js";
+import { formatPercent } from "../../domain/money.js";
+import { programReserve } from "../reserve.js";
+import { type IbnrSource, ibnrOverrideBps } from "./settings.js";
 import { asOfDay, claimSums, loadForOversight, lossRatioFloorBps, num, ratioBps } from "./shared.js";
 
 interface PolicyGroupRow {
@@ -199,6 +204,10 @@ export interface OversightSummary {
     paid_fen: Fen;
     ibnr_bps: number;
     ibnr_fen: Fen;
+    ibnr_source: IbnrSource;
+    /** The reserve's selected method id; null for an override. */
+    ibnr_method: string | null;
+    ibnr_method_name: string;
     pending_review_cases: number;
     pending_review_estimate_fen: Fen;
     incurred_fen: Fen;
@@ -229,8 +238,49 @@ export interface OversightSummary {
   };
 }
 
-const INCURRED_METHOD =
-  "已发生赔款 = 已决赔款 + 已决赔款 × IBNR 比例（项目设定，默认 0）+ 柜面待审案件估计（有拟赔金额按拟赔，否则按每件有效赔案平均赔付；仅当日及以后统计）";
+const PENDING_METHOD =
+  "柜面待审案件估计（有拟赔金额按拟赔，否则按每件有效赔案平均赔付；仅当日及以后统计）";
+
+function incurredMethod(source: IbnrSource, methodName: string): string {
+  const ibnr =
+    source === "override"
+      ? `已决赔款 × IBNR 比例（${methodName}，代替准备金评估）`
+      : `IBNR（项目准备金评估，${methodName}，按《健康保险管理办法》第四十九条选定）`;
+  return `已发生赔款 = 已决赔款 + ${ibnr} + ${PENDING_METHOD}`;
+}
+
+interface IbnrFigure {
+  fen: Fen;
+  bps: number;
+  source: IbnrSource;
+  method: string | null;
+  methodName: string;
+}
+
+/**
+ * The summary's IBNR: the operator's explicit loading when set (paid × bps, half up to the fen), otherwise
+ * the program's reserve as of as_of, with its ratio to paid in basis points for the `ibnr_bps` field.
+ */
+async function ibnrFigure(ctx: PlatformContext, programId: string, asOf: string, paid: Fen): Promise<IbnrFigure> {
+  const override = await ibnrOverrideBps(ctx, programId);
+  if (override !== undefined) {
+    return {
+      fen: Number((BigInt(paid) * BigInt(override) * 2n + 10000n) / 20000n),
+      bps: override,
+      source: "override",
+      method: null,
+      methodName: `人工设定 IBNR 比例 ${formatPercent(override)}`,
+    };
+  }
+  const r = await programReserve(ctx, programId, asOf);
+  return {
+    fen: r.ibnrFen,
+    bps: ratioBps(r.ibnrFen, paid) ?? 0,
+    source: "reserve",
+    method: r.method,
+    methodName: r.methodName,
+  };
+}
 const PROJECTION_METHOD =
   "全年预测赔付率 = 已发生赔款 × 保障期总天数 ÷ 已经过天数 ÷ 净保费（假设赔款在保障期内均匀发生，不考虑季节性）";
 
@@ -247,15 +297,15 @@ export async function oversightSummary(
 ): Promise<OversightSummary> {
   const { program, product, today } = await loadForOversight(ctx, programId);
   const asOf = asOfDay(query.asOf, today);
-  const [premium, claims, roster, ibnr, pending] = await Promise.all([
+  const [premium, claims, roster, pending] = await Promise.all([
     premiumFigures(ctx, programId, asOf),
     claimSums(ctx, programId, undefined, asOf),
     rosterTotal(ctx, programId),
-    ibnrBps(ctx, programId),
     asOf >= today ? pendingCounterClaims(ctx, programId) : { cases: 0, proposedFen: 0, withProposal: 0 },
   ]);
   const paid = claims.paid_fen;
-  const ibnrFen = Number((BigInt(paid) * BigInt(ibnr) * 2n + 10000n) / 20000n);
+  const ibnr = await ibnrFigure(ctx, programId, asOf, paid);
+  const ibnrFen = ibnr.fen;
   const averageCovered = claims.covered_claims === 0 ? 0 : Math.floor(paid / claims.covered_claims);
   const pendingFen = pending.proposedFen + (pending.cases - pending.withProposal) * averageCovered;
   const incurred = paid + ibnrFen + pendingFen;
@@ -320,12 +370,15 @@ export async function oversightSummary(
       covered: claims.covered_claims,
       paid_claims: claims.paid_claims,
       paid_fen: paid,
-      ibnr_bps: ibnr,
+      ibnr_bps: ibnr.bps,
       ibnr_fen: ibnrFen,
+      ibnr_source: ibnr.source,
+      ibnr_method: ibnr.method,
+      ibnr_method_name: ibnr.methodName,
       pending_review_cases: pending.cases,
       pending_review_estimate_fen: pendingFen,
       incurred_fen: incurred,
-      incurred_method: INCURRED_METHOD,
+      incurred_method: incurredMethod(ibnr.source, ibnr.methodName),
     },
     loss_ratio: {
       clause: "十一",

@@ -74,6 +74,7 @@ export function disclosureTables(r: DisclosureReport): Table[] {
     [text("赔付件数"), text("claims_paid"), int(s.claims.paid_claims), int(p.paid_claims)],
     [text("已决赔款（元）"), text("paid"), fen(s.claims.paid_fen), fen(p.paid_fen)],
     [text("IBNR 估计（元）"), text("ibnr"), fen(s.claims.ibnr_fen), blank],
+    [text("IBNR 评估方法"), text("ibnr_method"), text(s.claims.ibnr_method_name), blank],
     [
       text("待审柜面案件估计（元）"),
       text("pending_review_estimate"),
