@@ -183,6 +183,8 @@ describe.each(BACKENDS)("answers through their contract schemas unchanged on %s"
       "/oversight/trends",
       "/oversight/payout-distribution",
       "/oversight/settings",
+      "/reserve",
+      "/reserve?as_of=2023-10-31",
     ])
       await call("bureau1", "GET", path);
     await call("op1", "PUT", "/oversight/settings", { ibnr_bps: 500 });

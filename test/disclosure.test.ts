@@ -206,6 +206,10 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
       "砚山县",
       "第十四条",
       "560,000.00",
+      // Issue 13: IBNR is the program's reserve, its method named (here the 第四十九条 floor: every claim of
+      // the scenario is cared for and paid in 2023-10, nothing to develop).
+      "IBNR 评估方法",
+      "不低于当年实际赔款支出的10%",
     ]) {
       expect(text, expected).toContain(expected);
     }
@@ -236,6 +240,8 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
     expect(yuanOf(cumulative("earned_premium"))).toBe(formatYuan(sum.premium.earned_fen));
     expect(yuanOf(cumulative("paid"))).toBe(formatYuan(sum.claims.paid_fen));
     expect(yuanOf(cumulative("incurred"))).toBe(formatYuan(sum.claims.incurred_fen));
+    expect(cumulative("ibnr_method")).toBe(sum.claims.ibnr_method_name);
+    expect(sum.claims.ibnr_source).toBe("reserve");
     expect(yuanOf(o.get("paid")?.[1])).toBe(formatYuan(report.this_period.paid_fen));
     expect(cumulative("insured_persons")).toBe(sum.enrollment.insured_persons);
     expect(cumulative("roster_persons")).toBe(sum.enrollment.roster_persons);

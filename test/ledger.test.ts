@@ -443,6 +443,7 @@ describe.each(BACKENDS)("hmb ledger statement (built binary) on %s", (backend) =
       "balances",
       "totals",
       "period",
+      "share_bps",
     ]);
     expect(st.lines[0]).toMatchObject({ journal_id: "premium:a", amount: "123.45", leg_amount: "123.45" });
     expect(Object.keys(st.lines[0])).toEqual([

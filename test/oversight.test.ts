@@ -90,6 +90,15 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
     expect(rows.map((r) => Number(r.b))).toEqual(probes.map(payoutBucket));
   });
 
+  /**
+   * Incurred = paid + the program's reserve (issue 13; before it, a flat loading defaulting to 0, so incurred
+   * was paid). Every claim of the scenario is cared for and settled in 2023-10 (record()'s default setl_time,
+   * begntime = setl_time): one origin at development 0, so the chain ladder projects nothing and, with under
+   * three years of experience, the 第四十九条 floor — 10 % of 2023's paid — is the IBNR through 2023. As of
+   * 2024-08-31 the accounting year 2024 has no payment (floor 0) and every factor is 1: IBNR 0.
+   */
+  const reserveIbnr = (day: string, paidFen: number) => (day < "2024" ? Math.round(paidFen / 10) : 0);
+
   it("matches a direct computation from policies and claims as of every scenario day", async () => {
     const bureau = await authHeaders(app, "bureau1");
     const roster = await s.ctx.db.query<{ n: number }>(
@@ -119,7 +128,9 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
         covered: d.covered,
         paid_claims: d.paidClaims,
         paid: formatYuan(d.paidFen),
-        incurred: formatYuan(d.paidFen),
+        ibnr_source: "reserve",
+        ibnr: formatYuan(reserveIbnr(day, d.paidFen)),
+        incurred: formatYuan(d.paidFen + reserveIbnr(day, d.paidFen)),
       });
       expect(sum.beneficiaries.persons, msg).toBe(d.beneficiaries);
       expect(sum.burden_reduction.covered_psn_part_amt, msg).toBe(formatYuan(d.coveredPartFen));
@@ -177,7 +188,7 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
     expect(before.loss_ratio).toMatchObject({ earned: null, projected_full_year: null, alert: false });
   });
 
-  it("applies the program's IBNR loading to incurred claims (operator sets it; default 0)", async () => {
+  it("an operator's ibnr_bps overrides the reserve's IBNR in incurred claims, shown as such", async () => {
     const op = await authHeaders(app, "op1");
     const put = (body: unknown, headers = op) =>
       app.inject({
@@ -186,14 +197,31 @@ describe.each(BACKENDS)("oversight on %s", (backend) => {
         headers,
         payload: body as Record<string, unknown>,
       });
+    // Unset: the reserve — the floor, 10 % of 655,600 paid (all care and payment in 2023-10, see above).
+    const reserve = await summaryAt("2023-11-30", await authHeaders(app, "bureau1"));
+    expect(reserve.claims).toMatchObject({
+      ibnr_source: "reserve",
+      ibnr_method: "minimum_10_percent_of_year_paid",
+      ibnr: "65560.00",
+      incurred: "721160.00",
+    });
     expect((await put({ ibnr_bps: -1 })).json().error.field).toBe("ibnr_bps");
     expect((await put({ ibnr_bps: 1.5 })).statusCode).toBe(400);
-    expect((await put({ ibnr_bps: 1000 }, await authHeaders(app, "bureau1"))).statusCode).toBe(403);
-    expect((await put({ ibnr_bps: 1000 })).statusCode).toBe(200);
+    expect((await put({ ibnr_bps: 1500 }, await authHeaders(app, "bureau1"))).statusCode).toBe(403);
+    expect((await put({ ibnr_bps: 1500 })).statusCode).toBe(200);
     const sum = await summaryAt("2023-11-30", await authHeaders(app, "bureau1"));
-    expect(sum.claims).toMatchObject({ ibnr_bps: 1000, ibnr: "65560.00", incurred: "721160.00" });
-    const projected = Math.floor((72_116_000 * 366 * 2 + 91) / (2 * 91));
+    // 655,600 × 15 % = 98,340; incurred 655,600 + 98,340 = 753,940.
+    expect(sum.claims).toMatchObject({
+      ibnr_bps: 1500,
+      ibnr: "98340.00",
+      incurred: "753940.00",
+      ibnr_source: "override",
+      ibnr_method: null,
+      ibnr_method_name: "人工设定 IBNR 比例 15%",
+    });
+    const projected = Math.floor((75_394_000 * 366 * 2 + 91) / (2 * 91));
     expect(sum.loss_ratio.projected_incurred).toBe(formatYuan(projected));
+    // An explicit 0 stays set for the tests below: incurred = paid, as their figures assume.
     expect((await put({ ibnr_bps: 0 })).statusCode).toBe(200);
   });
 

@@ -98,6 +98,7 @@ const NOT_PERSONAL: Readonly<Record<string, string>> = {
   [`GET ${P}/oversight/trends`]: "aggregates by month",
   [`GET ${P}/oversight/payout-distribution`]: "aggregates by band",
   [`GET ${P}/oversight/settings`]: "the IBNR setting",
+  [`GET ${P}/reserve`]: "aggregates: monthly sums of paid claims and the reserve computed from them",
   [`GET ${P}/reports/disclosure`]: "the public disclosure report (aggregates)",
   [`GET ${P}/roster/imports`]: "import runs: counts, times, file names",
 };

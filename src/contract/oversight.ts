@@ -64,8 +64,12 @@ export const OversightSummary = z.object({
     ibnr_method: z
       .string()
       .nullable()
-      .describe("准备金选定方法代码（chain_ladder、minimum_10_percent_of_year_paid、none…）；人工设定时为 null"),
-    ibnr_method_name: z.string().describe("IBNR 的来源说明，如「链梯法（Mack）」或「人工设定 IBNR 比例 15%」"),
+      .describe(
+        "准备金选定方法代码（chain_ladder、minimum_10_percent_of_year_paid、none…）；人工设定时为 null",
+      ),
+    ibnr_method_name: z
+      .string()
+      .describe("IBNR 的来源说明，如「链梯法（Mack）」或「人工设定 IBNR 比例 15%」"),
     pending_review_cases: count("柜面待审案件数"),
     pending_review_estimate: Yuan.describe("柜面待审估计"),
     incurred: Yuan.describe("已发生赔款"),

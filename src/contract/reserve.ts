@@ -18,7 +18,13 @@ export const ReserveMethodId = z
 export type ReserveMethodId = z.infer<typeof ReserveMethodId>;
 
 export const ReserveSelectedMethod = z
-  .enum(["chain_ladder", "bornhuetter_ferguson", "expected_loss_ratio", "minimum_10_percent_of_year_paid", "none"])
+  .enum([
+    "chain_ladder",
+    "bornhuetter_ferguson",
+    "expected_loss_ratio",
+    "minimum_10_percent_of_year_paid",
+    "none",
+  ])
   .describe(
     "选定方法；minimum_10_percent_of_year_paid = 经验不足 3 年时不低于当年实际赔款支出的 10%；none = 尚无赔付或数据不足以评估",
   );

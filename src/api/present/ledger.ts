@@ -16,7 +16,6 @@ export function presentStatement(s: Statement): StatementWire {
     insurer_code: s.insurer_code,
     insurer_name: s.insurer_name,
     share: s.share,
-    share_bps: s.share_bps,
     lead: s.lead,
     from: s.from,
     to: s.to,
@@ -43,6 +42,8 @@ export function presentStatement(s: Statement): StatementWire {
     totals: { debits: formatYuan(s.totals.debits_fen), credits: formatYuan(s.totals.credits_fen) },
     // Last, where the CLI's JSON has always had it (ledgerStatementForDays adds it to the statement).
     ...(s.period === undefined ? {} : { period: s.period }),
+    // Added after the fixed contract's keys (issue 12): the exact share in basis points.
+    share_bps: s.share_bps,
   };
 }
 

@@ -1,9 +1,9 @@
 /** A program's reserve on the wire (contract/reserve.ts): fen → yuan strings, ratios as decimal strings. */
 import {
   cumulative,
+  METHOD_ORDER,
   type MethodId,
   type MethodResult,
-  METHOD_ORDER,
   yuanText,
 } from "../../actuarial/reserve.js";
 import type { ProgramReserveView } from "../../contract/reserve.js";
@@ -72,9 +72,9 @@ export function presentProgramReserve(r: ProgramReserve): ProgramReserveView {
       method: r.method,
       method_name: r.methodName,
       ibnr: formatYuan(r.ibnrFen),
-      experience_years: (s?.experienceYears ?? (t === undefined ? 0 : t.origins.length / MONTHS_PER_YEAR)).toFixed(
-        YEARS_DECIMALS,
-      ),
+      experience_years: (
+        s?.experienceYears ?? (t === undefined ? 0 : t.origins.length / MONTHS_PER_YEAR)
+      ).toFixed(YEARS_DECIMALS),
       floor_applies: s?.floorApplies ?? false,
       accounting_year: s?.accountingYear ?? null,
       year_paid: formatYuan(s?.yearPaidFen ?? 0),

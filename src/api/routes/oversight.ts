@@ -160,7 +160,8 @@ export const oversightRoutes =
         config: { roles: ["operator", "admin"] },
         schema: {
           tags: ["oversight"],
-          summary: "人工设定 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000，代替准备金评估；null 取消设定）",
+          summary:
+            "人工设定 IBNR 比例（已发生未报告赔款 = 已决赔款 × ibnr_bps / 10000，代替准备金评估；null 取消设定）",
           params: request(ProgramParams),
           body: request(OversightSettingsBody),
           response: { 200: reply(OversightSettings), ...errors() },

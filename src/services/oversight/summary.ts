@@ -30,10 +30,10 @@
 
 import { lossRatioBps } from "../../compliance/check.js";
 import type { Fen } from "../../domain/money.js";
-import type { PlatformContext } from "../context.js";
-import { beijingDay, coverageDays } from "./dates.js";
 import { formatPercent } from "../../domain/money.js";
+import type { PlatformContext } from "../context.js";
 import { programReserve } from "../reserve.js";
+import { beijingDay, coverageDays } from "./dates.js";
 import { type IbnrSource, ibnrOverrideBps } from "./settings.js";
 import { asOfDay, claimSums, loadForOversight, lossRatioFloorBps, num, ratioBps } from "./shared.js";
 
@@ -238,8 +238,7 @@ export interface OversightSummary {
   };
 }
 
-const PENDING_METHOD =
-  "柜面待审案件估计（有拟赔金额按拟赔，否则按每件有效赔案平均赔付；仅当日及以后统计）";
+const PENDING_METHOD = "柜面待审案件估计（有拟赔金额按拟赔，否则按每件有效赔案平均赔付；仅当日及以后统计）";
 
 function incurredMethod(source: IbnrSource, methodName: string): string {
   const ibnr =
@@ -261,7 +260,12 @@ interface IbnrFigure {
  * The summary's IBNR: the operator's explicit loading when set (paid × bps, half up to the fen), otherwise
  * the program's reserve as of as_of, with its ratio to paid in basis points for the `ibnr_bps` field.
  */
-async function ibnrFigure(ctx: PlatformContext, programId: string, asOf: string, paid: Fen): Promise<IbnrFigure> {
+async function ibnrFigure(
+  ctx: PlatformContext,
+  programId: string,
+  asOf: string,
+  paid: Fen,
+): Promise<IbnrFigure> {
   const override = await ibnrOverrideBps(ctx, programId);
   if (override !== undefined) {
     return {

@@ -3,6 +3,7 @@
  * page is added in one place. Roles follow DESIGN.md §1: bureau and regulator see aggregates only.
  */
 import type { ReactNode } from "react";
+import { Actuarial } from "./pages/actuarial.js";
 import { AuditLog } from "./pages/audit-log.js";
 import { Pools, Sponsored, SponsoredClaims } from "./pages/charity.js";
 import { ClaimsReview } from "./pages/claims.js";
@@ -31,6 +32,8 @@ const STAFF: readonly ConsoleRole[] = ["admin", "operator"];
 const OVERSIGHT: readonly ConsoleRole[] = ["admin", "operator", "bureau", "regulator"];
 /** The audit route's readers (api/routes/console.ts): the regulator inspects who read and did what. */
 const AUDIT_READERS: readonly ConsoleRole[] = ["admin", "operator", "regulator"];
+/** The replay route's callers (api/routes/replays.ts): the operator, the 医保局 and the regulator. */
+const ACTUARIES: readonly ConsoleRole[] = ["operator", "bureau", "regulator"];
 const OPS = { zh: "运营", en: "Operations" };
 const WATCH = { zh: "监测", en: "Oversight" };
 const CHARITY = { zh: "慈善", en: "Charity" };
@@ -209,6 +212,18 @@ export const PAGES: ConsolePage[] = [
     },
     WATCH,
     <Trends />,
+  ),
+  page(
+    "actuarial",
+    "精算",
+    "Actuarial",
+    ACTUARIES,
+    {
+      zh: "方案回放对比（赔付分布、赔付率与 70% 红线）与准备金（进展三角、进展因子、各起始期最终赔款与 IBNR）。",
+      en: "Design replay (payout distribution, loss ratio vs the 70% floor) and the reserve (triangle, factors, ultimate and IBNR per origin).",
+    },
+    WATCH,
+    <Actuarial />,
   ),
   page(
     "disclosure",

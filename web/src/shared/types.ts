@@ -59,11 +59,14 @@ export type {
   DiffView,
   ProductComplianceView,
   ProductList,
+  ProductVersionDetail,
   ProductVersionView,
   PublishView,
   SheetView,
   ValidationView,
 } from "../../../src/contract/products.js";
+export type { ReplayBody, ReplayView } from "../../../src/contract/replay.js";
+export type { ProgramReserveView } from "../../../src/contract/reserve.js";
 export type { RosterImportRecord, RosterImportResult } from "../../../src/contract/roster.js";
 export type {
   ClaimView,
