@@ -10,10 +10,10 @@ import { InvalidArgumentError } from "commander";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseInsurerSpec } from "../src/cli/platform-commands.js";
+import { formatPercent } from "../src/domain/money.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { postJournal } from "../src/services/ledger.js";
 import { createUser } from "../src/services/users.js";
-import { percentOfBps } from "../web/src/shared/format.js";
 import { buildCli, runHmb } from "./support/cli.js";
 import {
   BACKENDS,
@@ -50,7 +50,7 @@ describe("--insurer CODE:NAME:BPS", () => {
 
 describe("shares on screen", () => {
   it("are written from basis points, exactly", () => {
-    expect([10_000, 5000, 3333, 3330, 1, 0].map(percentOfBps)).toEqual([
+    expect([10_000, 5000, 3333, 3330, 1, 0].map(formatPercent)).toEqual([
       "100%",
       "50%",
       "33.33%",

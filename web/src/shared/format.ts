@@ -46,10 +46,3 @@ export function endDay(text: string | null | undefined): string {
   const d = new Date(`${text.slice(0, 10)}T00:00:00Z`);
   return new Date(d.getTime() - 24 * 3600_000).toISOString().slice(0, 10);
 }
-
-/** A share in basis points → "50%", "33.33%" (10000 bps = 100 %): exact, never from a float share. */
-export function percentOfBps(bps: number): string {
-  const whole = Math.trunc(bps / 100);
-  const rest = bps % 100;
-  return rest === 0 ? `${whole}%` : `${whole}.${String(rest).padStart(2, "0").replace(/0$/, "")}%`;
-}

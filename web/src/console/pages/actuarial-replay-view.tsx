@@ -5,7 +5,8 @@
  */
 import { Card, Col, Row, Space, Table, Typography } from "antd";
 import { useCallback, useMemo } from "react";
-import { percentOfBps, yuan } from "../../shared/format.js";
+import { formatPercent } from "../../../../src/domain/money.js";
+import { yuan } from "../../shared/format.js";
 import type { ReplayView } from "../../shared/types.js";
 import { EChart } from "../echart.js";
 import { useTr } from "./common.js";
@@ -26,7 +27,7 @@ function ratioBps(r: string | null): number | null {
 
 const percent = (r: string | null, none: string) => {
   const bps = ratioBps(r);
-  return bps === null ? none : percentOfBps(bps);
+  return bps === null ? none : formatPercent(bps);
 };
 
 /** A band as the API names it ("0", "(0,10000]", ">500000") → "0 元", "0–1 万元", "50 万元以上". */

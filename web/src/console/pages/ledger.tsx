@@ -1,8 +1,9 @@
 /** 账本与对账单: the ledger summary (balance check, accounts, co-insurers) and a co-insurer's statement. */
 import { Alert, Button, Card, DatePicker, Form, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
+import { formatPercent } from "../../../../src/domain/money.js";
 import { api } from "../../shared/api.js";
-import { beijing, percentOfBps, yuan } from "../../shared/format.js";
+import { beijing, yuan } from "../../shared/format.js";
 import type { LedgerSummary, Statement } from "../../shared/types.js";
 import { yuanColumn } from "./columns.js";
 import { base, errorOf, Loading, PageTitle, programId, role, useLoad, useTr } from "./common.js";
@@ -101,7 +102,7 @@ export function Ledger() {
                     {
                       title: tr({ zh: "份额", en: "Share" }),
                       dataIndex: "share_bps",
-                      render: (x: number) => percentOfBps(x),
+                      render: (x: number) => formatPercent(x),
                     },
                     {
                       title: tr({ zh: "科目净额（元）", en: "Net per account" }),

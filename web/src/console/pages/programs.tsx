@@ -1,7 +1,8 @@
 /** 项目与产品: the program's product (benefit table) and its compliance findings. */
 import { Card, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
-import { day, endDay, percentOfBps, yuan } from "../../shared/format.js";
+import { formatPercent } from "../../../../src/domain/money.js";
+import { day, endDay, yuan } from "../../shared/format.js";
 import type { ComplianceView, LiabilityView, ProductSheet } from "../../shared/types.js";
 import { Loading, PageTitle, useLoad, useTr } from "./common.js";
 import { ComplianceFindings, RULE_SET_OPTIONS } from "./compliance-findings.js";
@@ -26,7 +27,7 @@ export function Programs() {
             >
               <Typography.Paragraph>
                 {tr({
-                  zh: `项目 ${p.program_id}；投保期 ${day(p.enrollment_start)} 至 ${endDay(p.enrollment_end)}；保险期间 ${day(p.coverage_start)} 至 ${endDay(p.coverage_end)}；等待期 ${p.waiting_period_days} 天；共保：${p.insurers.map((i) => `${i.name}${i.lead ? "（首席）" : ""} ${percentOfBps(i.share_bps)}`).join("、")}`,
+                  zh: `项目 ${p.program_id}；投保期 ${day(p.enrollment_start)} 至 ${endDay(p.enrollment_end)}；保险期间 ${day(p.coverage_start)} 至 ${endDay(p.coverage_end)}；等待期 ${p.waiting_period_days} 天；共保：${p.insurers.map((i) => `${i.name}${i.lead ? "（首席）" : ""} ${formatPercent(i.share_bps)}`).join("、")}`,
                   en: `Program ${p.program_id}; enrollment ${day(p.enrollment_start)}–${endDay(p.enrollment_end)}; cover ${day(p.coverage_start)}–${endDay(p.coverage_end)}; waiting period ${p.waiting_period_days} days`,
                 })}
               </Typography.Paragraph>
