@@ -11,10 +11,12 @@ import {
   ADJUDICATE_TARGET_LINES_PER_SECOND,
   ADJUDICATE_TARGET_RATIO,
   type AdjudicateFigures,
+  REPLAY_TARGET_RATIO,
   runAdjudicateBench,
 } from "./adjudicate.js";
 import { count, log, machine, RESULTS, ROOT, saveResults, table } from "./common.js";
 import { ENGINE_TARGET_PER_SECOND, type EngineFigures } from "./engine.js";
+import { PROGRAM_REPLAY_TARGET_SECONDS, runProgramReplayBench } from "./program-replay.js";
 
 const which = process.argv[2] ?? "all";
 if (!["all", "engine", "adjudicate"].includes(which)) {
@@ -97,6 +99,43 @@ if (which === "all" || which === "adjudicate") {
     `≤ ${ADJUDICATE_TARGET_RATIO}×`,
     figures.ratio <= ADJUDICATE_TARGET_RATIO ? "yes" : "no",
   ]);
+  if (figures.cpuRatio !== undefined) {
+    rows.push([
+      `adjudicate ÷ bare loop (CPU time, user + system; load average ${Math.min(...figures.loadAverages)}–${Math.max(...figures.loadAverages)})`,
+      `${figures.cpuRatio.toFixed(2)}×`,
+      "",
+      "",
+    ]);
+  }
+  rows.push([
+    "hmb replay, 2 designs ÷ hmb adjudicate (time)",
+    `${figures.replayRatio.toFixed(2)}× (${Math.min(...figures.replaySeconds).toFixed(2)} s)`,
+    `≤ ${REPLAY_TARGET_RATIO}×`,
+    figures.replayRatio <= REPLAY_TARGET_RATIO ? "yes" : "no",
+  ]);
+  // The stored program's replay needs PostgreSQL; without one the row says so.
+  if (process.env.TEST_DATABASE_URL || process.env.DATABASE_URL) {
+    const program = await runProgramReplayBench({
+      file: join(ROOT, figures.file),
+      claims: figures.lines,
+      designs: 2,
+      runs: 1,
+      keep: false,
+    });
+    (part.adjudicate as Record<string, unknown>).programReplay = program;
+    const best = Math.min(...program.replaySeconds);
+    rows.push([
+      `hmb replay --program, ${count(program.claims)} stored claims, ${program.designs} designs`,
+      `${best.toFixed(2)} s`,
+      `< ${PROGRAM_REPLAY_TARGET_SECONDS} s`,
+      best < PROGRAM_REPLAY_TARGET_SECONDS ? "yes" : "no",
+    ]);
+  } else {
+    rows.push(["hmb replay --program (needs TEST_DATABASE_URL)", "not run", "", ""]);
+  }
+  if (figures.singleThreadSeconds !== undefined) {
+    rows.push(["hmb adjudicate --threads 1", `${figures.singleThreadSeconds.toFixed(2)} s`, "", ""]);
+  }
   if (figures.semiSpace32LinesPerSecond !== undefined && figures.semiSpace32Seconds !== undefined) {
     rows.push([
       "hmb adjudicate, NODE_OPTIONS=--max-semi-space-size=32",

@@ -1,28 +1,8 @@
-/**
- * 精算 in a real Chromium (issue 13 item 7): an operator opens the page, finds the program's own product and
- * plan preselected, adds the 2024 draft as a second design, runs the replay over the program's stored claims
- * (the oversight scenario: paid, zero, revoked-and-corrected and uncovered settlements) and reads both designs
- * side by side — Chinese headers only, the own design's payout equal to what the platform paid, the charts
- * drawn — then the reserve section. axe checks each screen; screenshots go to test-results/browser/.
- */
-import { rmSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { yuan } from "../web/src/shared/format.js";
-import {
-  axeViolations,
-  browserAvailability,
-  clearScreenshots,
-  desktopPage,
-  formatViolations,
-  type LiveServer,
-  launchChromium,
-  screenshot,
-  startServer,
-  webBuildForTest,
-} from "./support/browser.js";
+import { browserAvailability, browserSuite } from "./support/browser.js";
 import { type OversightScenario, runOversightScenario } from "./support/oversight.js";
-import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
+import { BROWSER_BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 import { PROGRAM } from "./support/roster.js";
 
 const { chromium, skip } = browserAvailability("browser.actuarial");
@@ -33,44 +13,26 @@ const DRAFT_NAME = "2024年度文山惠民保城市定制型商业医疗保险�
 /** Fen → the yuan text the API sends ("6400.00"). */
 const yuanText = (fen: number) => `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
 
-describe.skipIf(skip).each(BACKENDS)("精算 in Chromium on %s", (backend) => {
+describe.skipIf(skip).each(BROWSER_BACKENDS)("精算 in Chromium on %s", (backend) => {
   let platform: TestPlatform;
   let s: OversightScenario;
-  let server: LiveServer;
-  let browser: Browser;
-  let page: Page;
-  let webDir: string | undefined;
 
-  beforeAll(async () => {
-    if (chromium === undefined)
-      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
-    clearScreenshots(`actuarial-${backend}-`);
-    webDir = await webBuildForTest();
-    platform = await openTestPlatform(backend);
-    s = await runOversightScenario(platform);
-    server = await startServer(s.ctx, webDir);
-    browser = await launchChromium(chromium);
-    page = await desktopPage(browser);
-  }, 300_000);
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail" && page !== undefined)
-      await screenshot(page, `actuarial-${backend}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
+  const suite = browserSuite({
+    name: `actuarial-${backend}`,
+    chromium,
+    viewport: "desktop",
+    setup: async () => {
+      platform = await openTestPlatform(backend);
+      s = await runOversightScenario(platform);
+      return s.ctx;
+    },
+    teardown: async () => {
+      await s?.app.close();
+      await platform?.close();
+    },
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await s?.app.close();
-    await platform?.close();
-    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
-  });
-
-  async function expectAccessible(name: string) {
-    await screenshot(page, `actuarial-${backend}-${name}`);
-    const violations = await axeViolations(page);
-    expect(violations, formatViolations(violations)).toEqual([]);
-  }
+  const expectAccessible = suite.expectAccessible;
 
   it("replays the program's claims under two designs side by side, with both charts", async () => {
     // What the platform itself paid on the program's settled claims of insured persons — the replay under
@@ -86,41 +48,43 @@ describe.skipIf(skip).each(BACKENDS)("精算 in Chromium on %s", (backend) => {
     )[0]?.fen;
     expect(Number(platformPaid)).toBeGreaterThan(0);
 
-    await page.goto(`${server.url}/console/login`);
-    await page.getByLabel("项目编号").fill(PROGRAM);
-    await page.getByLabel("账号").fill("op1");
-    await page.getByLabel("密码").fill("op-pass-12");
-    await page.getByRole("button", { name: "登录" }).click();
-    const menu = page.getByRole("navigation", { name: "控制台菜单" });
+    await suite.page.goto(`${suite.server.url}/console/login`);
+    await suite.page.getByLabel("项目编号").fill(PROGRAM);
+    await suite.page.getByLabel("账号").fill("op1");
+    await suite.page.getByLabel("密码").fill("op-pass-12");
+    await suite.page.getByRole("button", { name: "登录" }).click();
+    const menu = suite.page.getByRole("navigation", { name: "控制台菜单" });
     await menu.getByRole("link", { name: "精算", exact: true }).click();
-    await page.getByRole("heading", { name: "精算", exact: true }).waitFor();
+    await suite.page.getByRole("heading", { name: "精算", exact: true }).waitFor();
 
     // The program's own product and plan are preselected.
-    const product1 = page.getByLabel("设计 1 的产品", { exact: true });
+    const product1 = suite.page.getByLabel("设计 1 的产品", { exact: true });
     await expect
-      .poll(() => page.locator(".ant-select").first().textContent())
+      .poll(() => suite.page.locator(".ant-select").first().textContent())
       .toContain("2023年度文山惠民保");
-    await expect.poll(() => page.locator(".ant-select").nth(1).textContent()).toContain("文山惠民保");
+    await expect.poll(() => suite.page.locator(".ant-select").nth(1).textContent()).toContain("文山惠民保");
     await product1.waitFor();
     await expectAccessible("start");
 
     // A second design: the 2024 draft, its only plan.
-    await page.getByRole("button", { name: "添加设计" }).click();
-    const product2 = page.getByLabel("设计 2 的产品", { exact: true });
+    await suite.page.getByRole("button", { name: "添加设计" }).click();
+    const product2 = suite.page.getByLabel("设计 2 的产品", { exact: true });
     await product2.click();
     await product2.fill("2024年度文山");
-    const option = page.locator(`.ant-select-item-option[title="${DRAFT_NAME}"]:visible`);
+    const option = suite.page.locator(`.ant-select-item-option[title="${DRAFT_NAME}"]:visible`);
     await option.waitFor();
     await option.click();
-    const plan2 = page.getByLabel("设计 2 的方案", { exact: true });
+    const plan2 = suite.page.getByLabel("设计 2 的方案", { exact: true });
     await expect.poll(() => plan2.isDisabled()).toBe(false);
     await plan2.click();
-    const planOption = page.locator('.ant-select-item-option[title="文山惠民保（2024 征求意见稿）"]:visible');
+    const planOption = suite.page.locator(
+      '.ant-select-item-option[title="文山惠民保（2024 征求意见稿）"]:visible',
+    );
     await planOption.waitFor();
     await planOption.click();
 
-    await page.getByRole("button", { name: "开始回放" }).click();
-    const table = page.getByRole("table", { name: "方案回放对比表" });
+    await suite.page.getByRole("button", { name: "开始回放" }).click();
+    const table = suite.page.getByRole("table", { name: "方案回放对比表" });
     await table.waitFor();
 
     // Headers: the figure column and one column per design, by their Chinese names — no raw ids.
@@ -145,8 +109,8 @@ describe.skipIf(skip).each(BACKENDS)("精算 in Chromium on %s", (backend) => {
     for (const c of await cells("赔付率")) expect(c).toMatch(/^\d+(\.\d{1,2})?%$/);
 
     // The two charts drew (ECharts renders into a canvas inside each labelled figure).
-    const distribution = page.getByRole("img", { name: /^柱状图：各设计每个赔付档的人数/ });
-    const lossRatio = page.getByRole("img", { name: /^柱状图：.*赔付率.*红线 70%$/ });
+    const distribution = suite.page.getByRole("img", { name: /^柱状图：各设计每个赔付档的人数/ });
+    const lossRatio = suite.page.getByRole("img", { name: /^柱状图：.*赔付率.*红线 70%$/ });
     for (const chart of [distribution, lossRatio]) {
       await chart.locator("canvas").first().waitFor();
       const box = await chart.locator("canvas").first().boundingBox();
@@ -156,22 +120,26 @@ describe.skipIf(skip).each(BACKENDS)("精算 in Chromium on %s", (backend) => {
     await expectAccessible("replayed");
 
     // The English toggle relabels the page; the figures stay.
-    await page.getByRole("button", { name: "English" }).click();
-    const en = page.getByRole("table", { name: "Replay comparison" });
+    await suite.page.getByRole("button", { name: "English" }).click();
+    const en = suite.page.getByRole("table", { name: "Replay comparison" });
     await en.waitFor();
     expect((await en.locator("thead th").first().textContent())?.trim()).toBe("Figure");
-    await page.getByRole("button", { name: "中文" }).click();
+    await suite.page.getByRole("button", { name: "中文" }).click();
     await table.waitFor();
   });
 
   it("shows the reserve: triangle or its absence, and the art. 49 selection", async () => {
-    await page.getByRole("heading", { name: "准备金（IBNR）" }).waitFor();
-    await page.getByRole("status").filter({ hasText: "正在加载" }).first().waitFor({ state: "detached" });
+    await suite.page.getByRole("heading", { name: "准备金（IBNR）" }).waitFor();
+    await suite.page
+      .getByRole("status")
+      .filter({ hasText: "正在加载" })
+      .first()
+      .waitFor({ state: "detached" });
     // The scenario settled claims in October and November 2023: a triangle with at least one origin.
-    const triangle = page.getByRole("table", { name: "累计已付进展三角" });
+    const triangle = suite.page.getByRole("table", { name: "累计已付进展三角" });
     await triangle.waitFor();
     expect(await triangle.locator("tbody tr").count()).toBeGreaterThan(0);
-    const selection = page.getByRole("alert").filter({ hasText: "评估日" }).first();
+    const selection = suite.page.getByRole("alert").filter({ hasText: "评估日" }).first();
     await expect.poll(() => selection.textContent()).toMatch(/选定.*IBNR [\d,]+\.\d{2} 元/);
     await expectAccessible("reserve");
   });

@@ -4,9 +4,7 @@
  * window the enroll page says it has closed, with the window's dates. Screenshots go to test-results/browser/.
  */
 import { createHmac } from "node:crypto";
-import { rmSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { revokeClaim } from "../src/services/claims/settle.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import {
@@ -17,68 +15,41 @@ import {
   seedDemo,
 } from "../src/services/demo-seed.js";
 import { enroll } from "../src/services/enrollment.js";
-import {
-  axeViolations,
-  browserAvailability,
-  clearScreenshots,
-  formatViolations,
-  type LiveServer,
-  launchChromium,
-  phonePage,
-  screenshot,
-  startServer,
-  webBuildForTest,
-} from "./support/browser.js";
-import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
+import { browserAvailability, browserSuite } from "./support/browser.js";
+import { BROWSER_BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 
 const PERSONS = 60;
 const { chromium, skip } = browserAvailability("browser.findings");
 
-describe.skipIf(skip).each(BACKENDS)("issue 14 findings in the H5 on %s", (backend) => {
+describe.skipIf(skip).each(BROWSER_BACKENDS)("issue 14 findings in the H5 on %s", (backend) => {
   let platform: TestPlatform;
-  let server: LiveServer;
-  let browser: Browser;
-  let page: Page;
-  let webDir: string | undefined;
   let hospitalSecret: string;
   const self = demoPopulation(PERSONS).filter((p) => p.household === 0)[0];
 
-  beforeAll(async () => {
-    if (chromium === undefined)
-      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
-    clearScreenshots(`findings-${backend}-`);
-    webDir = await webBuildForTest();
-    platform = await openTestPlatform(backend, { now: DEMO_NOW });
-    const seeded = await seedDemo(platform.ctx, { secretsPath: null, persons: PERSONS });
-    hospitalSecret = seeded.hospital.secret as string;
-    // The demo resident insured (paid offline at the counter) inside the window.
-    await enroll(platform.ctx, CLI_ACTOR, {
-      programId: DEMO_PROGRAM,
-      kind: "individual",
-      psnNo: self?.psnNo as string,
-      channel: "offline",
-    });
-    server = await startServer(platform.ctx, webDir);
-    browser = await launchChromium(chromium);
-    page = await phonePage(browser);
-  });
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail" && page !== undefined)
-      await screenshot(page, `findings-${backend}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await platform?.close();
-    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
+  const suite = browserSuite({
+    name: `findings-${backend}`,
+    chromium,
+    viewport: "phone",
+    setup: async () => {
+      platform = await openTestPlatform(backend, { now: DEMO_NOW });
+      const seeded = await seedDemo(platform.ctx, { secretsPath: null, persons: PERSONS });
+      hospitalSecret = seeded.hospital.secret as string;
+      // The demo resident insured (paid offline at the counter) inside the window.
+      await enroll(platform.ctx, CLI_ACTOR, {
+        programId: DEMO_PROGRAM,
+        kind: "individual",
+        psnNo: self?.psnNo as string,
+        channel: "offline",
+      });
+      return platform.ctx;
+    },
+    teardown: async () => {
+      await platform?.close();
+    },
   });
 
-  const url = (path: string) => `${server.url}${path}`;
-  async function expectAccessible(name: string) {
-    await screenshot(page, `findings-${backend}-${name}`);
-    const violations = await axeViolations(page);
-    expect(violations, formatViolations(violations)).toEqual([]);
-  }
+  const url = suite.url;
+  const expectAccessible = suite.expectAccessible;
 
   it("shows a revoked claim as 已撤销, its amount struck through, 0.00 paid, the hospital by name", async () => {
     platform.clock.set("2023-12-31T10:00:00+08:00");
@@ -117,13 +88,13 @@ describe.skipIf(skip).each(BACKENDS)("issue 14 findings in the H5 on %s", (backe
     expect(((await res.json()) as { hmb_pay: string }).hmb_pay).toBe("14400.00");
     await revokeClaim(platform.ctx, CLI_ACTOR, DEMO_PROGRAM, "FINDINGS-S-1", "医院冲正重结");
 
-    await page.goto(url("/claims"));
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel("账号").fill("demo-resident");
-    await page.getByLabel("密码").fill("demo-resident-2023");
-    await page.getByLabel("密码").press("Enter");
-    await page.waitForURL(/\/claims$/);
-    const claim = page.getByRole("list", { name: "我的理赔" }).getByRole("listitem");
+    await suite.page.goto(url("/claims"));
+    await suite.page.waitForURL(/\/login\?next=/);
+    await suite.page.getByLabel("账号").fill("demo-resident");
+    await suite.page.getByLabel("密码").fill("demo-resident-2023");
+    await suite.page.getByLabel("密码").press("Enter");
+    await suite.page.waitForURL(/\/claims$/);
+    const claim = suite.page.getByRole("list", { name: "我的理赔" }).locator(":scope > li");
     await expect.poll(() => claim.count()).toBe(1);
     const text = (await claim.textContent()) ?? "";
     expect(text).toContain("已撤销");
@@ -131,7 +102,7 @@ describe.skipIf(skip).each(BACKENDS)("issue 14 findings in the H5 on %s", (backe
     expect(await claim.locator(".big").count()).toBe(0); // no big green payout
     expect(text).toContain("撤销后惠民保实际赔付：0.00");
     // The net effect: the resident bears the whole 40000 burden again (25600 before the revocation).
-    expect(text).toContain("您最终支付40,000.00");
+    expect(text).toContain("惠民保赔付后您支付40,000.00");
     expect(text).not.toContain("25,600.00");
     expect(text).toContain("医院冲正重结");
     expect(text).toContain(DEMO_HOSPITAL.name);
@@ -141,12 +112,13 @@ describe.skipIf(skip).each(BACKENDS)("issue 14 findings in the H5 on %s", (backe
 
   it("says the enrollment window has closed, with its dates, instead of a form that can only fail", async () => {
     // The clock is past wenshan-2023's window (2023-07-03 … 2023-08-31).
-    await page.goto(url("/enroll"));
-    await page.getByRole("heading", { name: "本期投保已结束" }).waitFor();
-    const notice = (await page.getByRole("status").filter({ hasText: "本期投保时间" }).textContent()) ?? "";
+    await suite.page.goto(url("/enroll"));
+    await suite.page.getByRole("heading", { name: "本期投保已结束" }).waitFor();
+    const notice =
+      (await suite.page.getByRole("status").filter({ hasText: "本期投保时间" }).textContent()) ?? "";
     expect(notice).toContain("2023-07-03");
     expect(notice).toContain("2023-08-31");
-    expect(await page.getByRole("button", { name: /确认投保/ }).count()).toBe(0);
+    expect(await suite.page.getByRole("button", { name: /确认投保/ }).count()).toBe(0);
     await expectAccessible("enroll-closed");
   });
 });

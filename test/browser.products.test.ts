@@ -7,23 +7,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import wenshanFile from "../src/products/wenshan-2023.json" with { type: "json" };
 import { listProductVersions } from "../src/services/products.js";
-import {
-  axeViolations,
-  browserAvailability,
-  clearScreenshots,
-  desktopPage,
-  formatViolations,
-  type LiveServer,
-  launchChromium,
-  screenshot,
-  startServer,
-  webBuildForTest,
-} from "./support/browser.js";
-import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
+import { browserAvailability, browserSuite } from "./support/browser.js";
+import { BROWSER_BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 import { NOW, PROGRAM, setupWenshan } from "./support/roster.js";
 
 const { chromium, skip } = browserAvailability("browser.products");
@@ -37,67 +25,49 @@ function wenshanWith(version: number, deductibleYuan: number) {
   return { ...file, version };
 }
 
-describe.skipIf(skip).each(BACKENDS)("产品管理 in Chromium on %s", (backend) => {
+describe.skipIf(skip).each(BROWSER_BACKENDS)("产品管理 in Chromium on %s", (backend) => {
   let platform: TestPlatform;
-  let server: LiveServer;
-  let browser: Browser;
-  let page: Page;
-  let webDir: string | undefined;
   const files = mkdtempSync(join(tmpdir(), "hmb-products-"));
 
-  beforeAll(async () => {
-    if (chromium === undefined)
-      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
-    clearScreenshots(`products-${backend}-`);
-    webDir = await webBuildForTest();
-    platform = await openTestPlatform(backend, { now: NOW });
-    await setupWenshan(platform.ctx);
-    server = await startServer(platform.ctx, webDir);
-    browser = await launchChromium(chromium);
-    page = await desktopPage(browser);
-  }, 300_000);
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail" && page !== undefined)
-      await screenshot(page, `products-${backend}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
+  const suite = browserSuite({
+    name: `products-${backend}`,
+    chromium,
+    viewport: "desktop",
+    setup: async () => {
+      platform = await openTestPlatform(backend, { now: NOW });
+      await setupWenshan(platform.ctx);
+      return platform.ctx;
+    },
+    teardown: async () => {
+      await platform?.close();
+      rmSync(files, { recursive: true, force: true });
+    },
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await platform?.close();
-    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
-    rmSync(files, { recursive: true, force: true });
-  });
-
-  async function expectAccessible(name: string) {
-    await screenshot(page, `products-${backend}-${name}`);
-    const violations = await axeViolations(page);
-    expect(violations, formatViolations(violations)).toEqual([]);
-  }
+  const expectAccessible = suite.expectAccessible;
 
   /** Picks `ref` in the antd Select labelled `label`: typed into its search, the one match taken with Enter. */
   async function pick(label: string, ref: string) {
-    const box = page.getByLabel(label, { exact: true });
+    const box = suite.page.getByLabel(label, { exact: true });
     await box.click();
     await box.fill(ref);
     // Earlier dropdowns stay in the page, hidden: only the open one counts.
-    const option = page.locator(`.ant-select-item-option-active[title^="${ref}　"]:visible`);
+    const option = suite.page.locator(`.ant-select-item-option-active[title^="${ref}　"]:visible`);
     await option.waitFor();
     await box.press("Enter");
     await option.waitFor({ state: "detached" });
   }
 
   it("walks upload → errors in Chinese → publish → list → diff → sheet → quote", async () => {
-    await page.goto(`${server.url}/console/login`);
-    await page.getByLabel("项目编号").fill(PROGRAM);
-    await page.getByLabel("账号").fill("op1");
-    await page.getByLabel("密码").fill("op-pass-12");
-    await page.getByRole("button", { name: "登录" }).click();
-    const menu = page.getByRole("navigation", { name: "控制台菜单" });
+    await suite.page.goto(`${suite.server.url}/console/login`);
+    await suite.page.getByLabel("项目编号").fill(PROGRAM);
+    await suite.page.getByLabel("账号").fill("op1");
+    await suite.page.getByLabel("密码").fill("op-pass-12");
+    await suite.page.getByRole("button", { name: "登录" }).click();
+    const menu = suite.page.getByRole("navigation", { name: "控制台菜单" });
     await menu.getByRole("link", { name: "产品管理", exact: true }).click();
-    await page.getByRole("heading", { name: "产品管理", exact: true }).waitFor();
-    await page.getByRole("cell", { name: "wenshan-2023", exact: true }).first().waitFor();
+    await suite.page.getByRole("heading", { name: "产品管理", exact: true }).waitFor();
+    await suite.page.getByRole("cell", { name: "wenshan-2023", exact: true }).first().waitFor();
     await expectAccessible("list");
 
     // A file with a negative cap and no name: every problem inline, in Chinese, nothing published.
@@ -107,52 +77,52 @@ describe.skipIf(skip).each(BACKENDS)("产品管理 in Chromium on %s", (backend)
     (bad.plans[0]?.liabilities[0] as { cap: number }).cap = -1;
     delete bad.name;
     writeFileSync(join(files, "bad.json"), JSON.stringify(bad));
-    await page.locator("#product-file").setInputFiles(join(files, "bad.json"));
-    const problems = page.getByRole("list", { name: "校验问题" });
+    await suite.page.locator("#product-file").setInputFiles(join(files, "bad.json"));
+    const problems = suite.page.getByRole("list", { name: "校验问题" });
     await problems.waitFor();
     const text = (await problems.textContent()) ?? "";
     expect(text).toContain("plans[0].liabilities[0].cap");
     expect(text).toContain("name");
     expect(text).toMatch(/plans\[0\]\.liabilities\[0\]\.cap：[^a-z]*[\u4e00-\u9fff]/);
-    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("处问题，未发布");
+    await expect.poll(() => suite.page.getByRole("alert").first().textContent()).toContain("处问题，未发布");
     await expectAccessible("invalid");
     expect((await listProductVersions(platform.ctx)).some((v) => v.version === 2)).toBe(false);
 
     // The corrected file: validated, then published, then in the list.
     writeFileSync(join(files, "v2.json"), JSON.stringify(wenshanWith(2, 10_000)));
-    await page.locator("#product-file").setInputFiles(join(files, "v2.json"));
-    await page.getByText("校验通过：wenshan-2023 第 2 版").waitFor();
-    await page.getByRole("button", { name: "发布", exact: true }).click();
-    await page.getByText("已发布 wenshan-2023 第 2 版").waitFor();
-    await page.getByRole("button", { name: "查看 wenshan-2023@2" }).waitFor();
+    await suite.page.locator("#product-file").setInputFiles(join(files, "v2.json"));
+    await suite.page.getByText("校验通过：wenshan-2023 第 2 版").waitFor();
+    await suite.page.getByRole("button", { name: "发布", exact: true }).click();
+    await suite.page.getByText("已发布 wenshan-2023 第 2 版").waitFor();
+    await suite.page.getByRole("button", { name: "查看 wenshan-2023@2" }).waitFor();
     const stored = await listProductVersions(platform.ctx);
     expect(stored.find((v) => v.productId === "wenshan-2023" && v.version === 2)?.publishedBy).toBe("op1");
 
     // Diff of the shipped version and the new one.
     await pick("比较的一方", "wenshan-2023@1");
     await pick("比较的另一方", "wenshan-2023@2");
-    await page.getByRole("button", { name: "比较", exact: true }).click();
-    const diff = page.getByRole("region", { name: "比较结果" });
+    await suite.page.getByRole("button", { name: "比较", exact: true }).click();
+    const diff = suite.page.getByRole("region", { name: "比较结果" });
     await diff.waitFor();
     expect(await diff.textContent()).toContain("12000 → 10000");
 
     // The sheet of the new version.
-    await page.getByRole("button", { name: "查看 wenshan-2023@2" }).click();
-    const sheet = page.getByRole("region", { name: "产品说明书内容" });
+    await suite.page.getByRole("button", { name: "查看 wenshan-2023@2" }).click();
+    const sheet = suite.page.getByRole("region", { name: "产品说明书内容" });
     await sheet.getByText("10000 元").first().waitFor();
     // Every rule set's own verdict on that version, side by side (issue 12 §8).
     for (const name of ["云南 2023（云医保〔2023〕152号）", "金融监管总局 2025（金办便函〔2025〕745号）"]) {
-      const findings = page.getByRole("table", { name: `合规检查结果 ${name}` });
+      const findings = suite.page.getByRole("table", { name: `合规检查结果 ${name}` });
       await findings.waitFor();
       await expect.poll(() => findings.getByRole("row").count()).toBeGreaterThan(1);
     }
 
     // Quote preview against it: burden 100,000 − 50,000 = 50,000 in scope; (50,000 − 10,000) × 80 % = 32,000.
     await pick("试算版本", "wenshan-2023@2");
-    await page.getByLabel("住院总费用（元）").fill("100000");
-    await page.getByLabel("医保报销合计（元）").fill("50000");
-    await page.getByRole("button", { name: "试算", exact: true }).click();
-    await expect.poll(() => page.getByTestId("quote-pay").first().textContent()).toBe("32,000.00");
+    await suite.page.getByLabel("住院总费用（元）").fill("100000");
+    await suite.page.getByLabel("医保报销合计（元）").fill("50000");
+    await suite.page.getByRole("button", { name: "试算", exact: true }).click();
+    await expect.poll(() => suite.page.getByTestId("quote-pay").first().textContent()).toBe("32,000.00");
     await expectAccessible("quote");
   }, 180_000);
 });

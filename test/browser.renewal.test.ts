@@ -1,30 +1,12 @@
-/**
- * The resident H5's 续保 page in a real Chromium at phone size: a resident insured with their child last year
- * signs in to this year's program, sees last year's household with this year's premiums, renews with one tap
- * and pays in the sandbox; then turns 自动续保授权 on and off again. All in Chinese; axe checks each state.
- */
-import { rmSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { makeCertno, maskCertno } from "../src/domain/certno.js";
 import { blindIndex, encrypt } from "../src/platform/crypto.js";
 import { CLI_ACTOR } from "../src/services/context.js";
 import { enroll } from "../src/services/enrollment.js";
 import { createProgram } from "../src/services/programs.js";
 import { createUser } from "../src/services/users.js";
-import {
-  axeViolations,
-  browserAvailability,
-  clearScreenshots,
-  formatViolations,
-  type LiveServer,
-  launchChromium,
-  phonePage,
-  screenshot,
-  startServer,
-  webBuildForTest,
-} from "./support/browser.js";
-import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
+import { browserAvailability, browserSuite } from "./support/browser.js";
+import { BROWSER_BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 
 const LAST = "ws-last";
 const THIS = "ws-this";
@@ -39,93 +21,73 @@ const FAMILY = [
 
 const { chromium, skip } = browserAvailability("browser.renewal");
 
-describe.skipIf(skip).each(BACKENDS)("resident H5 renewal in Chromium on %s", (backend) => {
+describe.skipIf(skip).each(BROWSER_BACKENDS)("resident H5 renewal in Chromium on %s", (backend) => {
   let platform: TestPlatform;
-  let server: LiveServer;
-  let browser: Browser;
-  let page: Page;
-  let webDir: string | undefined;
 
-  beforeAll(async () => {
-    if (chromium === undefined)
-      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
-    clearScreenshots(`renewal-${backend}-`);
-    webDir = await webBuildForTest();
-    platform = await openTestPlatform(backend, { now: IN_WINDOW });
-    const { ctx } = platform;
-    await createProgram(ctx, CLI_ACTOR, { programId: LAST, productId: "wenshan-2023" });
-    await createProgram(ctx, CLI_ACTOR, { programId: THIS, productId: "wenshan-2023", follows: LAST });
-    for (const [i, p] of FAMILY.entries()) {
-      const certno = makeCertno(REGION, p.brdy.replaceAll("-", ""), 900 + i);
-      for (const [program, psnNo] of [
-        [LAST, p.last],
-        [THIS, p.this],
-      ] as const) {
-        await ctx.db.query(
-          `insert into roster_persons (program_id, psn_no, certno_enc, certno_bidx, certno_masked, psn_name, gend,
-             brdy, insutype, admdvs) values ($1,$2,$3,$4,$5,$6,'1',$7,'390',$8)`,
-          [
-            program,
-            psnNo,
-            encrypt(ctx.keys, certno),
-            blindIndex(ctx.keys, certno),
-            maskCertno(certno),
-            p.name,
-            p.brdy,
-            REGION,
-          ],
-        );
+  const suite = browserSuite({
+    name: `renewal-${backend}`,
+    chromium,
+    viewport: "phone",
+    setup: async () => {
+      platform = await openTestPlatform(backend, { now: IN_WINDOW });
+      const { ctx } = platform;
+      await createProgram(ctx, CLI_ACTOR, { programId: LAST, productId: "wenshan-2023" });
+      await createProgram(ctx, CLI_ACTOR, { programId: THIS, productId: "wenshan-2023", follows: LAST });
+      for (const [i, p] of FAMILY.entries()) {
+        const certno = makeCertno(REGION, p.brdy.replaceAll("-", ""), 900 + i);
+        for (const [program, psnNo] of [
+          [LAST, p.last],
+          [THIS, p.this],
+        ] as const) {
+          await ctx.db.query(
+            `insert into roster_persons (program_id, psn_no, certno_enc, certno_bidx, certno_masked, psn_name, gend,
+               brdy, insutype, admdvs) values ($1,$2,$3,$4,$5,$6,'1',$7,'390',$8)`,
+            [
+              program,
+              psnNo,
+              encrypt(ctx.keys, certno),
+              blindIndex(ctx.keys, certno),
+              maskCertno(certno),
+              p.name,
+              p.brdy,
+              REGION,
+            ],
+          );
+        }
       }
-    }
-    await createUser(ctx, CLI_ACTOR, {
-      programId: THIS,
-      username: "zhangsan",
-      role: "resident",
-      password: PASSWORD,
-      psnNo: "T001",
-    });
-    await enroll(ctx, CLI_ACTOR, {
-      programId: LAST,
-      kind: "family",
-      payerPsnNo: "L001",
-      members: FAMILY.map((p) => ({ psnNo: p.last, relation: p.relation })),
-      channel: "offline",
-    });
-    server = await startServer(ctx, webDir);
-    browser = await launchChromium(chromium);
-    page = await phonePage(browser);
+      await createUser(ctx, CLI_ACTOR, {
+        programId: THIS,
+        username: "zhangsan",
+        role: "resident",
+        password: PASSWORD,
+        psnNo: "T001",
+      });
+      await enroll(ctx, CLI_ACTOR, {
+        programId: LAST,
+        kind: "family",
+        payerPsnNo: "L001",
+        members: FAMILY.map((p) => ({ psnNo: p.last, relation: p.relation })),
+        channel: "offline",
+      });
+      return ctx;
+    },
+    teardown: async () => {
+      await platform?.close();
+    },
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail" && page !== undefined)
-      await screenshot(page, `renewal-${backend}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
-  });
+  const url = suite.url;
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await platform?.close();
-    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
-  });
-
-  const url = (path: string) => `${server.url}${path}`;
-
-  async function expectAccessible(name: string) {
-    await screenshot(page, `renewal-${backend}-${name}`);
-    const violations = await axeViolations(page);
-    expect(violations, formatViolations(violations)).toEqual([]);
-    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
-    expect(overflow).toBeLessThanOrEqual(0);
-  }
+  const expectAccessible = suite.expectAccessible;
 
   it("renews last year's household with one tap and pays", async () => {
     // The program is chosen by ?program= on the sign-in page (then remembered by the H5).
-    await page.goto(url(`/login?program=${THIS}&next=/renewal`));
-    await page.getByLabel("账号").fill("zhangsan");
-    await page.getByLabel("密码").fill(PASSWORD);
-    await page.getByLabel("密码").press("Enter");
-    await page.waitForURL(/\/renewal$/);
-    const card = page.getByRole("region", { name: "一键续保" });
+    await suite.page.goto(url(`/login?program=${THIS}&next=/renewal`));
+    await suite.page.getByLabel("账号").fill("zhangsan");
+    await suite.page.getByLabel("密码").fill(PASSWORD);
+    await suite.page.getByLabel("密码").press("Enter");
+    await suite.page.waitForURL(/\/renewal$/);
+    const card = suite.page.getByRole("region", { name: "一键续保" });
     await card.waitFor();
     const members = card.getByRole("list", { name: "续保成员" });
     await expect
@@ -135,20 +97,20 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 renewal in Chromium on %s", (b
     expect(await card.textContent()).toContain("合计保费：138.00 元");
     await expectAccessible("offer");
     await card.getByRole("button", { name: "一键续保（在线支付）" }).click();
-    await page.waitForURL(/\/pay\/PO/);
-    await page.getByRole("button", { name: "支付 138.00 元" }).click();
-    await page.getByText("支付成功").waitFor();
+    await suite.page.waitForURL(/\/pay\/PO/);
+    await suite.page.getByRole("button", { name: "支付 138.00 元" }).click();
+    await suite.page.getByText("支付成功").waitFor();
   });
 
   it("shows the household insured, and turns 自动续保授权 on and off", async () => {
-    await page.goto(url("/renewal"));
-    const card = page.getByRole("region", { name: "一键续保" });
+    await suite.page.goto(url("/renewal"));
+    const card = suite.page.getByRole("region", { name: "一键续保" });
     await card.getByText("上一年度投保的成员均已在本年度投保").waitFor();
     expect(await card.getByRole("listitem").allTextContents()).toEqual([
       "张三（本人）本年度已投保",
       "张小明（子女）本年度已投保",
     ]);
-    const auth = page.getByRole("region", { name: "自动续保授权" });
+    const auth = suite.page.getByRole("region", { name: "自动续保授权" });
     const toggle = auth.getByRole("switch", { name: "开通自动续保" });
     expect(await toggle.getAttribute("aria-checked")).toBe("false");
     expect(await auth.getByRole("status").textContent()).toBe("未开通");
@@ -158,7 +120,7 @@ describe.skipIf(skip).each(BACKENDS)("resident H5 renewal in Chromium on %s", (b
     expect(await toggle.getAttribute("aria-checked")).toBe("true");
     await expectAccessible("authorization-on");
     // Survives a reload: it is stored, not page state.
-    await page.reload();
+    await suite.page.reload();
     await expect.poll(() => auth.getByRole("status").textContent()).toContain("已开通");
     await toggle.click();
     await expect.poll(() => auth.getByRole("status").textContent()).toContain("关闭");

@@ -4,7 +4,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleAidPrograms } from "../src/aid-programs/index.js";
+import { aidProgramRef } from "../src/domain/aid.js";
 import { isValidCertno } from "../src/domain/certno.js";
+import { catastrophicList } from "../src/services/aid/watch.js";
 import { DEMO_NOW, DEMO_PROGRAM, demoPopulation, seedDemo } from "../src/services/demo-seed.js";
 import { checkLedger } from "../src/services/ledger.js";
 import { BIN, buildCli, ROOT } from "./support/cli.js";
@@ -64,6 +67,36 @@ describe.each(BACKENDS)("demo seed on %s", (backend) => {
     expect(before.transfers).toBeGreaterThan(0);
     const ledger = await checkLedger(t.ctx.db, DEMO_PROGRAM);
     expect(ledger.ok).toBe(true);
+  });
+
+  it("shows on the bureau's 因病致贫监测 list what could still help a flagged person", async () => {
+    await seedDemo(t.ctx, { secretsPath: null });
+    const bureau = { id: "demo-bureau", role: "bureau" as const, programId: DEMO_PROGRAM };
+    const list = await catastrophicList(t.ctx, bureau, DEMO_PROGRAM, { flag: "who" });
+    expect(list.configured).toBe(true);
+    expect(list.persons.length).toBeGreaterThan(0);
+    const helped = list.persons.filter((p) => p.couldHelp.length > 0);
+    expect(helped.length).toBeGreaterThan(0);
+    const published = new Set(
+      exampleAidPrograms().map((p) => aidProgramRef({ id: p.id, version: p.version })),
+    );
+    for (const p of helped)
+      for (const h of p.couldHelp) {
+        // A real, published program with money left, never one that already paid this person's claims.
+        expect(published.has(h.ref)).toBe(true);
+        expect(h.budgetLeft).toBeGreaterThan(0);
+      }
+    // The SMA family (household incomes from the bureau): the drug program's pre-filled application awaits them.
+    const sma = helped.find((p) => p.couldHelp.some((h) => h.ref === "sma-drug-assistance@1"));
+    expect(sma?.household.source).toBe("bureau");
+    expect(sma?.who).toBe(true);
+    expect(sma?.couldHelp.find((h) => h.ref === "sma-drug-assistance@1")).toMatchObject({
+      mode: "application",
+      prefilled: true,
+    });
+    // The 低保 lymphoma resident is flagged too, but both programs for them already paid their only stay.
+    const dibao = list.persons.find((p) => p.cohort === "dibao");
+    expect(dibao?.couldHelp).toEqual([]);
   });
 
   it("lets the demo operator log in and read the program", async () => {

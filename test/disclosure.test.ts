@@ -231,6 +231,7 @@ describe.each(BACKENDS)("disclosure report on %s", (backend) => {
       "赔付-责任",
       "赔付分布",
       "大额赔付",
+      "理赔时效",
     ]);
     const o = overviewOf(wb);
     const sum = report.summary;

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { refundQuote } from "../src/domain/refund.js";
 import { mustParseBusinessTime } from "../src/domain/time.js";
 import {
+  AUDIT_ACTION_LABELS,
   CLAIM_EVENT_LABELS,
   ENROLLMENT_KIND_LABELS,
   ENROLLMENT_KINDS,
@@ -15,6 +16,7 @@ import {
   POLICY_STATUS_LABELS,
   POLICY_STATUSES,
   RELATION_LABELS,
+  ROLE_LABELS,
 } from "../src/domain/vocabulary.js";
 import { certificateHtml } from "../src/services/epolicy.js";
 import type { PolicyView } from "../src/services/policies.js";
@@ -26,7 +28,13 @@ describe("vocabulary labels", () => {
   it("label every code of every closed vocabulary in Chinese (and English)", () => {
     for (const s of POLICY_STATUSES) expect(POLICY_STATUS_LABELS[s].zh).toMatch(CHINESE);
     for (const k of ENROLLMENT_KINDS) expect(ENROLLMENT_KIND_LABELS[k].zh).toMatch(CHINESE);
-    for (const labels of [RELATION_LABELS, PAYMENT_CHANNEL_LABELS, CLAIM_EVENT_LABELS]) {
+    for (const labels of [
+      RELATION_LABELS,
+      PAYMENT_CHANNEL_LABELS,
+      CLAIM_EVENT_LABELS,
+      ROLE_LABELS,
+      AUDIT_ACTION_LABELS,
+    ]) {
       for (const [code, l] of Object.entries(labels)) {
         expect(l.zh, code).toMatch(CHINESE);
         expect(l.zh, code).not.toMatch(LATIN_WORD);
@@ -61,6 +69,23 @@ describe("vocabulary labels", () => {
       if (["counter_claim", "counter_case"].some((p) => event?.startsWith(p))) continue;
       expect(CLAIM_EVENT_LABELS[event as string], event).toBeDefined();
     }
+  });
+});
+
+describe("the audit log in words", () => {
+  it("every action an audit call in src/ writes has a label", async () => {
+    const { readFileSync, readdirSync } = await import("node:fs");
+    const files = readdirSync("src", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const written = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(`src/${f}`, "utf8");
+      // audit(q, actor, program, "x.y", …): the fourth argument, across line breaks.
+      for (const m of text.matchAll(/\baudit\(\s*[^,]+,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+(?:\.[a-z_]+)+)"/g))
+        written.add(m[1] as string);
+    }
+    expect(written.size).toBeGreaterThan(40);
+    const missing = [...written].filter((a) => AUDIT_ACTION_LABELS[a] === undefined);
+    expect(missing).toEqual([]);
   });
 });
 

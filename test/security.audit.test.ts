@@ -6,6 +6,12 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAidFund } from "../src/services/aid/funds.js";
+import { matchYearToDate } from "../src/services/aid/match.js";
+import { publishAidProgram } from "../src/services/aid/programs.js";
+import { CLI_ACTOR } from "../src/services/context.js";
+import { issueProgramVouchers, publishCatalog } from "../src/services/health-services.js";
+import { addInstitution } from "../src/services/institutions.js";
 import { signedGet } from "./support/claims.js";
 import { API, HOSPITAL, type PersonalData, POOL, seedPersonalData } from "./support/personal-data.js";
 import { BACKENDS } from "./support/platform.js";
@@ -27,6 +33,7 @@ const USER_OF: Readonly<Record<string, string>> = {
   regulator: "reg1",
   charity: "ch1",
   resident: "res1",
+  civil_affairs: "civil1",
 };
 
 const isStaff = (role: string) => role === "operator" || role === "admin";
@@ -37,9 +44,29 @@ const isStaff = (role: string) => role === "operator" || role === "admin";
  * payout batches and statements listing their claims). Each maps to the URL a given role reads, with resident
  * A's data: staff name the person where the route asks them to.
  */
+/** A health-service provider (institutions.kind 'service'), registered below. */
+const PROVIDER = "HC53260100001";
+/** Resident A's health-service voucher (set once the catalog is published below). */
+let healthVoucher = "";
+/** Resident A's pre-filled aid application (set once an aid program is published below). */
+let aidApplication = "";
+/** An application on a fund of the assistance line (民政 reviews those only). */
+let civilApplication = "";
+
 const PERSONAL_READS: Readonly<Record<string, (d: PersonalData, role: string) => string>> = {
+  [`GET ${P}/me/health-services`]: () => `${API}/me/health-services`,
+  [`GET ${P}/health-services/redemptions`]: () => `${API}/health-services/redemptions`,
+  [`GET ${P}/health-services/vouchers/:voucher_code`]: () =>
+    `${API}/health-services/vouchers/${healthVoucher}`,
   [`GET ${P}/audit`]: () => `${API}/audit?limit=5`,
   [`GET ${P}/policies`]: () => `${API}/policies?limit=5`,
+  [`GET ${P}/policies.xlsx`]: () => `${API}/policies.xlsx?status=active`,
+  [`GET ${P}/audit.xlsx`]: () => `${API}/audit.xlsx?action=policy.read`,
+  [`GET ${P}/claims`]: (d, role) => `${API}/claims?page_size=5${isStaff(role) ? `&q=${d.a.psnNo}` : ""}`,
+  [`GET ${P}/counter-claims.xlsx`]: () => `${API}/counter-claims.xlsx?psn_no=P001`,
+  [`GET ${P}/payout-batches.xlsx`]: () => `${API}/payout-batches.xlsx`,
+  [`GET ${P}/claims.xlsx`]: (d, role) => `${API}/claims.xlsx${isStaff(role) ? `?q=${d.a.psnNo}` : ""}`,
+  [`GET ${P}/enrollments`]: () => `${API}/enrollments?limit=5`,
   [`GET ${P}/charity-pools`]: () => `${API}/charity-pools`,
   [`GET ${P}/charity-pools/:pool_id`]: () => `${API}/charity-pools/${POOL}`,
   [`GET ${P}/charity-claims`]: () => `${API}/charity-claims?limit=5`,
@@ -55,6 +82,8 @@ const PERSONAL_READS: Readonly<Record<string, (d: PersonalData, role: string) =>
   [`GET ${P}/online-claims`]: (d, role) =>
     `${API}/online-claims${isStaff(role) ? `?psn_no=${d.a.psnNo}` : ""}`,
   [`GET ${P}/online-claims/claimable`]: () => `${API}/online-claims/claimable`,
+  [`GET ${P}/claims/timeline`]: (d, role) =>
+    `${API}/claims/timeline${isStaff(role) ? `?psn_no=${d.a.psnNo}` : ""}`,
   [`GET ${P}/payments/:order_no`]: (d) => `${API}/payments/${d.a.orderNo}`,
   [`GET ${P}/payout-batches`]: () => `${API}/payout-batches`,
   [`GET ${P}/payout-batches/:batch_id`]: (d) => `${API}/payout-batches/${d.batchId}`,
@@ -69,6 +98,12 @@ const PERSONAL_READS: Readonly<Record<string, (d: PersonalData, role: string) =>
   [`GET ${P}/renewal/authorization`]: () => `${API}/renewal/authorization`,
   [`GET ${P}/roster/:psn_no`]: (d) => `${API}/roster/${d.a.psnNo}`,
   [`GET ${P}/settlements/:setl_id`]: (d) => `${API}/settlements/${d.a.setlId}`,
+  [`GET ${P}/aid-watch/persons`]: () => `${API}/aid-watch/persons`,
+  [`GET ${P}/settlements/:setl_id/burden`]: (d) => `${API}/settlements/${d.a.setlId}/burden`,
+  [`GET ${P}/me/aid`]: () => `${API}/me/aid`,
+  [`GET ${P}/aid-applications`]: () => `${API}/aid-applications`,
+  [`GET ${P}/aid-applications/:application_id`]: (_d, role) =>
+    `${API}/aid-applications/${role === "civil_affairs" ? civilApplication : aidApplication}`,
   "GET /api/v1/verify/:code": (d) => `/api/v1/verify/${d.a.verificationCode}`,
 };
 
@@ -93,14 +128,38 @@ const NOT_PERSONAL: Readonly<Record<string, string>> = {
   [`GET ${P}/compliance`]: "the product checked against the guidance",
   [`GET ${P}/counter-claims/settings`]: "review settings (four-eyes threshold, appeal window)",
   [`GET ${P}/ledger/summary`]: "program totals per account",
+  [`GET ${P}/institutions`]: "registered institutions: codes, names, levels, status (no person's data)",
+  [`GET ${P}/institutions.xlsx`]:
+    "the institutions list as Excel: codes, names, levels, status (no person's data)",
+  [`GET ${P}/progress/:ref`]:
+    "an import's row counts and phase, for the account that started it (no person's data)",
+  [`GET ${P}/promotions`]:
+    "promotion codes: channel names, co-insurers, counties (a code names a channel, never a person)",
+  [`GET ${P}/promotions/funnel`]: "funnel counts per channel (aggregates)",
+  [`GET ${P}/aid-programs`]: "published aid programs' terms (no person's data)",
+  [`GET ${P}/aid-programs/:aid_program_id`]: "one aid program's published terms and versions",
+  [`GET ${P}/aid-funds`]: "aid funds: names, sponsors, balances (no person's data)",
+  [`GET ${P}/aid-funds/:fund_id/ledger`]:
+    "a fund's movements: amounts, references, donors who chose to be named — no beneficiary's data (read audited as aid_fund.read)",
   [`GET ${P}/oversight/summary`]: "aggregates",
   [`GET ${P}/oversight/enrollment`]: "aggregates by county, unit and cohort",
   [`GET ${P}/oversight/trends`]: "aggregates by month",
   [`GET ${P}/oversight/payout-distribution`]: "aggregates by band",
   [`GET ${P}/oversight/settings`]: "the IBNR setting",
   [`GET ${P}/reserve`]: "aggregates: monthly sums of paid claims and the reserve computed from them",
+  [`GET ${P}/anti-selection`]:
+    "aggregates: counts, sums and ratios per program year (anti-selection monitor)",
   [`GET ${P}/reports/disclosure`]: "the public disclosure report (aggregates)",
+  [`GET ${P}/reports/charity`]:
+    "慈善信息披露: a fund's quarter — aggregates, donors who chose to be named, recipients as 受助人-01… (audited as report.charity)",
+  [`GET ${P}/aid-watch/summary`]: "因病致贫监测: counts by county and cohort, no person",
+  [`GET ${P}/aid-watch/settings`]: "因病致贫监测: the local lines and reference incomes (no person's data)",
+  [`GET ${P}/claims/turnaround`]: "理赔时效: aggregates by channel, institution and month",
+  [`GET ${P}/reports/retrospective`]:
+    "精算回溯: aggregates by rate group, the reserve, anonymized large claims (sequential labels), replays",
   [`GET ${P}/roster/imports`]: "import runs: counts, times, file names",
+  [`GET ${P}/health-services/catalog`]: "the health-service catalog and its providers (no person's data)",
+  [`GET ${P}/health-services/usage`]: "aggregates per service and provider",
 };
 
 /** Reads of personal data over POST: the eligibility check answers with a person's masked name and psn_no. */
@@ -118,6 +177,83 @@ describe.each(BACKENDS)("audit of personal-data reads on %s", (backend) => {
     d = await seedPersonalData(backend);
     app = d.app;
     routes = [...collectedRoutes];
+    // Health services: a provider (kind service) and a catalog it may redeem, and resident A's voucher to check.
+    const provider = await addInstitution(d.platform.ctx, CLI_ACTOR, {
+      programId: PROGRAM,
+      code: PROVIDER,
+      name: "体检中心",
+      kind: "service",
+    });
+    d.fx.secrets.set(PROVIDER, provider.secret);
+    await publishCatalog(d.platform.ctx, CLI_ACTOR, PROGRAM, {
+      schemaVersion: 1,
+      version: 1,
+      name: "体检",
+      services: [
+        { id: "checkup", kind: "health_check", name: "体检", quantityPerYear: 1, providers: [PROVIDER] },
+      ],
+    });
+    await issueProgramVouchers(d.platform.ctx, CLI_ACTOR, PROGRAM);
+    const vouchers = await d.platform.ctx.db.query<{ voucher_code: string }>(
+      "select voucher_code from health_service_vouchers where program_id = $1 and psn_no = $2",
+      [PROGRAM, d.a.psnNo],
+    );
+    healthVoucher = vouchers[0]?.voucher_code ?? "";
+    // Aid: an application-mode program (its fund kept by ch1) pre-fills an application on resident A's claim.
+    const ctx = d.platform.ctx;
+    await createAidFund(ctx, CLI_ACTOR, {
+      programId: PROGRAM,
+      fundId: "sec-fund",
+      name: "测试专户",
+      sponsorKind: "charity",
+      sponsorName: "测试基金会",
+      keeper: "ch1",
+    });
+    await publishAidProgram(ctx, CLI_ACTOR, PROGRAM, {
+      schemaVersion: 1,
+      id: "sec-aid",
+      version: 1,
+      name: "测试救助",
+      sponsor: { kind: "charity", name: "测试基金会" },
+      fund: "sec-fund",
+      priority: 10,
+      period: { start: "2023-01-01 00:00:00", end: "2025-01-01 00:00:00" },
+      eligibility: {},
+      covers: { kind: "residual", after: ["hmb"] },
+      benefit: { kind: "fixed", amount: 1 },
+      budget: { amount: 1000, whenExhausted: "stop" },
+      mode: { kind: "application", documents: [], committee: false },
+    });
+    await createAidFund(ctx, CLI_ACTOR, {
+      programId: PROGRAM,
+      fundId: "sec-civil-fund",
+      name: "民政专户",
+      sponsorKind: "civil_affairs",
+      sponsorName: "测试民政局",
+    });
+    await publishAidProgram(ctx, CLI_ACTOR, PROGRAM, {
+      schemaVersion: 1,
+      id: "sec-civil-aid",
+      version: 1,
+      name: "测试民政救助",
+      sponsor: { kind: "civil_affairs", name: "测试民政局" },
+      fund: "sec-civil-fund",
+      priority: 20,
+      period: { start: "2023-01-01 00:00:00", end: "2025-01-01 00:00:00" },
+      eligibility: {},
+      covers: { kind: "residual", after: ["hmb"] },
+      benefit: { kind: "fixed", amount: 1 },
+      budget: { amount: 1000, whenExhausted: "stop" },
+      mode: { kind: "application", documents: [], committee: false },
+    });
+    // The seed's clock stands before the claims; the sweep is told the day to match up to.
+    await matchYearToDate(ctx, CLI_ACTOR, PROGRAM, new Date("2024-08-31T16:00:00Z"));
+    const applications = await ctx.db.query<{ application_id: string; aid_program_id: string }>(
+      "select application_id, aid_program_id from aid_applications where program_id = $1 and setl_id = $2",
+      [PROGRAM, d.a.setlId],
+    );
+    aidApplication = applications.find((a) => a.aid_program_id === "sec-aid")?.application_id ?? "";
+    civilApplication = applications.find((a) => a.aid_program_id === "sec-civil-aid")?.application_id ?? "";
   }, 120_000);
   afterAll(async () => {
     await d?.close();
@@ -173,6 +309,9 @@ describe.each(BACKENDS)("audit of personal-data reads on %s", (backend) => {
           // Institutions sign their reads (version 2: the signature covers method and URL).
           headers = signedGet(d.fx, url, HOSPITAL);
           actor = HOSPITAL;
+        } else if (role === "provider") {
+          headers = signedGet(d.fx, url, PROVIDER);
+          actor = PROVIDER;
         } else {
           const user = USER_OF[role] as string;
           headers = d.headers.get(user) as Record<string, string>;

@@ -100,6 +100,11 @@ const CASES: Readonly<Record<string, Case | Case[]>> = {
     field: "setl_id",
     ownerReads: true,
   },
+  [`GET ${P}/settlements/:setl_id/burden`]: {
+    probe: (d) => ({ method: "GET", url: `${API}/settlements/${d.a.setlId}/burden` }),
+    status: [403, 404],
+    ownerReads: true,
+  },
   [`GET ${P}/counter-claims`]: {
     probe: (d) => ({ method: "GET", url: `${API}/counter-claims?psn_no=${d.a.psnNo}` }),
     status: 403,
@@ -171,6 +176,11 @@ const CASES: Readonly<Record<string, Case | Case[]>> = {
   },
   [`GET ${P}/online-claims`]: {
     probe: (d) => ({ method: "GET", url: `${API}/online-claims?psn_no=${d.a.psnNo}` }),
+    status: 403,
+    field: "psn_no",
+  },
+  [`GET ${P}/claims/timeline`]: {
+    probe: (d) => ({ method: "GET", url: `${API}/claims/timeline?psn_no=${d.a.psnNo}` }),
     status: 403,
     field: "psn_no",
   },

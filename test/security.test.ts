@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildServer } from "../src/api/server.js";
 import { makeCertno, maskCertno } from "../src/domain/certno.js";
 import { blindIndex, encrypt, hmacHex } from "../src/platform/crypto.js";
-import { CLI_ACTOR, PERSON_ROLES, type PersonRole, type Role } from "../src/services/context.js";
+import {
+  CLI_ACTOR,
+  isPersonRole,
+  PERSON_ROLES,
+  type PersonRole,
+  type Role,
+} from "../src/services/context.js";
 import { addInstitution } from "../src/services/institutions.js";
 import { createProgram } from "../src/services/programs.js";
 import { createUser, login } from "../src/services/users.js";
@@ -35,6 +41,8 @@ const PUBLIC_ROUTES: readonly RegExp[] = [
   // Product information and the benefit calculator: residents compare plans before having an account.
   /^GET \/api\/v1\/programs\/:program_id\/product$/,
   /^POST \/api\/v1\/programs\/:program_id\/benefit-quote$/,
+  // The H5 landing from a promotion QR code counts a visit before anyone signs in (names the program only).
+  /^POST \/api\/v1\/programs\/:program_id\/promotions\/:code\/visits$/,
   // The front ends' static files and client-side routes (src/api/static.ts).
   /^GET \/\*$/,
 ];
@@ -204,7 +212,8 @@ describe.each(BACKENDS)("security on %s", (backend) => {
   it("refuses accounts of another program (403) on every program route", async () => {
     const failures: string[] = [];
     for (const route of routes.filter((r) => r.roles !== undefined && r.url.includes(":program_id"))) {
-      const role = (route.roles as readonly Role[]).find((r): r is PersonRole => r !== "hospital");
+      // Institutions (hospital, provider) sign instead; their program check is the signature test's.
+      const role = (route.roles as readonly Role[]).find(isPersonRole);
       if (role === undefined) continue;
       const res = await call(route, { authorization: `Bearer ${otherTokens.get(role)}` });
       if (res.statusCode !== 403) failures.push(`${key(route)} as ${role} of ${OTHER} → ${res.statusCode}`);

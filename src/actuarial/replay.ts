@@ -13,7 +13,7 @@ import type { CheckContext } from "../compliance/types.js";
 import { type Fen, formatYuan } from "../domain/money.js";
 import { findPlan, type Product } from "../domain/product.js";
 import { parseSettlementLine, type RecordError } from "../domain/settlement.js";
-import { AdjudicationBatch } from "../engine/batch.js";
+import { AdjudicationBatch, duplicateError } from "../engine/batch.js";
 import { compilePlan } from "../engine/compile.js";
 
 /** A candidate design: a product (shipped or from a file) and one of its plans. */
@@ -132,7 +132,7 @@ export class Replay {
     }
     const setlId = parsed.settlement.setlId;
     if (this.seenSetlIds.has(setlId)) {
-      this.fail({ code: "duplicate_setl_id", field: "setl_id", message: `setl_id ${setlId} 在本文件中重复` });
+      this.fail(duplicateError(setlId));
       return;
     }
     this.seenSetlIds.add(setlId);
@@ -163,38 +163,92 @@ export class Replay {
     batch: AdjudicationBatch,
     premiumFen: Fen | undefined,
   ): DesignReplay {
-    let claims = 0;
-    let paidClaims = 0;
-    let hmbPay = 0;
-    let coveredBurden = 0;
-    const perPerson = new Map<string, Fen>();
-    for (const entry of batch.drain()) {
-      // Every line was checked on the way in; an error entry here would be a bug in the batch.
-      if (entry.kind !== "result") throw new Error(`replay: unexpected batch error for ${entry.setlId}`);
-      const a = entry.adjudication;
-      claims++;
-      if (a.hmbPay > 0) paidClaims++;
-      hmbPay += a.hmbPay;
-      if (a.status !== "not_covered") coveredBurden += a.personBurden;
-      perPerson.set(a.psnNo, (perPerson.get(a.psnNo) ?? 0) + a.hmbPay);
-    }
     const premium = premiumFen ?? this.insured * findPlan(design.product, design.planId).premium.base;
-    let beneficiaries = 0;
-    for (const paid of perPerson.values()) if (paid > 0) beneficiaries++;
-    return {
-      design: design.label,
-      claims,
-      paidClaims,
-      hmbPay,
-      beneficiaries,
-      premium,
-      lossRatio: ratio4(hmbPay, premium),
-      coveredBurden,
-      burdenReduction: ratio4(hmbPay, coveredBurden),
-      payoutDistribution: payoutBands(perPerson.values()),
-      compliance: complianceCounts(design.product, premium, hmbPay),
-    };
+    return designReplay(design, replayTotals(batch), premium);
   }
+}
+
+/**
+ * What one design's replay adds up over a batch: the counts and sums, and the persons by yearly payout band.
+ * Totals of batches holding disjoint sets of persons (worker threads, src/cli/parallel.ts) add up to the
+ * totals of one batch holding them all.
+ */
+export interface ReplayTotals {
+  claims: number;
+  paidClaims: number;
+  hmbPay: Fen;
+  coveredBurden: Fen;
+  beneficiaries: number;
+  /** Per band of PAYOUT_BAND_UPPER_BOUNDS (plus the open band): persons and their payout. */
+  bandPersons: number[];
+  bandPay: Fen[];
+}
+
+/** Drains (consumes) the batch of one design into its totals. */
+export function replayTotals(batch: AdjudicationBatch): ReplayTotals {
+  let claims = 0;
+  let paidClaims = 0;
+  let hmbPay = 0;
+  let coveredBurden = 0;
+  const perPerson = new Map<string, Fen>();
+  for (const entry of batch.drain()) {
+    // Every line was checked on the way in; an error entry here would be a bug in the batch.
+    if (entry.kind !== "result") throw new Error(`replay: unexpected batch error for ${entry.setlId}`);
+    const a = entry.adjudication;
+    claims++;
+    if (a.hmbPay > 0) paidClaims++;
+    hmbPay += a.hmbPay;
+    if (a.status !== "not_covered") coveredBurden += a.personBurden;
+    perPerson.set(a.psnNo, (perPerson.get(a.psnNo) ?? 0) + a.hmbPay);
+  }
+  let beneficiaries = 0;
+  for (const paid of perPerson.values()) if (paid > 0) beneficiaries++;
+  const bands = payoutBands(perPerson.values());
+  return {
+    claims,
+    paidClaims,
+    hmbPay,
+    coveredBurden,
+    beneficiaries,
+    bandPersons: bands.map((b) => b.persons),
+    bandPay: bands.map((b) => b.hmbPay),
+  };
+}
+
+/** The sum of totals over disjoint sets of persons. */
+export function addReplayTotals(a: ReplayTotals, b: ReplayTotals): ReplayTotals {
+  return {
+    claims: a.claims + b.claims,
+    paidClaims: a.paidClaims + b.paidClaims,
+    hmbPay: a.hmbPay + b.hmbPay,
+    coveredBurden: a.coveredBurden + b.coveredBurden,
+    beneficiaries: a.beneficiaries + b.beneficiaries,
+    bandPersons: a.bandPersons.map((n, i) => n + (b.bandPersons[i] ?? 0)),
+    bandPay: a.bandPay.map((n, i) => n + (b.bandPay[i] ?? 0)),
+  };
+}
+
+/** A design's figures from its totals and its premium (fen). */
+export function designReplay(design: ReplayDesign, totals: ReplayTotals, premium: Fen): DesignReplay {
+  const bounds = PAYOUT_BAND_UPPER_BOUNDS;
+  return {
+    design: design.label,
+    claims: totals.claims,
+    paidClaims: totals.paidClaims,
+    hmbPay: totals.hmbPay,
+    beneficiaries: totals.beneficiaries,
+    premium,
+    lossRatio: ratio4(totals.hmbPay, premium),
+    coveredBurden: totals.coveredBurden,
+    burdenReduction: ratio4(totals.hmbPay, totals.coveredBurden),
+    payoutDistribution: totals.bandPersons.map((persons, i) => ({
+      fromFen: i === 0 ? undefined : bounds[i - 1],
+      toFen: bounds[i],
+      persons,
+      hmbPay: totals.bandPay[i] ?? 0,
+    })),
+    compliance: complianceCounts(design.product, premium, totals.hmbPay),
+  };
 }
 
 /** Persons by yearly payout into PAYOUT_BAND_UPPER_BOUNDS, plus the open band above the last bound. */

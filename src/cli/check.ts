@@ -22,6 +22,7 @@ import {
   type ProductSourceOptions,
   productSourceProblem,
 } from "./product-source.js";
+import { textTable } from "./text-table.js";
 
 interface CheckOptions extends ProductSourceOptions {
   rules: string;
@@ -128,7 +129,7 @@ function renderTable(product: Product, ruleSet: RuleSet, findings: readonly Find
   return [
     `${product.name} (${product.id} v${product.version}) · ${ruleSet.name.zh} (${ruleSet.id})`,
     "",
-    ...table([header, ...rows]),
+    ...textTable([header, ...rows]),
     "",
     `通过 ${count("pass")} · 不符合 ${count("fail")} · 不适用 ${count("not_applicable")}  (pass/fail/not applicable)`,
     "",
@@ -159,43 +160,6 @@ function unit(rule: Rule | undefined, measure: string | number): string {
   if (rule?.kind === "service_commitment_min") return "年";
   if (rule?.kind === "rare_disease_coverage") return "种";
   return "";
-}
-
-function table(rows: readonly string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell));
-    });
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) =>
-        i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - displayWidth(cell)),
-      )
-      .join("  ")
-      .trimEnd();
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  const [head, ...body] = rows;
-  return head === undefined ? [] : [line(head), rule, ...body.map(line)];
-}
-
-/** Terminal columns: CJK and full-width forms take two, so Chinese labels still line up. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    const wide =
-      (cp >= 0x1100 && cp <= 0x115f) ||
-      (cp >= 0x2e80 && cp <= 0xa4cf) ||
-      (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) ||
-      (cp >= 0xfe30 && cp <= 0xfe4f) ||
-      (cp >= 0xff00 && cp <= 0xff60) ||
-      (cp >= 0xffe0 && cp <= 0xffe6) ||
-      cp >= 0x20000;
-    width += wide ? 2 : 1;
-  }
-  return width;
 }
 
 export function registerCheckCommand(program: Command): void {

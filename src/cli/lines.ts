@@ -13,6 +13,17 @@ import type { Readable } from "node:stream";
  * an empty file has none.
  */
 export async function forEachLine(source: Readable, onLine: (line: string) => void): Promise<void> {
+  await forEachLineBytes(source, (buf, start, end) => onLine(buf.toString("utf8", start, end)));
+}
+
+/**
+ * forEachLine without decoding: `onLine` gets the bytes buf[start, end) of each line (without "\n" or "\r\n"),
+ * valid only during the call.
+ */
+export async function forEachLineBytes(
+  source: Readable,
+  onLine: (buf: Buffer, start: number, end: number) => void,
+): Promise<void> {
   let carry: Buffer | undefined;
   for await (const data of source as AsyncIterable<Buffer | string>) {
     const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -40,9 +51,13 @@ export async function forEachLine(source: Readable, onLine: (line: string) => vo
   if (carry !== undefined && carry.length > 0) emit(carry, 0, carry.length, onLine);
 }
 
-function emit(buf: Buffer, start: number, end: number, onLine: (line: string) => void): void {
-  const stop = end > start && buf[end - 1] === 13 ? end - 1 : end;
-  onLine(buf.toString("utf8", start, stop));
+function emit(
+  buf: Buffer,
+  start: number,
+  end: number,
+  onLine: (buf: Buffer, start: number, end: number) => void,
+): void {
+  onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
 }
 
 export function openInput(path: string | undefined): Readable {

@@ -19,12 +19,24 @@ registerProductCommand(program);
 
 // The database commands pull in Fastify, PGlite, pg, exceljs and pdfkit (~1 s of start-up). The engine
 // commands above need none of it, so load those modules only when another command (or help) is asked for.
-const ENGINE_ONLY = new Set(["adjudicate", "synth", "check", "demo", "product", "reserve", "replay"]);
+const ENGINE_ONLY = new Set([
+  "adjudicate",
+  "synth",
+  "check",
+  "demo",
+  "product",
+  "reserve",
+  "replay",
+  "price",
+]);
 // `hmb replay` adjudicates a file under several designs (src/actuarial/replay.ts): engine-only too.
 (await import("./replay.js")).registerReplayCommand(program);
 // `hmb reserve` computes on files (src/actuarial), engine-only like the commands above; its --program mode
 // loads the database itself.
 (await import("./reserve.js")).registerReserveCommand(program);
+// `hmb price` prices by rate group from a file's experience (src/actuarial/price.ts); a program ID loads the
+// database itself, like `hmb replay --program`.
+(await import("./price.js")).registerPriceCommand(program);
 if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
   const [ledger, platform, enroll, roster, report] = await Promise.all([
     import("./ledger.js"),
@@ -41,6 +53,9 @@ if (!ENGINE_ONLY.has(process.argv[2] ?? "")) {
   (await import("./claims.js")).registerClaimsCommand(program);
   (await import("./payments.js")).registerPaymentsCommand(program);
   report.registerReportCommand(program);
+  (await import("./health-services.js")).registerHealthServicesCommand(program);
+  const aidCommand = (await import("./aid.js")).registerAidCommand(program);
+  (await import("./aid-match.js")).registerAidMatchCommand(aidCommand);
 }
 
 try {

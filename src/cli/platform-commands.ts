@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../api/server.js";
 import { formatBusinessTime } from "../domain/time.js";
+import type { InstitutionKind } from "../domain/vocabulary.js";
 import {
   CLI_ACTOR,
   notFound,
@@ -349,12 +350,14 @@ export function registerPlatformCommands(program: Command): void {
     .requiredOption("--program <id>", "program id")
     .requiredOption("--code <fixmedins_code>", "institution code")
     .requiredOption("--name <name>", "institution name")
-    .action(async (opts: { program: string; code: string; name: string }) =>
+    .option("--kind <kind>", "medical 定点医药机构 (default) | service 健康服务机构 (redeems vouchers only)")
+    .action(async (opts: { program: string; code: string; name: string; kind?: string }) =>
       withPlatform(async (ctx) => {
         const r = await addInstitution(ctx, CLI_ACTOR, {
           programId: opts.program,
           code: opts.code,
           name: opts.name,
+          kind: opts.kind as InstitutionKind | undefined,
         });
         process.stdout.write(`${r.code}\nsecret (shown once, keep it safe): ${r.secret}\n`);
       }),

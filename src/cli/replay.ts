@@ -32,7 +32,9 @@ import type { Product } from "../domain/product.js";
 import { getProduct } from "../products/index.js";
 import { loadProductFile, ProductLoadError } from "../products/load.js";
 import { forEachLine, openInput } from "./lines.js";
+import { ParallelFallback, parseThreads, replayParallel, threadCount } from "./parallel.js";
 import { EX_USAGE, looksLikeFile } from "./product-source.js";
+import { textTable } from "./text-table.js";
 
 /** Input that cannot be read or has bad lines: exit 1, as `hmb reserve` refuses a bad file. */
 const EX_REFUSED = 1;
@@ -43,6 +45,8 @@ interface ReplayOptions {
   design: string[];
   insured?: string;
   json?: boolean;
+  /** --threads: worker threads for --input (1: single-threaded); default: threadCount's choice. */
+  threads?: string;
 }
 
 class UsageError extends Error {}
@@ -102,6 +106,7 @@ export async function runReplay(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let designs: ReplayDesign[];
   let insured: number;
+  let threads: number | undefined;
   try {
     if ((options.input === undefined) === (options.program === undefined))
       throw new UsageError("--input <结算记录.jsonl> 与 --program <项目编号> 必须且只能给一个");
@@ -111,6 +116,9 @@ export async function runReplay(
       throw new UsageError("至少给出一个 --design 产品编号:方案 或 产品文件.json:方案");
     insured = insuredOf(options.insured);
     designs = options.design.map(parseDesign);
+    threads = parseThreads(options.threads);
+    if (threads !== undefined && Number.isNaN(threads))
+      throw new UsageError(`--threads ${options.threads}：线程数应为 1–64 的整数`);
   } catch (e) {
     if (e instanceof UsageError)
       return { exitCode: EX_USAGE, stdout: "", stderr: `hmb replay: ${e.message}\n` };
@@ -132,15 +140,33 @@ export async function runReplay(
         return { exitCode: EX_REFUSED, stdout: "", stderr: `hmb replay: 读不到结算记录文件 ${input}\n` };
       }
     }
-    const replay = new Replay(designs, insured);
-    await forEachLine(openInput(input), (line) => replay.add(line));
-    result = replay.finish();
+    result = await replayFile(input, designs, insured, threadCount(threads, input));
   }
   if (!result.ok) {
     return { exitCode: EX_REFUSED, stdout: "", stderr: lineErrors(source, result.errors, result.errorCount) };
   }
   const stdout = options.json === true ? toJson(result.designs) : renderTable(result.designs, insured);
   return { exitCode: 0, stdout, stderr: "" };
+}
+
+/** The file on `threads` worker threads (src/cli/parallel.ts), or on this one; the same result either way. */
+async function replayFile(
+  input: string,
+  designs: readonly ReplayDesign[],
+  insured: number,
+  threads: number,
+): Promise<ReplayResult> {
+  if (threads > 1) {
+    try {
+      return await replayParallel(input, designs, threads, insured);
+    } catch (e) {
+      // Families that cannot be split over workers: read the file again on one thread.
+      if (!(e instanceof ParallelFallback)) throw e;
+    }
+  }
+  const replay = new Replay(designs, insured);
+  await forEachLine(openInput(input), (line) => replay.add(line));
+  return replay.finish();
 }
 
 function lineErrors(input: string, errors: readonly ReplayLineError[], count: number): string {
@@ -192,35 +218,7 @@ function renderTable(designs: readonly DesignReplay[], insured: number): string 
     insured === 0 ? "未给 --insured：保费为 0，赔付率不计（—）。" : "",
     "赔付分布按每人全年赔付分档（含上限）；合规为各规则集检查结果的条数。",
   ].filter((n) => n !== "");
-  return `${["精算回放（各设计并列）", "", ...table(rows), "", ...notes].join("\n")}\n`;
-}
-
-function table(rows: readonly string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell));
-    });
-  const line = (row: readonly string[]) =>
-    row
-      .map((cell, i) => cell + " ".repeat((widths[i] ?? 0) - displayWidth(cell)))
-      .join("  ")
-      .trimEnd();
-  const [head, ...body] = rows;
-  return head === undefined
-    ? []
-    : [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)];
-}
-
-/** Terminal columns: CJK and full-width forms take two, so the columns line up under Chinese labels. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    const wide = (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xff00 && cp <= 0xff60) || cp >= 0x20000;
-    width += wide ? 2 : 1;
-  }
-  return width;
+  return `${["精算回放（各设计并列）", "", ...textTable(rows), "", ...notes].join("\n")}\n`;
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -242,6 +240,10 @@ export function registerReplayCommand(program: Command): void {
     )
     .option("--insured <n>", "参保人数：保费 = 人数 × 方案基准保费（不给则保费为 0）")
     .option("--json", "机器可读输出（固定格式，见 docs/replay.md）")
+    .option(
+      "--threads <n>",
+      "--input 的工作线程数（默认：16 MiB 以上的文件用全部核心，最多 4 个；1 = 单线程）；结果相同",
+    )
     .action(async (opts: ReplayOptions) => {
       const emit = (result: Awaited<ReturnType<typeof runReplay>>) => {
         process.stdout.write(result.stdout);

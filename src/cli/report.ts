@@ -9,10 +9,15 @@
 import { writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
+import { antiSelectionText, antiSelectionWire } from "../actuarial/anti-selection.js";
+import { antiSelection } from "../services/anti-selection.js";
 import { CLI_ACTOR, ServiceError } from "../services/context.js";
 import { parsePeriod } from "../services/oversight/dates.js";
 import { disclosureReport } from "../services/reports/disclosure.js";
 import { disclosurePdf, disclosureXlsx } from "../services/reports/render.js";
+import { retrospectiveJson, retrospectivePdf, retrospectiveXlsx } from "../services/reports/retrospective.js";
+import { parseTargetLossRatio, retrospectiveReport } from "../services/retrospective.js";
+import { registerAidReportCommands } from "./aid-watch.js";
 import { withPlatform } from "./platform-commands.js";
 
 type Format = "pdf" | "xlsx";
@@ -23,7 +28,11 @@ function fail(message: string, flag: string): void {
 }
 
 export function registerReportCommand(program: Command): void {
-  const report = program.command("report").description("reports: public disclosure (guidance clause 十四)");
+  const report = program
+    .command("report")
+    .description("reports: public disclosure (guidance clause 十四), 精算回溯 (clause 十一)");
+  // 因病致贫监测 and 慈善信息披露 (issue 15; cli/aid-watch.ts).
+  registerAidReportCommands(report);
 
   report
     .command("disclosure")
@@ -63,4 +72,84 @@ export function registerReportCommand(program: Command): void {
         }
       });
     });
+
+  report
+    .command("anti-selection")
+    .description(
+      "anti-selection monitor (逆选择监测) of a program and the programs it follows: enrollment, persistence by health and age band, claims vs premium shares, alerts",
+    )
+    .requiredOption("--program <id>", "program id")
+    .option("--json", "print JSON (the API's answer)")
+    .action(async (opts: { program: string; json?: boolean }) => {
+      await withPlatform(async (ctx) => {
+        const wire = antiSelectionWire(opts.program, await antiSelection(ctx, opts.program));
+        process.stdout.write(
+          opts.json === true ? `${JSON.stringify(wire, null, 2)}\n` : antiSelectionText(wire),
+        );
+      });
+    });
+
+  // 精算回溯 (issue 13 item 5; services/retrospective.ts). --format json prints to stdout (or --out).
+  report
+    .command("retrospective")
+    .description(
+      "精算回溯: priced vs actual by rate group, reserve, anonymized large claims, next year's proposal",
+    )
+    .requiredOption("--program <id>", "program id")
+    .option("--format <format>", "pdf, xlsx or json (default: pdf and xlsx)")
+    .option("--out <file>", "output file (one format; default retrospective-<program>-<as-of>.<ext>)")
+    .option("--as-of <date>", "valuation date yyyy-mm-dd (default: today or the last day of coverage)")
+    .option("--target-loss-ratio <ratio>", "target loss ratio of the proposal (default 0.85)")
+    .action(
+      async (opts: {
+        program: string;
+        format?: string;
+        out?: string;
+        asOf?: string;
+        targetLossRatio?: string;
+      }) => {
+        let formats: ("pdf" | "xlsx" | "json")[] = ["pdf", "xlsx"];
+        if (opts.format !== undefined) {
+          if (opts.format !== "pdf" && opts.format !== "xlsx" && opts.format !== "json")
+            return fail(`--format 应为 pdf、xlsx 或 json，收到 ${opts.format}`, "format");
+          formats = [opts.format];
+        }
+        if (opts.out !== undefined && opts.format === undefined) {
+          const ext = extname(opts.out).slice(1).toLowerCase();
+          if (ext !== "pdf" && ext !== "xlsx" && ext !== "json")
+            return fail(
+              `--out 的扩展名应为 .pdf、.xlsx 或 .json（或同时给出 --format），收到 ${opts.out}`,
+              "out",
+            );
+          formats = [ext];
+        }
+        try {
+          parseTargetLossRatio(opts.targetLossRatio);
+        } catch (e) {
+          if (e instanceof ServiceError) return fail(e.message, "target-loss-ratio");
+          throw e;
+        }
+        await withPlatform(async (ctx) => {
+          const data = await retrospectiveReport(ctx, CLI_ACTOR, opts.program, {
+            asOf: opts.asOf,
+            targetLossRatio: opts.targetLossRatio,
+          });
+          for (const format of formats) {
+            if (format === "json" && opts.out === undefined) {
+              process.stdout.write(`${JSON.stringify(retrospectiveJson(data), null, 2)}\n`);
+              continue;
+            }
+            const file = opts.out ?? `retrospective-${opts.program}-${data.asOf}.${format}`;
+            const bytes =
+              format === "pdf"
+                ? await retrospectivePdf(data)
+                : format === "xlsx"
+                  ? await retrospectiveXlsx(data)
+                  : `${JSON.stringify(retrospectiveJson(data), null, 2)}\n`;
+            writeFileSync(file, bytes);
+            process.stdout.write(`${file}\n`);
+          }
+        });
+      },
+    );
 }

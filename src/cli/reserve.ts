@@ -36,6 +36,7 @@ import {
 import { beijingDayStart } from "../domain/ledger.js";
 import { formatYuan } from "../domain/money.js";
 import { EX_USAGE } from "./product-source.js";
+import { columnWidths, displayWidth } from "./text-table.js";
 
 /** Content refused: exit 1, the problems on stderr. */
 const EX_REFUSED = 1;
@@ -268,22 +269,12 @@ function methodRows(m: MethodResult, withSe: boolean): string[][] {
 
 /** Right-aligned numbers, left-aligned first column; CJK counts two columns. */
 function table(rows: readonly string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell));
-    });
+  const widths = columnWidths(rows);
   const pad = (cell: string, i: number) => {
     const gap = " ".repeat((widths[i] ?? 0) - displayWidth(cell));
     return i === 0 ? cell + gap : gap + cell;
   };
   return rows.map((row) => `  ${row.map(pad).join("  ")}`.trimEnd());
-}
-
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) width += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1;
-  return width;
 }
 
 export function registerReserveCommand(program: Command): void {

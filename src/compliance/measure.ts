@@ -149,3 +149,30 @@ export function termMatches(period: Period, startMonth: number, startDay: number
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
+
+/** "standard/inpatient_in_scope" → "基础版/住院医保范围内费用"; the product id → the product name. */
+export function subjectName(product: Product, subject: string): string {
+  if (subject === product.id) return product.name;
+  const [planId, liabilityId] = subject.split("/");
+  const plan = product.plans.find((p) => p.id === planId);
+  if (plan === undefined) return product.name;
+  const liability = plan.liabilities.find((l) => l.id === liabilityId);
+  return liability === undefined ? plan.name : `${plan.name}·${liability.name}`;
+}
+
+/** Product-file codes a finding may carry as its measure (compliance/types.ts Measure), as people read them. */
+const MEASURE_WORDS: Readonly<Record<string, string>> = {
+  minimum_necessary: "最小必要",
+  broad: "广泛共享",
+  none: "不共享",
+  monthly: "按月",
+  quarterly: "按季",
+  yearly: "按年",
+};
+
+export function measureText(m: string | number): string {
+  return String(m)
+    .split("|")
+    .map((part) => MEASURE_WORDS[part] ?? part)
+    .join("或");
+}

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { Day, Instant, NO_NUL, ProgramId, ProgramParams, Yuan } from "./common.js";
+import { PageFields, PageQueryShape } from "./paging.js";
 import { ClaimView, SetlId, SettlementRecord, SettlementResponse } from "./settlement.js";
 
 /** A Beijing wall-clock time as the platform writes it, "yyyy-MM-dd HH:mm:ss". */
@@ -199,6 +200,9 @@ export const counterQueueQuery = (statuses: readonly [string, ...string[]]) =>
         .regex(/^[1-9][0-9]{0,2}$/)
         .optional()
         .meta({ description: "最多返回件数（默认 50）", example: "50" }),
+      from: Day.optional().meta({ description: "提交日起（北京时间，含）" }),
+      to: Day.optional().meta({ description: "提交日止（北京时间，含）" }),
+      ...PageQueryShape,
     })
     .strict();
 
@@ -339,8 +343,10 @@ export const QueueItem = z.object({
   created_at: Instant,
   updated_at: Instant,
   assignee: z.string().nullable().optional().meta({ description: "审核人（经办人员可见）" }),
+  fixmedins_code: z.string().nullable().optional().meta({ description: "结算记录的定点机构编码" }),
+  institution_name: z.string().nullable().optional().meta({ description: "定点机构名称（已登记的）" }),
 });
-export const CounterQueue = z.object({ cases: z.array(QueueItem) });
+export const CounterQueue = z.object({ cases: z.array(QueueItem), ...PageFields });
 export type CounterQueue = z.infer<typeof CounterQueue>;
 
 export const AssignBody = z
@@ -393,7 +399,16 @@ const PayoutBatchSummaryShape = {
   created_at: Instant,
 };
 export const PayoutBatchSummary = z.object(PayoutBatchSummaryShape);
-export const PayoutBatchList = z.object({ batches: z.array(PayoutBatchSummary) });
+export const PayoutBatchList = z.object({ batches: z.array(PayoutBatchSummary), ...PageFields });
+export const PayoutBatchListQuery = z
+  .object({
+    payee: z.enum(["resident", "hospital"]).optional().meta({ description: "收款方" }),
+    from: Day.optional().meta({ description: "生成日起（北京时间，含）" }),
+    to: Day.optional().meta({ description: "生成日止（北京时间，含）" }),
+    ...PageQueryShape,
+  })
+  .strict();
+export const PayoutBatchExportQuery = PayoutBatchListQuery.omit({ page: true, page_size: true });
 export type PayoutBatchList = z.infer<typeof PayoutBatchList>;
 
 export const PayoutBatchView = z.object({

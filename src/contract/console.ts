@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { Day, Instant, Yuan } from "./common.js";
 import { ENROLLMENT_KINDS } from "./enrollment.js";
+import { PageQueryShape } from "./paging.js";
 import { POLICY_STATUSES } from "./policies.js";
 import { digits } from "./primitives.js";
 
@@ -47,6 +48,9 @@ export const ComplianceView = z.object({
       limit: Measure.describe("限值"),
       note: z.string().nullable().describe("所测的变体或部分"),
       title: z.string().nullable().describe("规则标题"),
+      subject_name: z.string().describe("检查对象的名称（方案名·责任名，或产品名）"),
+      value_text: z.string().describe("实际值（中文）"),
+      limit_text: z.string().describe("限值（中文）"),
     }),
   ),
 });
@@ -66,7 +70,10 @@ export const AuditQuery = z.strictObject({
   to: Day.optional().describe("截止日期（北京时间，含）"),
   limit: Limit,
   offset: Offset,
+  ...PageQueryShape,
 });
+/** The audit export: the search's filters and order, without the page. */
+export const AuditExportQuery = AuditQuery.omit({ limit: true, offset: true, page: true, page_size: true });
 
 export const AuditEntry = z.object({
   audit_id: z.string(),
@@ -86,13 +93,40 @@ const page = {
   offset: z.number().int(),
 };
 
-export const AuditPage = z.object({ ...page, entries: z.array(AuditEntry) });
+export const AuditPage = z.object({
+  ...page,
+  page: z.number().int().describe("页码（从 1 开始）"),
+  page_size: z.number().int().describe("每页条数"),
+  entries: z.array(AuditEntry),
+});
 export type AuditPage = z.infer<typeof AuditPage>;
 
 export const PolicyListQuery = z.strictObject({
   status: z.enum(POLICY_STATUSES).optional().describe("保单状态"),
   kind: z.enum(ENROLLMENT_KINDS).optional().describe("投保方式"),
   pool: Word.optional().describe("慈善资金池"),
+  policy_no: z
+    .string()
+    .min(1)
+    .max(80)
+    .regex(/^[A-Za-z0-9-]+$/)
+    .optional()
+    .describe("保单号（精确）"),
+  psn_no: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .describe("人员编号（精确；经办人员）"),
+  name: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(new RegExp(ANY_BUT_NUL))
+    .optional()
+    .describe("被保险人姓名（精确；经办人员）"),
+  channel: z.enum(["cash", "personal_account", "offline", "charity"]).optional().describe("缴费渠道"),
   limit: Limit,
   offset: Offset,
 });
@@ -100,6 +134,7 @@ export const PolicyListQuery = z.strictObject({
 export const PolicyListItem = z.object({
   policy_no: z.string(),
   psn_no: z.string().describe("人员编号（经办人员完整；共保公司、慈善机构脱敏）"),
+  psn_name: z.string().describe("被保险人姓名（脱敏）"),
   plan_id: z.string(),
   plan_name: z.string().describe("方案名称"),
   enrollment_id: z.string(),

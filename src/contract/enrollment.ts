@@ -5,6 +5,7 @@ import { ENROLLMENT_KINDS } from "../domain/vocabulary.js";
 import { ProgramId, Yuan } from "./common.js";
 import { OrderView } from "./payments.js";
 import { Fen } from "./primitives.js";
+import { PromoCode } from "./promotions.js";
 
 const PsnNo = z.string().min(1).max(40).describe("人员编号（医保名单）");
 
@@ -39,6 +40,7 @@ export const EnrollBody = z.strictObject({
     .min(1)
     .max(80)
     .describe("缴费渠道：cash 现金、personal_account 医保个人账户、offline 线下、charity:<资金池编号>"),
+  promo_code: PromoCode.optional().describe("推广码：从推广二维码或链接进入时带上，计入该渠道的下单与缴费"),
 });
 export type EnrollBody = z.infer<typeof EnrollBody>;
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ProgramId } from "./common.js";
 import { POLICY_STATUSES } from "./policies.js";
+import { PromoCode } from "./promotions.js";
 import { AdjudicationStatus, WireLine } from "./settlement.js";
 
 const BeijingTime = z
@@ -148,8 +149,10 @@ export type BenefitQuote = z.infer<typeof BenefitQuote>;
 export const EligibilityBody = z
   .object({
     certno: z.string().min(1).max(32).meta({ description: "身份证号码", example: "532621198001011235" }),
+    promo_code: PromoCode.optional().describe("推广码：从推广二维码或链接进入时带上，计入该渠道的资格查询"),
   })
   .strict();
+export type EligibilityBody = z.infer<typeof EligibilityBody>;
 
 const PolicyStatus = z.enum(POLICY_STATUSES);
 

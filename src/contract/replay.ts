@@ -8,17 +8,25 @@ const Id = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/);
 
+/**
+ * A candidate design on the wire: a product from the library or a product file, and one of its plans. The one
+ * shape for every route that adjudicates under a design (replays, pricing).
+ */
+export const DESIGN_FIELDS = {
+  product_id: Id.optional().meta({
+    description: "产品库中的产品编号（与 product 二选一）",
+    example: "wenshan-2023",
+  }),
+  product: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: "候选产品文件（JSON，任一受支持的格式版本；与 product_id 二选一）" }),
+  plan: Id.meta({ description: "方案编号", example: "standard" }),
+};
+
 export const ReplayDesignBody = z
   .object({
-    product_id: Id.optional().meta({
-      description: "产品库中的产品编号（与 product 二选一）",
-      example: "wenshan-2023",
-    }),
-    product: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({ description: "候选产品文件（JSON，任一受支持的格式版本；与 product_id 二选一）" }),
-    plan: Id.meta({ description: "方案编号", example: "standard" }),
+    ...DESIGN_FIELDS,
     label: z.string().min(1).max(128).optional().meta({ description: "列名（默认 产品编号:方案）" }),
   })
   .strict();

@@ -29,6 +29,13 @@ export interface Database extends Queryable {
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<number>;
   /**
+   * Streams the rows of `query` as `COPY (query) TO STDOUT` text (tab-separated, one row a line, `\N` for
+   * null) on a connection of its own — PostgreSQL servers only (undefined elsewhere: callers fall back to
+   * `query`). COPY takes no parameters, so `query` may hold only literals the caller has checked. `settings`
+   * (e.g. work_mem for a sort) hold on that connection for the COPY only.
+   */
+  copyOut?(query: string, settings?: Readonly<Record<string, string>>): AsyncIterable<Buffer>;
+  /**
    * Shutting down: cancels statements still running and refuses new work (it fails with SQLSTATE 57P01);
    * open transactions roll back. `close` afterwards does not wait for a request that hangs.
    */
@@ -115,6 +122,12 @@ export function observeStatements<D extends Database>(db: D, observer: Statement
     interrupt: () => db.interrupt(),
     close: () => db.close(),
   };
+  const copyOut = db.copyOut?.bind(db);
+  if (copyOut !== undefined)
+    wrapper.copyOut = (query, settings) => {
+      observer(`copy (${query}) to stdout`, undefined);
+      return copyOut(query, settings);
+    };
   // Back-end extras (PGlite's serveSocket) stay reachable through the prototype chain.
   return Object.setPrototypeOf(wrapper, db) as D;
 }

@@ -3,7 +3,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from "./copy-binary.js";
 import { type Database, DatabaseError, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
 import { ADMIN_SHUTDOWN } from "./session-gate.js";
@@ -97,9 +97,31 @@ export async function openPostgresPool(
     }
   }
 
+  /** COPY … TO STDOUT; not through the embedded database's socket (copyBatchBytes set), which takes COPY FROM only. */
+  async function* copyOut(
+    query: string,
+    settings: Readonly<Record<string, string>> = {},
+  ): AsyncIterable<Buffer> {
+    if (state.closing) throw closingError();
+    const client = await pool.connect();
+    let done = false;
+    try {
+      for (const [name, value] of Object.entries(settings))
+        await client.query("select set_config($1, $2, false)", [name, value]);
+      for await (const chunk of client.query(copyTo(`copy (${query}) to stdout`))) yield chunk as Buffer;
+      for (const name of Object.keys(settings))
+        if (/^[a-z_]+$/.test(name)) await client.query(`reset ${name}`);
+      done = true;
+    } finally {
+      // A COPY left unread (the caller stopped early or it failed) leaves the connection unusable: drop it.
+      client.release(done ? undefined : true);
+    }
+  }
+
   return {
     kind: "postgres",
     query: base.query,
+    ...(Number.isFinite(copyBatchBytes) ? {} : { copyOut }),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       if (state.closing) throw closingError();
       const client = await pool.connect();

@@ -3,6 +3,8 @@ export const COHORTS = {
   tekun: "特困人员",
   orphan: "孤儿",
   dibao: "低保对象",
+  /** 低保边缘家庭成员: just above the 低保 line, where the "cliff effect" (悬崖效应) of seed 003 bites. */
+  dibao_edge: "低保边缘家庭成员",
   tuopin: "脱贫人口",
   monitored: "纳入监测范围的农村易致贫返贫人口",
   disabled: "残疾人",

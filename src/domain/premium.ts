@@ -1,6 +1,6 @@
 /**
  * Premium of one person under one plan: the first premium variant whose conditions all match (cohort, age at
- * coverage start), else the plan's base premium. Pure: no I/O.
+ * coverage start, sex, pre-existing status — schema v2 rate groups), else the plan's base premium. Pure: no I/O.
  */
 import type { Fen } from "./money.js";
 import type { Plan } from "./product.js";
@@ -12,6 +12,10 @@ export interface PremiumSubject {
   readonly birthDate: string;
   /** Roster cohort (e.g. "tuopin"), if any. */
   readonly cohort?: string | null | undefined;
+  /** National gend "1"/"2", when known: a variant naming `sex` matches only a known, equal sex. */
+  readonly sex?: "1" | "2" | undefined;
+  /** Pre-existing status, when known: a variant naming `preExisting` matches only a known, equal status. */
+  readonly preExisting?: boolean | undefined;
 }
 
 export interface PremiumQuote {
@@ -47,6 +51,8 @@ export function premiumFor(plan: Plan, subject: PremiumSubject, coverageStart: E
     }
     if (w.ageFrom !== undefined && age < w.ageFrom) continue;
     if (w.ageTo !== undefined && age > w.ageTo) continue;
+    if (w.sex !== undefined && subject.sex !== w.sex) continue;
+    if (w.preExisting !== undefined && subject.preExisting !== w.preExisting) continue;
     return { amount: v.amount, rule: `variant:${i}${v.label === undefined ? "" : `:${v.label}`}`, age };
   }
   return { amount: plan.premium.base, rule: "base", age };

@@ -5,39 +5,9 @@
  */
 import { z } from "zod";
 import { COHORT_IDS } from "./cohort.js";
-import { type Bps, type Fen, yuan } from "./money.js";
 import { MED_TYPES, type MedType } from "./settlement.js";
 import { type EpochMs, parseBusinessTime } from "./time.js";
-
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "应为小写标识：小写字母、数字、_ 和 -，最长 64 个字符");
-
-const yuanAmount = z
-  .number()
-  .nonnegative()
-  .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
-    message: "金额最多两位小数",
-  })
-  .transform((n): Fen => yuan(Math.round(n * 100) / 100));
-
-const percent = z
-  .number()
-  .min(0)
-  .max(100)
-  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, {
-    message: "百分比最多两位小数",
-  })
-  .transform((n): Bps => Math.round(n * 100));
-
-const businessTime = z.string().transform((text, ctx): EpochMs => {
-  const ms = parseBusinessTime(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `不是有效时间（yyyy-MM-dd HH:mm[:ss]，北京时间）：${text}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { businessTime, icd10Range, slugId as id, percent, yuanAmount } from "./units.js";
 
 const period = z
   .object({ start: businessTime, end: businessTime })
@@ -45,10 +15,6 @@ const period = z
 
 const medType = z.enum(Object.keys(MED_TYPES) as [MedType, ...MedType[]]);
 const cohort = z.enum(COHORT_IDS as [string, ...string[]]);
-
-const icd10Range = z
-  .object({ from: z.string().regex(/^[A-Z]\d{2}/), to: z.string().regex(/^[A-Z]\d{2}/) })
-  .refine((r) => r.from <= r.to, { message: "ICD-10 范围的起点不能晚于终点", path: ["to"] });
 
 const catalogItem = z.object({
   code: z.string().min(1).max(64),
@@ -140,9 +106,12 @@ const costBand = z
  *  - `insuredYearsFrom/To`: consecutive insured years including this one (≥ 1), inclusive;
  *  - `claimFreeYearsFrom/To`: consecutive preceding years without a paid claim, inclusive;
  *  - `ageFrom/To`: age in whole years at coverage start, inclusive;
- *  - `sex`: national gend, "1" 男, "2" 女.
+ *  - `sex`: national gend, "1" 男, "2" 女;
+ *  - `servicesRedeemed`: health-service ids (the program's service catalog, src/domain/health-services.ts) the
+ *    insured had used — voucher redeemed by the provider — by the time of care (admission), under this program;
+ *    every listed one must have been used (惠她保's screening bonus). Files carry it as `hmb_services_redeemed`.
  */
-const personConditionShape = {
+export const personConditionShape = {
   preExisting: z.boolean().optional(),
   outOfRegion: z.boolean().optional(),
   cohorts: z.array(cohort).min(1).optional(),
@@ -157,11 +126,12 @@ const personConditionShape = {
   ageFrom: z.number().int().min(0).max(150).optional(),
   ageTo: z.number().int().min(0).max(150).optional(),
   sex: z.enum(["1", "2"]).optional(),
+  servicesRedeemed: z.array(id).min(1).max(20).optional(),
 };
 
 type RangeKeys = { [k: string]: unknown };
 /** From ≤ to for each bounded pair, reported on the `…To` key. */
-function checkRanges(w: RangeKeys, ctx: z.RefinementCtx): void {
+export function checkRanges(w: RangeKeys, ctx: z.RefinementCtx): void {
   const pairs: [string, string, string][] = [
     ["insuredYearsFrom", "insuredYearsTo", "连续参保年数"],
     ["claimFreeYearsFrom", "claimFreeYearsTo", "连续无理赔年数"],
@@ -292,6 +262,13 @@ const premiumVariant = z.object({
       cohorts: z.array(cohort).min(1).optional(),
       ageFrom: z.number().int().min(0).max(150).optional(),
       ageTo: z.number().int().min(0).max(150).optional(),
+      /** Schema v2 rate group (issue 13 item 4): national gend, "1" 男, "2" 女; unknown sex never matches. */
+      sex: z.enum(["1", "2"]).optional(),
+      /**
+       * Schema v2 rate group: pre-existing status of the person (any of the product's preExistingConditions,
+       * as the platform determined it at enrolment); unknown status never matches.
+       */
+      preExisting: z.boolean().optional(),
     })
     .strict(),
   amount: yuanAmount,

@@ -68,7 +68,8 @@ export interface FeeItem {
 /**
  * Facts about the insured a file record may carry for `hmb adjudicate` (no database): the national `brdy`
  * (birth date) and `gend`, and the platform's extension fields `hmb_insured_years`, `hmb_claim_free_years`,
- * `hmb_cohort`, `hmb_family_key`. Live routes take these from the policy instead and never read them.
+ * `hmb_cohort`, `hmb_family_key`, `hmb_services_redeemed` (an array of health-service ids used by the time of
+ * care). Live routes take these from the policy (and the redeemed vouchers) instead and never read them.
  */
 export interface RecordPersonFacts {
   readonly birthDate: string | undefined; // yyyy-MM-dd
@@ -77,6 +78,7 @@ export interface RecordPersonFacts {
   readonly claimFreeYears: number | undefined;
   readonly cohort: string | undefined;
   readonly familyKey: string | undefined;
+  readonly servicesRedeemed: readonly string[] | undefined;
 }
 
 export interface Settlement {
@@ -395,13 +397,15 @@ function personFacts(raw: Raw): RecordPersonFacts | undefined {
   const claimFreeYears = wholeNumber(raw, "hmb_claim_free_years", 0, "连续无理赔年数");
   const cohort = optionalText(raw, "hmb_cohort", 32);
   const familyKey = optionalText(raw, "hmb_family_key", 64);
+  const servicesRedeemed = serviceIds(raw, "hmb_services_redeemed");
   if (
     birthDate === undefined &&
     sex === undefined &&
     insuredYears === undefined &&
     claimFreeYears === undefined &&
     cohort === undefined &&
-    familyKey === undefined
+    familyKey === undefined &&
+    servicesRedeemed === undefined
   )
     return undefined;
   if (birthDate !== undefined && !isCalendarDate(birthDate))
@@ -410,7 +414,35 @@ function personFacts(raw: Raw): RecordPersonFacts | undefined {
     reject("invalid_value", "gend", "性别 gend 应为 1（男）或 2（女）");
   if (cohort !== undefined && !Object.hasOwn(COHORTS, cohort))
     reject("invalid_value", "hmb_cohort", `人群 hmb_cohort 应为以下之一：${Object.keys(COHORTS).join("、")}`);
-  return { birthDate, sex: sex as "1" | "2" | undefined, insuredYears, claimFreeYears, cohort, familyKey };
+  return {
+    birthDate,
+    sex: sex as "1" | "2" | undefined,
+    insuredYears,
+    claimFreeYears,
+    cohort,
+    familyKey,
+    servicesRedeemed,
+  };
+}
+
+const MAX_SERVICE_IDS = 50;
+const SERVICE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** An array of health-service ids (lower-case identifiers, as in the service catalog); [] = none used. */
+function serviceIds(raw: Raw, field: string): readonly string[] | undefined {
+  const value = raw[field];
+  if (value === undefined || value === null) return undefined;
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_SERVICE_IDS ||
+    !value.every((v) => typeof v === "string" && SERVICE_ID.test(v))
+  )
+    reject(
+      "invalid_value",
+      field,
+      `已使用的健康服务 ${field} 应为服务编号（小写标识）的数组，最多 ${MAX_SERVICE_IDS} 个`,
+    );
+  return value as string[];
 }
 
 const MAX_YEARS = 100;

@@ -162,6 +162,11 @@ export function whenHolds(
     if (w.ageTo !== undefined && age > w.ageTo) return false;
   }
   if (w.sex !== undefined && terms.sex !== w.sex) return false;
+  if (w.servicesRedeemed !== undefined) {
+    const used = terms.servicesRedeemed;
+    if (used === undefined) return false;
+    for (const service of w.servicesRedeemed) if (!used.has(service)) return false;
+  }
   return true;
 }
 

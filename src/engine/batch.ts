@@ -34,6 +34,11 @@ function idsOf(line: string): { setlId: string; psnNo: string } {
   }
 }
 
+/** The error of a line whose setl_id an earlier valid line of the file already has. */
+export function duplicateError(setlId: string): RecordError {
+  return { code: "duplicate_setl_id", field: "setl_id", message: `setl_id ${setlId} 在本文件中重复` };
+}
+
 export class AdjudicationBatch {
   private readonly settlements: (Settlement | undefined)[] = [];
   private readonly errors = new Map<number, BatchEntry>();
@@ -68,13 +73,35 @@ export class AdjudicationBatch {
         kind: "error",
         setlId: s.setlId,
         psnNo: s.psnNo,
-        error: { code: "duplicate_setl_id", field: "setl_id", message: `setl_id ${s.setlId} 在本文件中重复` },
+        error: duplicateError(s.setlId),
       });
       this.settlements.push(undefined);
       return;
     }
     this.seenSetlIds.add(s.setlId);
     this.settlements.push(s);
+  }
+
+  /** The settlement added at `index` (0-based, in add order), or undefined for a line reported as an error. */
+  settlementAt(index: number): Settlement | undefined {
+    return this.settlements[index];
+  }
+
+  /**
+   * Turns the valid line at `index` into a duplicate_setl_id error, exactly as `add` reports a repeated
+   * setl_id, before the batch is run: a caller that splits one file over several batches (worker threads,
+   * src/cli/parallel.ts) learns only after all lines are in that another batch saw the setl_id first.
+   */
+  rejectDuplicate(index: number): void {
+    const s = this.settlements[index];
+    if (s === undefined) return;
+    this.errors.set(index, {
+      kind: "error",
+      setlId: s.setlId,
+      psnNo: s.psnNo,
+      error: duplicateError(s.setlId),
+    });
+    this.settlements[index] = undefined;
   }
 
   /** Runs the engine over every person and returns one entry per input line, in input order. */
@@ -208,8 +235,9 @@ function familyKeys(settlements: readonly (Settlement | undefined)[]): Map<strin
 
 /**
  * A person's policy terms for a file: the pre-existing flags from their history, and the person facts of
- * their records (schema v2: hmb_insured_years, hmb_claim_free_years, hmb_cohort, brdy, gend) — each taken from
- * the first record in setl_time order inside coverage that carries it, else from the first record that does.
+ * their records (schema v2: hmb_insured_years, hmb_claim_free_years, hmb_cohort, hmb_services_redeemed, brdy,
+ * gend) — each taken from the first record in setl_time order inside coverage that carries it, else from the
+ * first record that does.
  */
 function termsOf(plan: CompiledPlan, events: readonly Settlement[]): PolicyTerms {
   const coverage = plan.coverage;
@@ -233,6 +261,7 @@ function termsOf(plan: CompiledPlan, events: readonly Settlement[]): PolicyTerms
   const claimFreeYears = fact((s) => s.person?.claimFreeYears);
   const sex = fact((s) => s.person?.sex);
   const familyKey = fact((s) => s.person?.familyKey);
+  const servicesRedeemed = fact((s) => s.person?.servicesRedeemed);
   return {
     ...base,
     ...(insuredYears !== undefined ? { insuredYears } : {}),
@@ -240,6 +269,7 @@ function termsOf(plan: CompiledPlan, events: readonly Settlement[]): PolicyTerms
     ...(birthDate !== undefined ? { ageAtStart: ageAt(birthDate, coverage.start) } : {}),
     ...(sex !== undefined ? { sex } : {}),
     ...(familyKey !== undefined ? { familyKey } : {}),
+    ...(servicesRedeemed !== undefined ? { servicesRedeemed: new Set(servicesRedeemed) } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface CompiledWhen {
   readonly ageFrom: number | undefined;
   readonly ageTo: number | undefined;
   readonly sex: "1" | "2" | undefined;
+  /** Health services that must all have been used by the time of care (PolicyTerms.servicesRedeemed). */
+  readonly servicesRedeemed: ReadonlySet<string> | undefined;
   /** True when only preExisting / outOfRegion / cohorts are set (schema v1): the short check suffices. */
   readonly v1Only: boolean;
 }
@@ -157,6 +159,11 @@ export interface CompiledPlan {
   readonly hasFeeItemLiabilities: boolean;
   /** Any family-shared deductible pool. */
   readonly hasFamilyPools: boolean;
+  /**
+   * Any person condition naming `servicesRedeemed`: only then does the platform read the person's redeemed
+   * vouchers (services/claims/coverage.ts), so other plans settle with exactly the same statements.
+   */
+  readonly hasServiceConditions: boolean;
   readonly exclusions: readonly {
     id: string;
     name: string;
@@ -166,7 +173,7 @@ export interface CompiledPlan {
 
 const NO_WHEN: CompiledWhen = compileWhen(undefined);
 
-function compileWhen(w: PersonCondition | undefined): CompiledWhen {
+export function compileWhen(w: PersonCondition | undefined): CompiledWhen {
   const v2 =
     w !== undefined &&
     (w.insutypes !== undefined ||
@@ -176,7 +183,8 @@ function compileWhen(w: PersonCondition | undefined): CompiledWhen {
       w.claimFreeYearsTo !== undefined ||
       w.ageFrom !== undefined ||
       w.ageTo !== undefined ||
-      w.sex !== undefined);
+      w.sex !== undefined ||
+      w.servicesRedeemed !== undefined);
   return {
     preExisting: w?.preExisting,
     outOfRegion: w?.outOfRegion,
@@ -189,6 +197,7 @@ function compileWhen(w: PersonCondition | undefined): CompiledWhen {
     ageFrom: w?.ageFrom,
     ageTo: w?.ageTo,
     sex: w?.sex,
+    servicesRedeemed: w?.servicesRedeemed === undefined ? undefined : new Set(w.servicesRedeemed),
     v1Only: !v2,
   };
 }
@@ -312,6 +321,10 @@ export function compilePlan(product: Product, planId?: string): CompiledPlan {
     hasLumpSums: liabilities.some((l) => l.base === "diagnosis"),
     hasFeeItemLiabilities: liabilities.some((l) => l.base === "fee_items"),
     hasFamilyPools: plan.deductiblePools.some((p) => p.shared === "family"),
+    hasServiceConditions: [
+      ...liabilities.flatMap((l) => [...l.ratios, ...l.capVariants.map((v) => v.when)]),
+      ...plan.deductiblePools.flatMap((p) => p.variants.map((v) => v.when)),
+    ].some((w) => w.servicesRedeemed !== undefined),
   };
 }
 
@@ -331,6 +344,11 @@ export interface PolicyTerms {
   readonly sex?: string;
   /** When the policy was taken out: liability waiting periods run from it (else from coverage start). */
   readonly enrolledAt?: EpochMs;
+  /**
+   * Health-service ids the person had used (voucher redeemed) by the time of care; unknown = a
+   * `servicesRedeemed` condition does not hold.
+   */
+  readonly servicesRedeemed?: ReadonlySet<string>;
   /** The family whose shared deductible pools this person draws on (the caller attaches its accumulators). */
   readonly familyKey?: string;
 }

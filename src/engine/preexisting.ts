@@ -10,7 +10,7 @@ import type { FundPayments, Settlement } from "../domain/settlement.js";
 import { type EpochMs, minusYears } from "../domain/time.js";
 import type { CompiledPlan } from "./compile.js";
 
-const FUND_OF: Record<string, keyof FundPayments> = {
+export const FUND_OF: Record<string, keyof FundPayments> = {
   hifp_pay: "pooled",
   hifmi_pay: "criticalIllness",
   hifob_pay: "largeAmount",

@@ -26,12 +26,37 @@ export function toWireLine(line: BenefitLine, lang: Language = "zh"): WireLine {
   };
 }
 
+/** wireResultJson below writes this object's JSON directly: a change here goes there too. */
 export function toWireResult(a: Adjudication, lang: Language = "zh"): WireResult {
   const lines = a.lines.map((l) => toWireLine(l, lang));
   const hmbPay = formatYuan(a.hmbPay);
   return a.reason === undefined
     ? { setl_id: a.setlId, psn_no: a.psnNo, status: a.status, hmb_pay: hmbPay, lines }
     : { setl_id: a.setlId, psn_no: a.psnNo, status: a.status, reason: a.reason, hmb_pay: hmbPay, lines };
+}
+
+/** `text` as JSON.stringify writes it: as is between quotes unless it holds a quote, backslash, control or surrogate. */
+function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * Exactly `JSON.stringify(toWireResult(a, lang))`, written out without the intermediate objects: `hmb
+ * adjudicate` writes one per input line. Keep the two in step (test/cli.settlement-scan.test.ts compares them).
+ */
+export function wireResultJson(a: Adjudication, lang: Language = "zh"): string {
+  let out = `{"setl_id":${jsonString(a.setlId)},"psn_no":${jsonString(a.psnNo)},"status":${jsonString(a.status)}`;
+  if (a.reason !== undefined) out += `,"reason":${jsonString(a.reason)}`;
+  out += `,"hmb_pay":"${formatYuan(a.hmbPay)}","lines":[`;
+  for (let i = 0; i < a.lines.length; i++) {
+    const l = toWireLine(a.lines[i] as BenefitLine, lang);
+    out += `${i === 0 ? "" : ","}{"liability":${jsonString(l.liability)},"eligible":"${l.eligible}","deductible":"${l.deductible}","ratio":"${l.ratio}","payout":"${l.payout}","explanation":${jsonString(l.explanation)}}`;
+  }
+  return `${out}]}`;
 }
 
 export function toWireError(setlId: string, psnNo: string, error: RecordError): WireResult {

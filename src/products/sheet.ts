@@ -82,6 +82,7 @@ export interface WhenLike {
   ageFrom?: number | undefined;
   ageTo?: number | undefined;
   sex?: string | undefined;
+  servicesRedeemed?: readonly string[] | undefined;
   costBand?: { from: Fen; to?: Fen | undefined } | undefined;
 }
 
@@ -111,6 +112,8 @@ export function describeWhen(when: WhenLike | undefined): string {
     parts.push(`投保年龄${range(when.ageFrom, when.ageTo, "周岁")}`);
   }
   if (when.sex !== undefined) parts.push(SEX_ZH[when.sex] ?? when.sex);
+  if (when.servicesRedeemed !== undefined)
+    parts.push(`就医前已使用指定健康服务（服务目录编号 ${when.servicesRedeemed.join("、")}）`);
   if (when.costBand !== undefined) {
     const b = when.costBand;
     parts.push(

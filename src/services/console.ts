@@ -5,15 +5,19 @@
  */
 
 import { checkProduct } from "../compliance/check.js";
+import { measureText, subjectName } from "../compliance/measure.js";
 import { findRuleSet, listRuleSets } from "../compliance/rulesets/index.js";
 import type { Finding, RuleSet } from "../compliance/types.js";
+import { PAGE_SIZE_MAX } from "../contract/paging.js";
 import type { Fen } from "../domain/money.js";
 import type { Product } from "../domain/product.js";
-import { parseBusinessTime } from "../domain/time.js";
-import { ENROLLMENT_KINDS, POLICY_STATUSES } from "../domain/vocabulary.js";
+import { AUDIT_ACTION_LABELS, ENROLLMENT_KINDS, POLICY_STATUSES, ROLE_LABELS } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { dayRange, Filter, type ListStatement, orderBy, pageSpec, selectAll, selectPage } from "./paging.js";
+import { maskName } from "./policies.js";
 import { loadProgram, productOf } from "./programs.js";
+import { cells, type ExportColumn, tableXlsx } from "./table-export.js";
 
 export interface ComplianceView {
   program_id: string;
@@ -27,6 +31,10 @@ export interface ComplianceView {
   findings: (Pick<Finding, "clause" | "rule" | "subject" | "status" | "value" | "limit"> & {
     note: string | null;
     title: string | null;
+    /** The subject, value and limit as people read them: plan and liability names, measure words. */
+    subject_name: string;
+    value_text: string;
+    limit_text: string;
   })[];
 }
 
@@ -81,12 +89,14 @@ export function productCompliance(product: Product, rules: string): Omit<Complia
       limit: f.limit,
       note: f.note ?? null,
       title: titles.get(f.rule) ?? null,
+      subject_name: subjectName(product, f.subject),
+      value_text: measureText(f.value),
+      limit_text: measureText(f.limit),
     })),
   };
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const MAX_PAGE = 200;
+export const MAX_PAGE = PAGE_SIZE_MAX;
 
 function page(limit: number | undefined, offset: number | undefined): { limit: number; offset: number } {
   const l = limit ?? 50;
@@ -96,14 +106,6 @@ function page(limit: number | undefined, offset: number | undefined): { limit: n
   if (!Number.isInteger(o) || o < 0)
     throw new ServiceError("invalid", "invalid_value", "offset 须为非负整数", "offset");
   return { limit: l, offset: o };
-}
-
-/** A Beijing calendar day → its first instant (UTC). */
-function beijingStart(day: string, field: string): Date {
-  const ms = DAY.test(day) ? parseBusinessTime(day) : undefined;
-  if (ms === undefined)
-    throw new ServiceError("invalid", "invalid_value", `${field} 须为日期 yyyy-mm-dd`, field);
-  return new Date(ms);
 }
 
 export interface AuditEntry {
@@ -116,63 +118,84 @@ export interface AuditEntry {
   detail: unknown;
 }
 
+export interface AuditQuery {
+  action?: string | undefined;
+  actor?: string | undefined;
+  subject?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** asc: oldest first (default newest first). */
+  order?: string | undefined;
+}
+
+interface AuditRow {
+  audit_id: string | number;
+  at: Date;
+  actor: string;
+  role: string;
+  action: string;
+  subject: string;
+  detail: unknown;
+}
+
+/** The search's statement, shared by the page and the export (services/paging.ts). */
+function auditStatement(programId: string, query: AuditQuery): ListStatement {
+  const range = dayRange(query.from, query.to);
+  const action = query.action ?? undefined;
+  const f = new Filter().eq("program_id", programId);
+  if (action?.endsWith(".")) f.startsWith(["action"], action);
+  else f.eq("action", action);
+  f.eq("actor", query.actor).eq("subject", query.subject).between("at", range);
+  return {
+    select: "audit_id, at, actor, role, action, subject, detail",
+    from: "audit_log",
+    filter: f,
+    order: orderBy(
+      { columns: { at: "at" }, byDefault: "at", order: "desc", tieBreak: "audit_id" },
+      undefined,
+      query.order,
+    ),
+  };
+}
+
+const auditEntryOf = (r: AuditRow): AuditEntry => ({
+  audit_id: String(r.audit_id),
+  at: new Date(r.at).toISOString(),
+  actor: r.actor,
+  role: r.role,
+  action: r.action,
+  subject: r.subject,
+  detail: typeof r.detail === "string" ? JSON.parse(r.detail) : r.detail,
+});
+
 /**
  * The audit log, newest first. Filters: action (exact, or a prefix ending in "."), actor, Beijing days
- * from … to (inclusive). The search itself is recorded: who looked at who looked.
+ * from … to (inclusive). Paged by limit/offset or page/page_size. The search itself is recorded: who looked
+ * at who looked.
  */
 export async function searchAudit(
   ctx: PlatformContext,
   actor: Actor,
   programId: string,
-  query: {
-    action?: string | undefined;
-    actor?: string | undefined;
-    subject?: string | undefined;
-    from?: string | undefined;
-    to?: string | undefined;
+  query: AuditQuery & {
     limit?: number | undefined;
     offset?: number | undefined;
+    page?: number | undefined;
+    pageSize?: number | undefined;
   },
-): Promise<{ program_id: string; total: number; limit: number; offset: number; entries: AuditEntry[] }> {
+): Promise<{
+  program_id: string;
+  total: number;
+  limit: number;
+  offset: number;
+  page: number;
+  page_size: number;
+  entries: AuditEntry[];
+}> {
   await loadProgram(ctx, programId);
-  const { limit, offset } = page(query.limit, query.offset);
-  const from = query.from === undefined ? null : beijingStart(query.from, "from");
-  const to = query.to === undefined ? null : new Date(beijingStart(query.to, "to").getTime() + 24 * 3600_000);
-  if (from !== null && to !== null && to <= from)
-    throw new ServiceError("invalid", "invalid_value", "to 不能早于 from", "to");
-  const action = query.action ?? null;
-  const prefix = action?.endsWith(".") ? `${action}%` : null;
-  const where = `where program_id = $1
-      and ($2::text is null or action = $2 or ($3::text is not null and action like $3))
-      and ($4::text is null or actor = $4) and ($5::text is null or subject = $5)
-      and ($6::timestamptz is null or at >= $6) and ($7::timestamptz is null or at < $7)`;
-  const params = [
-    programId,
-    prefix === null ? action : null,
-    prefix,
-    query.actor ?? null,
-    query.subject ?? null,
-    from,
-    to,
-  ];
-  const [count] = await ctx.db.query<{ n: number }>(
-    `select count(*)::int as n from audit_log ${where}`,
-    params,
-  );
-  const rows = await ctx.db.query<{
-    audit_id: string | number;
-    at: Date;
-    actor: string;
-    role: string;
-    action: string;
-    subject: string;
-    detail: unknown;
-  }>(
-    `select audit_id, at, actor, role, action, subject, detail from audit_log ${where}
-      order by at desc, audit_id desc limit ${limit} offset ${offset}`,
-    params,
-  );
-  await audit(ctx.db, actor, programId, "audit.search", action ?? "*", {
+  const spec = pageSpec(query);
+  const { rows, total } = await selectPage<AuditRow>(ctx.db, auditStatement(programId, query), spec);
+  await audit(ctx.db, actor, programId, "audit.search", query.action ?? "*", {
     actor: query.actor ?? null,
     subject: query.subject ?? null,
     from: query.from ?? null,
@@ -181,25 +204,52 @@ export async function searchAudit(
   });
   return {
     program_id: programId,
-    total: Number(count?.n ?? 0),
-    limit,
-    offset,
-    entries: rows.map((r) => ({
-      audit_id: String(r.audit_id),
-      at: new Date(r.at).toISOString(),
-      actor: r.actor,
-      role: r.role,
-      action: r.action,
-      subject: r.subject,
-      detail: typeof r.detail === "string" ? JSON.parse(r.detail) : r.detail,
-    })),
+    total,
+    limit: spec.limit,
+    offset: spec.offset,
+    page: spec.page,
+    page_size: spec.pageSize,
+    entries: rows.map(auditEntryOf),
   };
+}
+
+const AUDIT_COLUMNS: readonly ExportColumn<AuditEntry>[] = [
+  { header: "时间（北京时间）", width: 120, cell: (e) => cells.time(e.at) },
+  { header: "操作人", width: 90, cell: (e) => cells.text(e.actor) },
+  { header: "角色", width: 70, cell: (e) => cells.label(ROLE_LABELS, e.role) },
+  { header: "操作", width: 140, cell: (e) => cells.label(AUDIT_ACTION_LABELS, e.action) },
+  { header: "对象", width: 130, cell: (e) => cells.text(e.subject) },
+  { header: "操作代码", width: 120, cell: (e) => cells.text(e.action) },
+  { header: "原始记录", width: 240, cell: (e) => cells.text(JSON.stringify(e.detail ?? null)) },
+];
+
+/** The searched audit log as Excel (same filters and order); the export is itself audited. */
+export async function auditXlsx(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: AuditQuery,
+): Promise<Buffer> {
+  await loadProgram(ctx, programId);
+  const rows = (await selectAll<AuditRow>(ctx.db, auditStatement(programId, query), "审计记录")).map(
+    auditEntryOf,
+  );
+  await audit(ctx.db, actor, programId, "audit.export", query.action ?? "*", {
+    actor: query.actor ?? null,
+    subject: query.subject ?? null,
+    from: query.from ?? null,
+    to: query.to ?? null,
+    count: rows.length,
+  });
+  return tableXlsx({ sheet: "审计日志", columns: AUDIT_COLUMNS, rows, now: ctx.clock.now() });
 }
 
 export interface PolicyListItem {
   policy_no: string;
   /** Full for operator / admin; masked ("P****1234") for co-insurers and charities. */
   psn_no: string;
+  /** Masked for every reader ("张*"): a list never shows a whole name. */
+  psn_name: string;
   plan_id: string;
   /** The plan's name in the program's product (what a screen shows; the id is the product's own code). */
   plan_name: string;
@@ -236,9 +286,16 @@ export async function listPolicies(
     status?: string | undefined;
     kind?: string | undefined;
     pool?: string | undefined;
+    /** Exact policy number, roster number or name (the last two for staff only), and the paid channel. */
+    policyNo?: string | undefined;
+    psnNo?: string | undefined;
+    name?: string | undefined;
+    channel?: string | undefined;
     limit?: number | undefined;
     offset?: number | undefined;
   },
+  /** audited false: the caller audits the read itself, once (the Excel export reads page by page). */
+  options: { audited?: boolean } = {},
 ): Promise<{ program_id: string; total: number; limit: number; offset: number; policies: PolicyListItem[] }> {
   const program = await loadProgram(ctx, programId);
   const planNames = new Map(productOf(program).plans.map((p) => [p.id, p.name]));
@@ -254,10 +311,30 @@ export async function listPolicies(
       throw new ServiceError("forbidden", "forbidden", "慈善机构只能查看资金池资助的投保", "kind");
     kind = "charity";
   }
+  const staff = actor.role === "operator" || actor.role === "admin";
+  if (!staff && (query.psnNo !== undefined || query.name !== undefined)) {
+    // Looking a person up is what masking withholds from co-insurers and charities.
+    const field = query.psnNo !== undefined ? "psn_no" : "name";
+    throw new ServiceError("forbidden", "forbidden", "只有经办人员可以按人员编号或姓名查找保单", field);
+  }
   const where = `where program_id = $1 and ($2::text is null or status = $2)
       and ($3::text is null or enrollment_kind = $3) and ($4::text is null or pool_id = $4)
-      and ($5::boolean is false or pool_id is not null)`;
-  const params = [programId, query.status ?? null, kind, query.pool ?? null, charity];
+      and ($5::boolean is false or pool_id is not null)
+      and ($6::text is null or policy_no = $6) and ($7::text is null or psn_no = $7)
+      and ($8::text is null or paid_channel = $8)
+      and ($9::text is null or exists (select 1 from roster_persons r
+            where r.program_id = policies.program_id and r.psn_no = policies.psn_no and r.psn_name = $9))`;
+  const params = [
+    programId,
+    query.status ?? null,
+    kind,
+    query.pool ?? null,
+    charity,
+    query.policyNo ?? null,
+    query.psnNo ?? null,
+    query.channel ?? null,
+    query.name?.trim() ?? null,
+  ];
   const [count] = await ctx.db.query<{ n: number }>(
     `select count(*)::int as n from policies ${where}`,
     params,
@@ -265,6 +342,7 @@ export async function listPolicies(
   const rows = await ctx.db.query<{
     policy_no: string;
     psn_no: string;
+    psn_name: string | null;
     plan_id: string;
     enrollment_id: string;
     enrollment_kind: string;
@@ -280,17 +358,20 @@ export async function listPolicies(
     cancelled_at: Date | null;
   }>(
     `select policy_no, psn_no, plan_id, enrollment_id, enrollment_kind, relation, unit_code, pool_id, premium_fen,
+            (select r.psn_name from roster_persons r
+              where r.program_id = policies.program_id and r.psn_no = policies.psn_no) as psn_name,
             status, paid_channel, coverage_start, coverage_end, issued_at, cancelled_at
        from policies ${where} order by created_at desc, policy_no desc limit ${limit} offset ${offset}`,
     params,
   );
-  const staff = actor.role === "operator" || actor.role === "admin";
-  await audit(ctx.db, actor, programId, "policy.list", query.status ?? "*", {
-    kind,
-    pool: query.pool ?? null,
-    count: rows.length,
-    masked: !staff,
-  });
+  if (options.audited !== false)
+    await audit(ctx.db, actor, programId, "policy.list", query.status ?? "*", {
+      kind,
+      pool: query.pool ?? null,
+      search: query.policyNo !== undefined || query.psnNo !== undefined || query.name !== undefined,
+      count: rows.length,
+      masked: !staff,
+    });
   const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
   return {
     program_id: programId,
@@ -300,6 +381,7 @@ export async function listPolicies(
     policies: rows.map((r) => ({
       policy_no: r.policy_no,
       psn_no: staff ? r.psn_no : maskPsnNo(r.psn_no),
+      psn_name: r.psn_name === null ? "—" : maskName(r.psn_name),
       plan_id: r.plan_id,
       plan_name: planNames.get(r.plan_id) ?? r.plan_id,
       enrollment_id: r.enrollment_id,

@@ -27,14 +27,18 @@ export const PERSON_ROLES = [
   "regulator",
   "charity",
   "admin",
+  /** 民政: reads the 因病致贫监测 list and aid programs, reviews assistance applications (issue 15). */
+  "civil_affairs",
 ] as const;
 export type PersonRole = (typeof PERSON_ROLES)[number];
 
 /**
- * Roles of institutions (定点医药机构: hospitals and pharmacies alike): they authenticate only by an HMAC
- * signature with their registered secret, never by password, so a person account can never hold one.
+ * Roles of institutions: they authenticate only by an HMAC signature with their registered secret, never by
+ * password, so a person account can never hold one. `hospital`: 定点医药机构 (hospitals and pharmacies alike,
+ * institutions.kind 'medical'); `provider`: health-service providers (kind 'service'), which redeem vouchers and
+ * can call no route of a hospital — nor a hospital theirs.
  */
-export const INSTITUTION_ROLES = ["hospital"] as const;
+export const INSTITUTION_ROLES = ["hospital", "provider"] as const;
 export type InstitutionRole = (typeof INSTITUTION_ROLES)[number];
 
 export const ROLES = [...PERSON_ROLES, ...INSTITUTION_ROLES] as const;

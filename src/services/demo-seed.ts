@@ -8,12 +8,29 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
+import { EXAMPLE_AID_PROGRAM_FILES, exampleAidPrograms } from "../aid-programs/index.js";
 import { makeCertno } from "../domain/certno.js";
+import { formatYuan } from "../domain/money.js";
+import { findRegion } from "../domain/regions.js";
+import demoServiceCatalog from "../health-services/wenshan-2023.json" with { type: "json" };
+import { fixedClock } from "../platform/clock.js";
+import { contributeToFund, createAidFund } from "./aid/funds.js";
+import { publishAidProgram } from "./aid/programs.js";
+import {
+  EXAMPLE_WATCH_SETTINGS,
+  importHouseholdIncomes,
+  setWatchSettings,
+  watchSettings,
+} from "./aid/watch.js";
+import { settleClaim } from "./claims/settle.js";
 import { type Actor, CLI_ACTOR, type PersonRole, type PlatformContext, ServiceError } from "./context.js";
 import { createCharityPool, donate, enroll } from "./enrollment.js";
+import { publishCatalog } from "./health-services.js";
 import { addInstitution } from "./institutions.js";
 import { sandboxPay } from "./payments/index.js";
 import { createProgram, loadProgram } from "./programs.js";
+import { createPromotion, recordVisit } from "./promotions.js";
+import { checkEligibility } from "./resident.js";
 import { csvRecords, importRoster } from "./roster.js";
 import { createUser, removeUser } from "./users.js";
 
@@ -22,6 +39,8 @@ export const DEMO_PRODUCT = "wenshan-2023";
 /** Inside wenshan-2023's enrollment window (2023-07-03 … 2023-08-31). */
 export const DEMO_NOW = "2023-08-15T10:00:00+08:00";
 export const DEMO_HOSPITAL = { code: "H53260100001", name: "文山州人民医院（演示）" } as const;
+/** The demo's health-service provider (体检中心): redeems the health-service vouchers, settles nothing. */
+export const DEMO_PROVIDER = { code: "HC53260100001", name: "文山州人民医院体检中心（演示）" } as const;
 export const DEMO_POOL = { poolId: "wenshan-charity", name: "文山州慈善总会惠民保助保金（演示）" } as const;
 export const DEMO_PERSONS = 2000;
 
@@ -201,6 +220,13 @@ export function demoLogins(leadInsurer: string, residentPsnNo: string): DemoLogi
       note: "慈善 charity",
     },
     {
+      role: "civil_affairs",
+      programId: DEMO_PROGRAM,
+      username: "demo-civil-affairs",
+      password: "demo-civil-affairs-2023",
+      note: "民政 civil affairs（因病致贫监测、救助申请审核）",
+    },
+    {
       role: "resident",
       programId: DEMO_PROGRAM,
       username: "demo-resident",
@@ -259,6 +285,198 @@ async function count(ctx: PlatformContext, sql: string): Promise<number> {
  * Seeds the demo (idempotent). The clock must sit inside the enrollment window when the enrollments are
  * first made. `secretsPath` = where the hospital secret is kept (null: don't write, e.g. tests).
  */
+/** Visits counted on the demo's promotion codes (the rest of their funnel comes from real enrollments). */
+const DEMO_PROMOTION_VISITS = [14, 6] as const;
+
+/** Two promotion codes, a community in the prefecture seat and an agent, with the visits they drew. */
+async function demoPromotions(
+  ctx: PlatformContext,
+  insurerCode: string,
+  regionCode: string,
+): Promise<string[]> {
+  const seat = findRegion(regionCode)?.counties[0]?.code;
+  const made = [
+    await createPromotion(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      kind: "community",
+      name: "开化街道社区服务中心",
+      insurerCode,
+      county: seat,
+    }),
+    await createPromotion(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      kind: "agent",
+      name: "代理人工号 A103",
+      insurerCode,
+    }),
+  ];
+  for (const [i, p] of made.entries())
+    for (let v = 0; v < (DEMO_PROMOTION_VISITS[i] ?? 0); v++) await recordVisit(ctx, DEMO_PROGRAM, p.code);
+  return made.map((p) => p.code);
+}
+
+/** When the demo's two stays settle: in the coverage year, though the demo's clock stands in the enrollment window. */
+const DEMO_STAYS_SETTLED = "2023-10-15T10:00:00+08:00";
+
+/** A settlement record as the hospital sends it (DESIGN §3), amounts in fen written as yuan. */
+function demoStay(
+  p: DemoPerson,
+  s: {
+    setlId: string;
+    dise: string;
+    total: number;
+    pooled: number;
+    critical: number;
+    assistance: number;
+    ownPay: number;
+    items?: { code: string; amount: number }[];
+  },
+): Record<string, unknown> {
+  const fund = s.pooled + s.critical + s.assistance;
+  return {
+    setl_id: s.setlId,
+    psn_no: p.psnNo,
+    certno: p.certno,
+    psn_name: p.name,
+    insutype: p.insutype,
+    med_type: "21",
+    begntime: "2023-09-28 09:00:00",
+    endtime: "2023-10-12 09:00:00",
+    setl_time: "2023-10-12 10:00:00",
+    fixmedins_code: DEMO_HOSPITAL.code,
+    fixmedins_name: DEMO_HOSPITAL.name,
+    mdtrtarea_admvs: p.admdvs,
+    dise_codg: s.dise,
+    medfee_sumamt: formatYuan(s.total),
+    fulamt_ownpay_amt: formatYuan(s.ownPay),
+    overlmt_selfpay: "0.00",
+    hifp_pay: formatYuan(s.pooled),
+    hifmi_pay: formatYuan(s.critical),
+    maf_pay: formatYuan(s.assistance),
+    fund_pay_sumamt: formatYuan(fund),
+    psn_part_amt: formatYuan(s.total - fund),
+    ...(s.items === undefined
+      ? {}
+      : {
+          feedetail: s.items.map((i) => ({
+            med_list_codg: i.code,
+            det_item_fee_sumamt: formatYuan(i.amount),
+          })),
+        }),
+  };
+}
+
+/**
+ * Issue 15's story (idempotent): the example aid programs published with their ring-fenced funds (the foundation's
+ * kept by demo-charity); a 低保 resident's lymphoma stay settled at discharge — 基本医保, 大病, 医疗救助, 惠民保 and
+ * the automatic aid on one bill; a rare-disease (SMA) child's stay, whose family gets a pre-filled application.
+ */
+async function seedAidDemo(ctx: PlatformContext, persons: readonly DemoPerson[]): Promise<void> {
+  const files = EXAMPLE_AID_PROGRAM_FILES;
+  for (const [i, program] of exampleAidPrograms().entries()) {
+    await createAidFund(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      fundId: program.fund,
+      name: `${program.sponsor.name}救助专户`,
+      sponsorKind: program.sponsor.kind,
+      sponsorName: program.sponsor.name,
+      ...(program.sponsor.kind === "charity" ? { keeper: "demo-charity" } : {}),
+    });
+    await contributeToFund(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      fundId: program.fund,
+      kind: "top_up",
+      amount: program.budget.amount,
+      ref: `demo-${program.fund}`,
+    });
+    await publishAidProgram(ctx, CLI_ACTOR, DEMO_PROGRAM, files[i]);
+  }
+  const dibao = persons.find((p) => p.cohort === "dibao" && p.relation === "self");
+  const parent = persons.find(
+    (p) =>
+      p.household > 0 &&
+      p.relation === "self" &&
+      persons.some((c) => c.household === p.household && c.relation === "child" && c.brdy >= "2010"),
+  );
+  const child = persons.find(
+    (c) => c.household === parent?.household && c.relation === "child" && c.brdy >= "2010",
+  );
+  if (dibao === undefined || parent === undefined || child === undefined) return;
+  const insured = async (psnNo: string) =>
+    (
+      await ctx.db.query("select 1 from policies where program_id = $1 and psn_no = $2 limit 1", [
+        DEMO_PROGRAM,
+        psnNo,
+      ])
+    ).length > 0;
+  if (!(await insured(dibao.psnNo)))
+    await enroll(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      kind: "individual",
+      psnNo: dibao.psnNo,
+      channel: "offline",
+    });
+  if (!(await insured(child.psnNo)))
+    await enroll(ctx, CLI_ACTOR, {
+      programId: DEMO_PROGRAM,
+      kind: "family",
+      payerPsnNo: parent.psnNo,
+      members: [{ psnNo: child.psnNo, relation: "child" }],
+      channel: "offline",
+    });
+  // The hospital settles at discharge, in the coverage year: the aid is matched right after (services/aid/match.ts).
+  const later: PlatformContext = { ...ctx, clock: fixedClock(new Date(DEMO_STAYS_SETTLED)) };
+  const hospital = { id: DEMO_HOSPITAL.code, role: "hospital" as const, programId: DEMO_PROGRAM };
+  const stays = [
+    demoStay(dibao, {
+      setlId: "DEMO-AID-LYMPHOMA-1",
+      dise: "C83.300",
+      total: 18_000_000,
+      pooled: 9_000_000,
+      critical: 3_000_000,
+      assistance: 1_000_000,
+      ownPay: 1_200_000,
+    }),
+    demoStay(child, {
+      setlId: "DEMO-AID-SMA-1",
+      dise: "G12.000",
+      total: 6_000_000,
+      pooled: 2_000_000,
+      critical: 500_000,
+      assistance: 0,
+      ownPay: 0,
+      items: [{ code: "SAMPLE-WS-D15", amount: 3_000_000 }],
+    }),
+  ];
+  for (const record of stays)
+    await settleClaim(later, hospital, {
+      programId: DEMO_PROGRAM,
+      record,
+      kind: "one_stop",
+      payee: "hospital",
+      source: "one_stop",
+      institution: DEMO_HOSPITAL.code,
+    });
+  // The bureau's household incomes (illustrative) for the SMA child's family, so the 因病致贫监测 list shows the
+  // family at catastrophic cost with the drug program's pre-filled application still to confirm. Only when the
+  // bureau has uploaded none: a real upload is never overwritten.
+  const incomes = await ctx.db.query("select 1 from aid_household_incomes where program_id = $1 limit 1", [
+    DEMO_PROGRAM,
+  ]);
+  if (incomes.length === 0) {
+    const members = persons.filter((p) => p.household === parent.household);
+    await importHouseholdIncomes(
+      ctx,
+      CLI_ACTOR,
+      DEMO_PROGRAM,
+      [
+        "psn_no,household_id,income,household_size",
+        ...members.map((m) => `${m.psnNo},DEMO-HH-${parent.household},36000.00,${members.length}`),
+      ].join("\n"),
+    );
+  }
+}
+
 export async function seedDemo(
   ctx: PlatformContext,
   options: { env?: NodeJS.ProcessEnv; secretsPath?: string | null; persons?: number } = {},
@@ -330,6 +548,28 @@ export async function seedDemo(
     }
   }
 
+  // 增值服务: the hospital's health-check centre, registered as a health-service provider (kind 'service': it
+  // redeems vouchers and cannot settle, nor can the hospital redeem), redeems the vouchers; its secret is kept
+  // in the same file. Republishing the same catalog version is a no-op.
+  const provider = await ctx.db.query(
+    "select 1 from institutions where program_id = $1 and fixmedins_code = $2",
+    [DEMO_PROGRAM, DEMO_PROVIDER.code],
+  );
+  if (provider.length === 0 || (secrets[DEMO_PROVIDER.code] === undefined && secretsPath !== null)) {
+    const providerSecret = (
+      await addInstitution(ctx, CLI_ACTOR, { programId: DEMO_PROGRAM, ...DEMO_PROVIDER, kind: "service" })
+    ).secret;
+    if (secretsPath !== null) {
+      const kept = readSecrets(secretsPath);
+      writeFileSync(
+        secretsPath,
+        `${JSON.stringify({ ...kept, [DEMO_PROVIDER.code]: providerSecret }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
+    }
+  }
+  await publishCatalog(ctx, CLI_ACTOR, DEMO_PROGRAM, demoServiceCatalog);
+
   // Charity pool with a donation (both idempotent).
   await createCharityPool(ctx, CLI_ACTOR, { programId: DEMO_PROGRAM, ...DEMO_POOL });
   let pool = await donate(ctx, CLI_ACTOR, {
@@ -363,12 +603,17 @@ export async function seedDemo(
       });
     }
     const cash = persons.filter((p) => p.unitCode === "" && p.cohort === "" && p.household > 0).slice(0, 5);
-    for (const p of cash) {
+    // 推广渠道: a community's poster and an agent's link; the cash enrollments came through them.
+    const promos = await demoPromotions(ctx, lead, program.regionCode);
+    for (const [i, p] of cash.entries()) {
+      const promoCode = promos[i % promos.length];
+      await checkEligibility(ctx, CLI_ACTOR, DEMO_PROGRAM, p.certno, promoCode);
       const r = await enroll(ctx, CLI_ACTOR, {
         programId: DEMO_PROGRAM,
         kind: "individual",
         psnNo: p.psnNo,
         channel: "cash",
+        promoCode,
       });
       await sandboxPay(ctx, r.payment.order_no, "paid");
     }
@@ -384,6 +629,11 @@ export async function seedDemo(
       ),
     };
   }
+
+  await seedAidDemo(ctx, persons);
+  // 因病致贫监测: illustrative local lines, so the bureau's list shows who is still at catastrophic cost.
+  if ((await watchSettings(ctx, DEMO_PROGRAM)) === null)
+    await setWatchSettings(ctx, CLI_ACTOR, DEMO_PROGRAM, EXAMPLE_WATCH_SETTINGS);
 
   return {
     programId: DEMO_PROGRAM,

@@ -45,6 +45,7 @@ import { gatewaysOf } from "./payments/registry.js";
 import { addPolicyEvent, newVerificationCode, nextPolicyNo } from "./policies.js";
 import { programYears, stampPolicyYears } from "./program-years.js";
 import { loadProgram, productOf } from "./programs.js";
+import { countPromotion, resolvePromotion } from "./promotions.js";
 import { findRosterPersonByCertno } from "./roster.js";
 
 export type { EnrollmentKind };
@@ -80,6 +81,8 @@ export interface EnrollmentInput {
   readonly cohort?: string | undefined;
   /** cash | personal_account | offline | charity:<pool_id> */
   readonly channel: string;
+  /** The promotion code (推广码) the resident arrived with: counted as an order, then as persons paid. */
+  readonly promoCode?: string | undefined;
 }
 
 /**
@@ -116,12 +119,14 @@ export interface RosterPerson {
   brdy: string;
   cohort: string | null;
   unit_code: string | null;
+  /** National gend "1"/"2" (premium variants by sex, schema v2 rate groups). */
+  gend: string | null;
 }
 
 /** Random bytes of an enrollment id (EN + 16 hex digits). */
 const ENROLLMENT_ID_BYTES = 8;
 
-const ROSTER_COLUMNS = "psn_no, psn_name, to_char(brdy, 'YYYY-MM-DD') as brdy, cohort, unit_code";
+const ROSTER_COLUMNS = "psn_no, psn_name, to_char(brdy, 'YYYY-MM-DD') as brdy, cohort, unit_code, gend";
 
 /** Our own roster read until services/roster.ts lands (then: findRosterPerson). */
 export async function rosterPersons(
@@ -513,7 +518,9 @@ function paymentProvider(ctx: PlatformContext, product: Product, channel: Channe
 
 /** Step 3, price: the plan's premium for the person (by cohort or age at the coverage start). */
 function priceFor(v: ValidEnrollment, person: RosterPerson): { amount: Fen; rule: string } {
-  return premiumFor(v.plan, { birthDate: person.brdy, cohort: person.cohort }, v.product.coverage.start);
+  // Pre-existing status is not known at enrolment: a variant naming it does not match (base premium).
+  const sex = person.gend === "1" || person.gend === "2" ? person.gend : undefined;
+  return premiumFor(v.plan, { birthDate: person.brdy, cohort: person.cohort, sex }, v.product.coverage.start);
 }
 
 /**
@@ -739,9 +746,10 @@ export async function enroll(
       members.map((m) => m.psnNo),
     );
     const e: EnrollmentRecord = { enrollmentId, at, payer };
+    const promoCode = await resolvePromotion(tx, input.programId, input.promoCode);
     await tx.query(
-      `insert into enrollments (program_id, enrollment_id, kind, plan_id, payer_psn_no, unit_code, pool_id, channel, actor, created_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+      `insert into enrollments (program_id, enrollment_id, kind, plan_id, payer_psn_no, unit_code, pool_id, channel, actor, created_at, promo_code)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
       [
         input.programId,
         enrollmentId,
@@ -753,8 +761,10 @@ export async function enroll(
         input.channel,
         actor.id,
         at,
+        promoCode,
       ],
     );
+    if (promoCode !== null) await countPromotion(tx, input.programId, promoCode, "order", at);
     const { policies, skipped } = await issuePolicies(tx, actor, v, e, members, roster);
     if (policies.length === 0)
       throw new ServiceError("conflict", "nothing_to_enroll", "名单中的人员均已投保", "psn_nos");

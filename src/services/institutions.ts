@@ -5,10 +5,31 @@
  * - version 2 (`X-Hmb-Signature-Version: 2`): hex HMAC-SHA256(secret, timestamp + "\n" + METHOD + " " +
  *   request target + "\n" + raw body), which binds the signature to the URL it was made for. Reads must use it.
  */
+import {
+  INSTITUTION_KIND_LABELS,
+  INSTITUTION_KINDS,
+  INSTITUTION_LEVEL_LABELS,
+  INSTITUTION_LEVELS,
+  INSTITUTION_STATUS_LABELS,
+  INSTITUTION_STATUSES,
+  type InstitutionKind,
+  type InstitutionLevel,
+  type InstitutionStatus,
+} from "../domain/vocabulary.js";
 import { constantTimeEqualHex, decrypt, encrypt, hmacHex, randomToken } from "../platform/crypto.js";
 import { audit } from "./audit.js";
-import { type Actor, type PlatformContext, ServiceError } from "./context.js";
+import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
+import {
+  Filter,
+  type ListStatement,
+  orderBy,
+  pageFields,
+  pageSpec,
+  selectAll,
+  selectPage,
+} from "./paging.js";
 import { loadProgram } from "./programs.js";
+import { cells, type ExportColumn, tableXlsx } from "./table-export.js";
 
 /** ± this much between the signer's clock and ours (real clock, never HMB_NOW). */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
@@ -22,7 +43,7 @@ export const SECRET_CACHE_MS = 5_000;
 const SECRET_CACHE_MAX = 10_000;
 
 interface SecretCache {
-  readonly entries: Map<string, { secret: string; until: number }>;
+  readonly entries: Map<string, { secret: Credential; until: number }>;
   /** Bumped by every rotation here, so a read that raced with it does not put the old secret back. */
   generation: number;
 }
@@ -44,19 +65,26 @@ const cacheKey = (programId: string, code: string) => `${programId}\u0000${code}
 /** Program ids and institution codes are short printable ASCII; anything else cannot be registered. */
 const PLAIN_ID = /^[\x21-\x7e]{1,64}$/;
 
+/** What a signature is checked against: the secret, and whether the institution is disabled (issue 14). */
+interface Credential {
+  readonly secret: string;
+  readonly disabled: boolean;
+  readonly kind: InstitutionKind;
+}
+
 async function institutionSecret(
   ctx: PlatformContext,
   programId: string,
   code: string,
   nowMs: number,
-): Promise<string | undefined> {
+): Promise<Credential | undefined> {
   const cache = secretCache(ctx);
   const key = cacheKey(programId, code);
   const hit = cache.entries.get(key);
   if (hit !== undefined && hit.until > nowMs) return hit.secret;
   const generation = cache.generation;
-  const rows = await ctx.db.query<{ secret_enc: Uint8Array }>(
-    "select secret_enc from institutions where program_id = $1 and fixmedins_code = $2",
+  const rows = await ctx.db.query<{ secret_enc: Uint8Array; status: string; kind: InstitutionKind }>(
+    "select secret_enc, status, kind from institutions where program_id = $1 and fixmedins_code = $2",
     [programId, code],
   );
   const row = rows[0];
@@ -64,7 +92,11 @@ async function institutionSecret(
     cache.entries.delete(key);
     return undefined;
   }
-  const secret = decrypt(ctx.keys, row.secret_enc);
+  const secret: Credential = {
+    secret: decrypt(ctx.keys, row.secret_enc),
+    disabled: row.status === "disabled",
+    kind: row.kind,
+  };
   if (generation === cache.generation) {
     if (cache.entries.size >= SECRET_CACHE_MAX) cache.entries.clear();
     cache.entries.set(key, { secret, until: nowMs + SECRET_CACHE_MS });
@@ -75,7 +107,14 @@ async function institutionSecret(
 export async function addInstitution(
   ctx: PlatformContext,
   actor: Actor,
-  input: { programId: string; code: string; name: string },
+  input: {
+    programId: string;
+    code: string;
+    name: string;
+    level?: InstitutionLevel | undefined;
+    /** 'medical' (the default for a new code) or 'service'; left out on re-adding, the stored kind stays. */
+    kind?: InstitutionKind | undefined;
+  },
 ): Promise<{ code: string; secret: string }> {
   if (!/^[A-Z0-9]{4,32}$/.test(input.code)) {
     throw new ServiceError(
@@ -88,21 +127,249 @@ export async function addInstitution(
   if (input.name.trim() === "" || input.name.length > 128) {
     throw new ServiceError("invalid", "invalid_value", "机构名称不能为空且不超过 128 字", "name");
   }
+  if (input.level !== undefined && !(INSTITUTION_LEVELS as readonly string[]).includes(input.level)) {
+    throw new ServiceError("invalid", "invalid_value", "机构等级应为三级、二级、一级医院或定点药店", "level");
+  }
+  if (input.kind !== undefined && !(INSTITUTION_KINDS as readonly string[]).includes(input.kind)) {
+    throw new ServiceError("invalid", "invalid_value", "机构类别应为定点医药机构或健康服务机构", "kind");
+  }
   await loadProgram(ctx, input.programId);
   const secret = randomToken(32);
   await ctx.db.transaction(async (tx) => {
     // Re-adding rotates the secret: the old one stops working at once.
+    // The level is kept when re-adding leaves it out.
     await tx.query(
-      `insert into institutions (program_id, fixmedins_code, name, secret_enc) values ($1,$2,$3,$4)
-       on conflict (program_id, fixmedins_code) do update set name = excluded.name, secret_enc = excluded.secret_enc`,
-      [input.programId, input.code, input.name, encrypt(ctx.keys, secret)],
+      `insert into institutions (program_id, fixmedins_code, name, secret_enc, level, kind)
+       values ($1,$2,$3,$4,$5,coalesce($6::text, 'medical'))
+       on conflict (program_id, fixmedins_code) do update set name = excluded.name, secret_enc = excluded.secret_enc,
+         level = coalesce(excluded.level, institutions.level), kind = coalesce($6::text, institutions.kind),
+         secret_rotated_at = now()`,
+      [
+        input.programId,
+        input.code,
+        input.name,
+        encrypt(ctx.keys, secret),
+        input.level ?? null,
+        input.kind ?? null,
+      ],
     );
-    await audit(tx, actor, input.programId, "institution.add", input.code, { name: input.name });
+    await audit(tx, actor, input.programId, "institution.add", input.code, {
+      name: input.name,
+      ...(input.level === undefined ? {} : { level: input.level }),
+      ...(input.kind === undefined ? {} : { kind: input.kind }),
+    });
   });
+  forget(ctx, input.programId, input.code);
+  return { code: input.code, secret };
+}
+
+/** Drops this process's cached secret at once (another process sees the change within SECRET_CACHE_MS). */
+function forget(ctx: PlatformContext, programId: string, code: string): void {
   const cache = secretCache(ctx);
   cache.generation++;
-  cache.entries.delete(cacheKey(input.programId, input.code));
-  return { code: input.code, secret };
+  cache.entries.delete(cacheKey(programId, code));
+}
+
+/** A registered institution as the console lists it: never its secret. */
+export interface InstitutionRecord {
+  code: string;
+  name: string;
+  level: InstitutionLevel | null;
+  kind: InstitutionKind;
+  status: InstitutionStatus;
+  createdAt: Date;
+  statusChangedAt: Date | null;
+  secretRotatedAt: Date | null;
+}
+
+interface InstitutionRow {
+  fixmedins_code: string;
+  name: string;
+  level: InstitutionLevel | null;
+  kind: InstitutionKind;
+  status: InstitutionStatus;
+  created_at: Date | string;
+  status_changed_at: Date | string | null;
+  secret_rotated_at: Date | string | null;
+}
+
+const INSTITUTION_COLUMNS =
+  "fixmedins_code, name, level, kind, status, created_at, status_changed_at, secret_rotated_at";
+
+const toDate = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
+
+function toRecord(r: InstitutionRow): InstitutionRecord {
+  return {
+    code: r.fixmedins_code,
+    name: r.name,
+    level: r.level,
+    kind: r.kind,
+    status: r.status,
+    createdAt: new Date(r.created_at),
+    statusChangedAt: toDate(r.status_changed_at),
+    secretRotatedAt: toDate(r.secret_rotated_at),
+  };
+}
+
+/** The program's institutions by code (names, levels, status; no secrets, no personal data). */
+export async function listInstitutions(
+  ctx: PlatformContext,
+  programId: string,
+): Promise<InstitutionRecord[]> {
+  await loadProgram(ctx, programId);
+  const rows = await ctx.db.query<InstitutionRow>(
+    `select ${INSTITUTION_COLUMNS} from institutions where program_id = $1 order by fixmedins_code`,
+    [programId],
+  );
+  return rows.map(toRecord);
+}
+
+export interface InstitutionQuery {
+  status?: string | undefined;
+  level?: string | undefined;
+  /** Free text: the start of the code or of the name. */
+  q?: string | undefined;
+  sort?: string | undefined;
+  order?: string | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+function institutionStatement(programId: string, query: InstitutionQuery): ListStatement {
+  if (query.status !== undefined && !(INSTITUTION_STATUSES as readonly string[]).includes(query.status))
+    throw new ServiceError("invalid", "invalid_value", `未知的机构状态 ${query.status}`, "status");
+  if (query.level !== undefined && !(INSTITUTION_LEVELS as readonly string[]).includes(query.level))
+    throw new ServiceError("invalid", "invalid_value", `未知的机构等级 ${query.level}`, "level");
+  return {
+    select: INSTITUTION_COLUMNS,
+    from: "institutions",
+    filter: new Filter()
+      .eq("program_id", programId)
+      .eq("status", query.status)
+      .eq("level", query.level)
+      .startsWith(["fixmedins_code", "name"], query.q),
+    order: orderBy(
+      {
+        columns: { code: "fixmedins_code", name: "name", created_at: "created_at" },
+        byDefault: "code",
+        order: "asc",
+        tieBreak: "fixmedins_code",
+      },
+      query.sort,
+      query.order,
+    ),
+  };
+}
+
+/** One page of the program's institutions, filtered (status, level, code or name) and sorted on the server. */
+export async function searchInstitutions(
+  ctx: PlatformContext,
+  programId: string,
+  query: InstitutionQuery,
+): Promise<{ institutions: InstitutionRecord[]; total: number; page: number; page_size: number }> {
+  await loadProgram(ctx, programId);
+  const spec = pageSpec(query);
+  const { rows, total } = await selectPage<InstitutionRow>(
+    ctx.db,
+    institutionStatement(programId, query),
+    spec,
+  );
+  return { institutions: rows.map(toRecord), ...pageFields(spec, total) };
+}
+
+const INSTITUTION_EXPORT: readonly ExportColumn<InstitutionRecord>[] = [
+  { header: "机构编码", width: 100, cell: (i) => cells.text(i.code) },
+  { header: "机构名称", width: 180, cell: (i) => cells.text(i.name) },
+  { header: "等级", width: 100, cell: (i) => cells.label(INSTITUTION_LEVEL_LABELS, i.level) },
+  { header: "类别", width: 80, cell: (i) => cells.label(INSTITUTION_KIND_LABELS, i.kind) },
+  { header: "状态", width: 60, cell: (i) => cells.label(INSTITUTION_STATUS_LABELS, i.status) },
+  { header: "登记时间", width: 120, cell: (i) => cells.time(i.createdAt) },
+  { header: "状态变更时间", width: 120, cell: (i) => cells.time(i.statusChangedAt) },
+  { header: "密钥更换时间", width: 120, cell: (i) => cells.time(i.secretRotatedAt) },
+];
+
+/** The filtered institutions as Excel (no secrets, no personal data). */
+export async function institutionsXlsx(
+  ctx: PlatformContext,
+  programId: string,
+  query: Omit<InstitutionQuery, "page" | "pageSize">,
+): Promise<Buffer> {
+  await loadProgram(ctx, programId);
+  const rows = await selectAll<InstitutionRow>(ctx.db, institutionStatement(programId, query), "定点机构");
+  return tableXlsx({
+    sheet: "定点机构",
+    columns: INSTITUTION_EXPORT,
+    rows: rows.map(toRecord),
+    now: ctx.clock.now(),
+  });
+}
+
+async function loadInstitution(
+  ctx: PlatformContext,
+  programId: string,
+  code: string,
+): Promise<InstitutionRecord> {
+  await loadProgram(ctx, programId);
+  const rows = await ctx.db.query<InstitutionRow>(
+    `select ${INSTITUTION_COLUMNS} from institutions where program_id = $1 and fixmedins_code = $2`,
+    [programId, code],
+  );
+  const row = rows[0];
+  if (row === undefined) throw notFound("定点机构", "fixmedins_code");
+  return toRecord(row);
+}
+
+/**
+ * A new signing secret for a registered institution, returned once: the old one stops working at once in this
+ * process (within SECRET_CACHE_MS in others). Audited without the secret.
+ */
+export async function rotateInstitutionSecret(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  code: string,
+): Promise<{ code: string; secret: string }> {
+  await loadInstitution(ctx, programId, code);
+  const secret = randomToken(32);
+  await ctx.db.transaction(async (tx) => {
+    await tx.query(
+      `update institutions set secret_enc = $3, secret_rotated_at = now()
+        where program_id = $1 and fixmedins_code = $2`,
+      [programId, code, encrypt(ctx.keys, secret)],
+    );
+    await audit(tx, actor, programId, "institution.rotate_secret", code, {});
+  });
+  forget(ctx, programId, code);
+  return { code, secret };
+}
+
+/** Disables (signed requests refused) or re-enables an institution; its claims and history stay. Audited. */
+export async function setInstitutionStatus(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  code: string,
+  status: unknown,
+): Promise<InstitutionRecord> {
+  if (!(INSTITUTION_STATUSES as readonly unknown[]).includes(status))
+    throw new ServiceError(
+      "invalid",
+      "invalid_value",
+      "状态应为 active（正常）或 disabled（停用）",
+      "status",
+    );
+  const before = await loadInstitution(ctx, programId, code);
+  if (before.status === status) return before;
+  await ctx.db.transaction(async (tx) => {
+    await tx.query(
+      `update institutions set status = $3, status_changed_at = now()
+        where program_id = $1 and fixmedins_code = $2`,
+      [programId, code, status as InstitutionStatus],
+    );
+    await audit(tx, actor, programId, "institution.status", code, { from: before.status, to: status });
+  });
+  forget(ctx, programId, code);
+  return loadInstitution(ctx, programId, code);
 }
 
 /** The header naming the signing scheme; absent means version 1. */
@@ -222,7 +489,16 @@ export async function verifyInstitutionSignature(
       field: "X-Hmb-Institution",
     };
   }
-  const expected = hmacHex(secret, signingString(version, timestamp, signed));
+  if (secret.disabled) {
+    return {
+      ok: false,
+      kind: "forbidden",
+      code: "institution_disabled",
+      message: "机构已被经办机构停用，请联系惠民保经办机构恢复后再提交",
+      field: "X-Hmb-Institution",
+    };
+  }
+  const expected = hmacHex(secret.secret, signingString(version, timestamp, signed));
   if (signature === undefined || !constantTimeEqualHex(expected, signature)) {
     return {
       ok: false,
@@ -234,7 +510,8 @@ export async function verifyInstitutionSignature(
   }
   return {
     ok: true,
-    actor: { id: institution, role: "hospital", programId },
+    // A health-service provider is never a 定点医药机构: its own role, admitted only by the voucher routes.
+    actor: { id: institution, role: secret.kind === "service" ? "provider" : "hospital", programId },
     coversRequest: version === SIGNATURE_V2,
   };
 }

@@ -629,15 +629,18 @@ export async function ledgerSummary(
       credits_fen: a.credits,
       net_fen: a.debits - a.credits,
     })),
-    insurers: insurers.map((i) => ({
-      code: i.insurer_code,
-      name: i.name,
-      share: Number(i.share_bps) / 10_000,
-      share_bps: Number(i.share_bps),
-      lead: i.is_lead,
-      accounts: rows
-        .filter((r) => r.insurer_code === i.insurer_code)
-        .map((r) => ({ account: r.account, net_fen: Number(r.debits) - Number(r.credits) })),
-    })),
+    // A co-insurer sees its own figures only (its share of each account); shares are public on the program.
+    insurers: insurers
+      .filter((i) => actor.role !== "co_insurer" || i.insurer_code === actor.insurerCode)
+      .map((i) => ({
+        code: i.insurer_code,
+        name: i.name,
+        share: Number(i.share_bps) / 10_000,
+        share_bps: Number(i.share_bps),
+        lead: i.is_lead,
+        accounts: rows
+          .filter((r) => r.insurer_code === i.insurer_code)
+          .map((r) => ({ account: r.account, net_fen: Number(r.debits) - Number(r.credits) })),
+      })),
   };
 }

@@ -31,22 +31,22 @@ import { loadProgram } from "./programs.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** "yyyy-MM" of an instant, in Beijing time. */
-function beijingMonth(at: Date): string {
-  return new Date(at.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 7);
+/** One cell of the payments: fen paid (or, revoked, given back) in `paid_month` for care in `origin_month`. */
+interface PaymentCellRow {
+  origin_month: string;
+  paid_month: string;
+  fen: number | string;
 }
 
-interface ClaimRow {
-  hmb_pay_fen: number | string;
-  admitted_at: Date;
-  settled_at: Date;
-  created_at: Date;
-  revoked_at: Date | null;
-}
+/** "yyyy-MM" of a timestamptz column in Beijing time, in SQL ($3 = BEIJING_OFFSET_MS). */
+const beijingMonthSql = (column: string) =>
+  `to_char((${column} at time zone 'UTC') + $3 * interval '1 millisecond', 'YYYY-MM')`;
 
 /**
  * The program's monthly triangle as of the end of `asOf` (yyyy-mm-dd, Beijing); undefined when nothing has been
- * paid yet. Throws ServiceError for an unknown program or a bad date.
+ * paid yet. Throws ServiceError for an unknown program or a bad date. The database sums the claims into
+ * (care month, payment month) cells — a few hundred rows however many claims the program has, so the
+ * oversight summary can ask for the reserve on every call.
  */
 export async function programTriangle(
   ctx: PlatformContext,
@@ -58,24 +58,26 @@ export async function programTriangle(
     throw new ServiceError("invalid", "invalid_date", `as_of 应为 yyyy-mm-dd 日期，收到 ${asOf}`, "as_of");
   await loadProgram(ctx, programId);
   const end = new Date(start.getTime() + DAY_MS);
-  const rows = await ctx.db.query<ClaimRow>(
-    `select c.hmb_pay_fen, m.admitted_at, m.settled_at, c.created_at, c.revoked_at
-       from claims c join medical_records m on m.program_id = c.program_id and m.setl_id = c.setl_id
-      where c.program_id = $1 and c.hmb_pay_fen > 0 and c.created_at < $2`,
-    [programId, end],
+  const paidClaims = `from claims c join medical_records m on m.program_id = c.program_id and m.setl_id = c.setl_id
+      where c.program_id = $1 and c.hmb_pay_fen > 0 and c.created_at < $2`;
+  const rows = await ctx.db.query<PaymentCellRow>(
+    `select ${beijingMonthSql("m.admitted_at")} as origin_month, ${beijingMonthSql("m.settled_at")} as paid_month,
+            sum(c.hmb_pay_fen) as fen
+       ${paidClaims}
+      group by 1, 2
+     union all
+     select ${beijingMonthSql("m.admitted_at")}, ${beijingMonthSql("c.revoked_at")}, -sum(c.hmb_pay_fen)
+       ${paidClaims} and c.revoked_at < $2
+      group by 1, 2`,
+    [programId, end, BEIJING_OFFSET_MS],
   );
   const valuation = asOf.slice(0, 7);
-  const payments: MonthlyPayment[] = [];
-  for (const r of rows) {
-    const fen = Number(r.hmb_pay_fen);
-    const originMonth = beijingMonth(new Date(r.admitted_at));
+  const payments: MonthlyPayment[] = rows.map((r) => ({
+    originMonth: r.origin_month,
     // Settled by the platform by as_of, so paid by then whatever setl_time a hospital's clock wrote.
-    let paidMonth = beijingMonth(new Date(r.settled_at));
-    if (paidMonth > valuation) paidMonth = valuation;
-    payments.push({ originMonth, paidMonth, fen });
-    if (r.revoked_at !== null && new Date(r.revoked_at).getTime() < end.getTime())
-      payments.push({ originMonth, paidMonth: beijingMonth(new Date(r.revoked_at)), fen: -fen });
-  }
+    paidMonth: r.paid_month > valuation ? valuation : r.paid_month,
+    fen: Number(r.fen),
+  }));
   return triangleFromPayments(payments, valuation);
 }
 

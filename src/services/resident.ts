@@ -14,6 +14,7 @@ import { expireDueOrders } from "./payments/index.js";
 import { gatewayByProvider } from "./payments/registry.js";
 import { maskName, type PolicyStatus, statusAt } from "./policies.js";
 import { loadProgram, productOf } from "./programs.js";
+import { countPromotion, resolvePromotion } from "./promotions.js";
 import { assertProgramExists, findRosterPersonByCertno } from "./roster.js";
 
 export interface EligibilityView {
@@ -35,6 +36,7 @@ export async function checkEligibility(
   actor: Actor,
   programId: string,
   certnoInput: string,
+  promoCode?: string,
 ): Promise<EligibilityView> {
   const certno = certnoInput.trim().toUpperCase();
   if (!isValidCertno(certno)) {
@@ -46,6 +48,8 @@ export async function checkEligibility(
     );
   }
   await assertProgramExists(ctx.db, programId);
+  const promo = await resolvePromotion(ctx.db, programId, promoCode);
+  if (promo !== null) await countPromotion(ctx.db, programId, promo, "eligibility", ctx.clock.now());
   const product = productOf(await loadProgram(ctx, programId));
   const person = await findRosterPersonByCertno(ctx, programId, certno);
   if (person === undefined) {

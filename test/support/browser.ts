@@ -17,7 +17,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { buildServer } from "../../src/api/server.js";
 import type { PlatformContext } from "../../src/services/context.js";
 
@@ -174,4 +175,123 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** A readable summary of axe violations for an assertion message. */
 export function formatViolations(violations: AxeViolation[]): string {
   return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.join(", ")}`).join("\n");
+}
+
+/** Seeding a platform and starting Chromium: the demo seed on PostgreSQL takes a while on two busy cores. */
+const SUITE_SETUP_TIMEOUT_MS = 300_000;
+
+export interface BrowserSuiteOptions {
+  /** Screenshot prefix, e.g. `console-pglite`: this suite's earlier screenshots are removed first. */
+  name: string;
+  chromium: string | undefined;
+  viewport: "phone" | "desktop";
+  /** Opens and seeds the platform; returns the context the server serves. */
+  setup: () => Promise<PlatformContext>;
+  /** Closes what `setup` opened (after the browser and the server). */
+  teardown: () => Promise<void>;
+}
+
+/** What a browser test file works with, ready once its `beforeAll` has run. */
+export interface BrowserSuite {
+  readonly server: LiveServer;
+  readonly browser: Browser;
+  /** The suite's page (phone or desktop, per the options). */
+  readonly page: Page;
+  url(path: string): string;
+  /** Screenshot under `name`, then axe: no WCAG 2.1 A/AA violation; on a phone, nothing wider than the screen. */
+  expectAccessible(name: string): Promise<void>;
+}
+
+/**
+ * Registers one browser suite's lifecycle in the calling `describe`: the front-end build, the seeded platform,
+ * the real server, Chromium and a page; a failed test leaves a screenshot named after it; everything is closed
+ * afterwards. The one copy of what every browser test file used to write out for itself.
+ */
+export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
+  let server: LiveServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let webDir: string | undefined;
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`browser suite ${options.name}: no ${what} (beforeAll failed)`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    if (options.chromium === undefined)
+      throw new Error("HMB_REQUIRE_BROWSER=1 but no Chromium: apt-get install -y chromium");
+    clearScreenshots(`${options.name}-`);
+    webDir = await webBuildForTest();
+    const ctx = await options.setup();
+    server = await startServer(ctx, webDir);
+    browser = await launchChromium(options.chromium);
+    page = options.viewport === "phone" ? await phonePage(browser) : await desktopPage(browser);
+  }, SUITE_SETUP_TIMEOUT_MS);
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail" && page !== undefined)
+      await screenshot(page, `${options.name}-FAILED-${task.name.slice(0, 40).replaceAll(/\W+/g, "-")}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.app.close();
+    await options.teardown();
+    if (webDir !== undefined) rmSync(webDir, { recursive: true, force: true });
+  });
+
+  return {
+    get server() {
+      return ready(server, "server");
+    },
+    get browser() {
+      return ready(browser, "browser");
+    },
+    get page() {
+      return ready(page, "page");
+    },
+    url: (path) => `${ready(server, "server").url}${path}`,
+    async expectAccessible(name) {
+      const p = ready(page, "page");
+      await screenshot(p, `${options.name}-${name}`);
+      const violations = await axeViolations(p);
+      expect(violations, formatViolations(violations)).toEqual([]);
+      if (options.viewport === "phone") {
+        // Works at 375 px: nothing wider than the screen.
+        const overflow = await p.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+        expect(overflow).toBeLessThanOrEqual(0);
+      }
+    },
+  };
+}
+
+/** How long an antd Select gets to show the chosen value and fold its list away. */
+const SELECT_SETTLE_MS = 5_000;
+const SELECT_ATTEMPTS = 3;
+
+/**
+ * Chooses `title` in an antd Select. A click that lands while the list is still animating in is dropped by
+ * antd and leaves the list open over the form (it then swallows the next click), so the choice is checked on
+ * the select itself, retried, and the list is closed before returning.
+ */
+export async function chooseOption(page: Page, select: Locator, title: string): Promise<void> {
+  const shown = select.locator("xpath=ancestor-or-self::*[contains(@class,'ant-select ')][1]");
+  for (let attempt = 1; ; attempt++) {
+    if (!(await page.locator(".ant-select-dropdown:visible").count())) await select.click();
+    const option = page.locator(`.ant-select-item-option[title="${title}"]:visible`);
+    await option.waitFor();
+    await option.click();
+    try {
+      await expect.poll(() => shown.textContent(), { timeout: SELECT_SETTLE_MS }).toContain(title);
+      break;
+    } catch (error) {
+      if (attempt >= SELECT_ATTEMPTS) throw error;
+    }
+  }
+  const open = page.locator(".ant-select-dropdown:visible");
+  if (await open.count()) await page.keyboard.press("Escape");
+  await open
+    .first()
+    .waitFor({ state: "hidden", timeout: SELECT_SETTLE_MS })
+    .catch(() => undefined);
 }

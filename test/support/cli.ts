@@ -1,14 +1,46 @@
 /** Running the built `hmb` binary from tests: build once per test file, then spawn `node bin/hmb.js …`. */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "hmb.js");
 
-/** `npm run build`; tolerates type errors elsewhere as long as the named outputs were emitted. */
+/** Newest modification time under `dir` (recursive), for "is the build older than its sources?". */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The server and CLI sources the build compiles (tsconfig.json `include`). */
+const COMPILED_SOURCES = ["src", "bench"] as const;
+
+/**
+ * True when every named output exists and is newer than every compiled source. `npm test` compiles with
+ * `tsc -p tsconfig.json` (which emits to dist) before vitest starts, and the global setup builds once more
+ * when needed, so a test file almost never has to build: 20 files each running `npm run build` used to cost
+ * a third of the suite's time.
+ */
+function builtAndFresh(outputs: readonly string[]): boolean {
+  const paths = outputs.map((o) => join(ROOT, o));
+  if (!paths.every((p) => existsSync(p))) return false;
+  const oldestOutput = Math.min(...paths.map((p) => statSync(p).mtimeMs));
+  const newestSource = Math.max(...COMPILED_SOURCES.map((d) => newestMtime(join(ROOT, d))));
+  return oldestOutput >= newestSource;
+}
+
+/**
+ * `npm run build` unless the named outputs are already built from the current sources; tolerates type
+ * errors elsewhere as long as the named outputs were emitted.
+ */
 export function buildCli(outputs: readonly string[] = ["dist/src/cli/main.js"]): void {
+  if (builtAndFresh(outputs)) return;
   const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
   for (const o of outputs) {
     if (!existsSync(join(ROOT, o)))

@@ -60,6 +60,8 @@ async function ok(res: LightMyRequestResponse | Promise<LightMyRequestResponse>,
 
 /** The regulator's login, which the claims fixtures do not create. */
 const REGULATOR = { username: "reg1", password: "reg-pass-12" };
+/** 民政's login (role civil_affairs). */
+const CIVIL_AFFAIRS = { username: "civil1", password: "civil-pass-12" };
 
 export async function seedPersonalData(backend: BackendName): Promise<PersonalData> {
   // Services run on the enrollment-window clock; the server on a clock moved to the coverage year below.
@@ -83,6 +85,21 @@ export async function seedPersonalData(backend: BackendName): Promise<PersonalDa
     payload: { program_id: PROGRAM, ...REGULATOR },
   });
   headers.set("reg1", { authorization: `Bearer ${(await ok(reg, "regulator login")).token as string}` });
+  // 民政 (issue 15): reads the watch list and reviews the assistance line's applications.
+  await createUser(platform.ctx, CLI_ACTOR, {
+    programId: PROGRAM,
+    username: CIVIL_AFFAIRS.username,
+    role: "civil_affairs",
+    password: CIVIL_AFFAIRS.password,
+  });
+  const civil = await app.inject({
+    method: "POST",
+    url: "/api/v1/auth/login",
+    payload: { program_id: PROGRAM, ...CIVIL_AFFAIRS },
+  });
+  headers.set("civil1", {
+    authorization: `Bearer ${(await ok(civil, "civil affairs login")).token as string}`,
+  });
   const as = (user: string) => headers.get(user) as Record<string, string>;
   const send = (method: "GET" | "POST", path: string, user: string, payload?: unknown) =>
     app.inject({

@@ -15,6 +15,13 @@ export type BackendName = "pglite" | "postgres";
 export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
 /**
+ * Browser journeys run once, on the server database when there is one (PostgreSQL, as a city deploys it), else
+ * on PGlite. What they check is the screens; the routes and services under them run on both back ends in the
+ * API and service tests, so a second browser pass only doubled the suite's longest files.
+ */
+export const BROWSER_BACKENDS: BackendName[] = [BACKENDS[BACKENDS.length - 1] ?? "pglite"];
+
+/**
  * The test suite's master key: fixed so that a child process (HMB_DATA_KEY) and the test share one key, and
  * random-looking because HMB_DATA_KEY refuses weak keys. Published here, so never a real deployment's key.
  */

@@ -155,11 +155,15 @@ const PASSWORDS: Record<string, string> = {
   ch1: "ch-pass-12",
 };
 
-export async function authHeaders(app: FastifyInstance, username: string): Promise<Record<string, string>> {
+export async function authHeaders(
+  app: FastifyInstance,
+  username: string,
+  password = PASSWORDS[username],
+): Promise<Record<string, string>> {
   const res = await app.inject({
     method: "POST",
     url: "/api/v1/auth/login",
-    payload: { program_id: username === "admin" ? "*" : PROGRAM, username, password: PASSWORDS[username] },
+    payload: { program_id: username === "admin" ? "*" : PROGRAM, username, password },
   });
   expect(res.statusCode).toBe(200);
   return { authorization: `Bearer ${res.json().token as string}` };

@@ -286,8 +286,13 @@ function batchItem({ amount_fen, paid_out_fen, recovered_fen, claims, ...payee }
   };
 }
 
-export function presentPayoutBatchList(list: { batches: PayoutBatchSummary[] }): PayoutBatchList {
-  return { batches: list.batches.map(batchSummary) };
+export function presentPayoutBatchList(list: {
+  batches: PayoutBatchSummary[];
+  total: number;
+  page: number;
+  page_size: number;
+}): PayoutBatchList {
+  return { ...list, batches: list.batches.map(batchSummary) };
 }
 
 export function presentPayoutBatch(b: PayoutBatchValues): PayoutBatchView {

@@ -28,6 +28,7 @@ function presentPolicy(p: PolicyListItemView): PolicyListItem {
   return {
     policy_no: p.policy_no,
     psn_no: p.psn_no,
+    psn_name: p.psn_name,
     plan_id: p.plan_id,
     plan_name: p.plan_name,
     enrollment_id: p.enrollment_id,

@@ -59,6 +59,9 @@ export const consoleRoutes =
         to?: string;
         limit?: string;
         offset?: string;
+        page?: string;
+        page_size?: string;
+        order?: string;
       };
     }>(
       "/programs/:program_id/audit",
@@ -67,7 +70,7 @@ export const consoleRoutes =
         schema: {
           tags: ["audit"],
           summary:
-            "审计日志检索（新在前）：action 精确匹配或以 . 结尾作前缀，actor、subject，from … to 北京时间日期（均含）；limit 1–200（默认 50）/offset；检索本身也记入审计",
+            "审计日志检索（新在前）：action 精确匹配或以 . 结尾作前缀，actor、subject，from … to 北京时间日期（均含）；limit 1–200（默认 50）/offset，或 page/page_size（1–200）；order asc 旧在前；检索本身也记入审计；导出见 audit.xlsx",
           params: request(ProgramParams),
           querystring: request(AuditQuery),
           response: { 200: reply(AuditPage), ...errors() },
@@ -83,13 +86,26 @@ export const consoleRoutes =
           to: q.to,
           limit: num(q.limit),
           offset: num(q.offset),
+          page: num(q.page),
+          pageSize: num(q.page_size),
+          order: q.order,
         });
       },
     );
 
     app.get<{
       Params: { program_id: string };
-      Querystring: { status?: string; kind?: string; pool?: string; limit?: string; offset?: string };
+      Querystring: {
+        status?: string;
+        kind?: string;
+        pool?: string;
+        policy_no?: string;
+        psn_no?: string;
+        name?: string;
+        channel?: string;
+        limit?: string;
+        offset?: string;
+      };
     }>(
       "/programs/:program_id/policies",
       {
@@ -97,7 +113,7 @@ export const consoleRoutes =
         schema: {
           tags: ["policies"],
           summary:
-            "保单列表（新在前）：按状态、投保方式（individual/family/unit/charity）、资金池筛选；经办人员看到 psn_no，共保公司与慈善机构为脱敏；慈善机构只看资助的投保；limit 1–200 / offset；记入审计",
+            "保单列表（新在前）：按状态、投保方式（individual/family/unit/charity）、资金池、缴费渠道、保单号筛选，经办人员还可按人员编号或姓名查找；姓名一律脱敏，经办人员看到 psn_no，共保公司与慈善机构为脱敏；慈善机构只看资助的投保；limit 1–200 / offset；记入审计",
           params: request(ProgramParams),
           querystring: request(PolicyListQuery),
           response: { 200: reply(PolicyPage), ...errors() },
@@ -109,6 +125,10 @@ export const consoleRoutes =
           status: q.status,
           kind: q.kind,
           pool: q.pool,
+          policyNo: q.policy_no,
+          psnNo: q.psn_no,
+          name: q.name,
+          channel: q.channel,
           limit: num(q.limit),
           offset: num(q.offset),
         }).then(presentPolicyPage);

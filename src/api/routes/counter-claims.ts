@@ -85,14 +85,24 @@ export const counterClaimRoutes =
 
     app.get<{
       Params: { program_id: string };
-      Querystring: { status?: CaseStatus; assignee?: string; psn_no?: string; limit?: string };
+      Querystring: {
+        status?: CaseStatus;
+        assignee?: string;
+        psn_no?: string;
+        limit?: string;
+        from?: string;
+        to?: string;
+        order?: string;
+        page?: string;
+        page_size?: string;
+      };
     }>(
       "/programs/:program_id/counter-claims",
       {
         config: { roles: ROLES_CASE },
         schema: {
           tags: ["claims"],
-          summary: `柜面理赔审核队列（先到先审）：经办人员按状态、经办人、参保人筛选；参保人只看到本人的案件；每次最多 ${MAX_QUEUE} 件`,
+          summary: `柜面理赔审核队列（先到先审）：经办人员按状态、经办人、参保人筛选；参保人只看到本人的案件；from … to 提交日（北京时间）；page、page_size（1–200）分页并返回 total，或 limit 最多 ${MAX_QUEUE} 件；order desc 新在前；导出见 counter-claims.xlsx`,
           params: request(ProgramParams),
           querystring: request(QueueQuery),
           response: { 200: reply(CounterQueue), ...errors() },
@@ -105,6 +115,11 @@ export const counterClaimRoutes =
           assignee: q.assignee,
           psnNo: q.psn_no,
           limit: q.limit === undefined ? undefined : Number(q.limit),
+          from: q.from,
+          to: q.to,
+          order: q.order,
+          page: q.page === undefined ? undefined : Number(q.page),
+          pageSize: q.page_size === undefined ? undefined : Number(q.page_size),
         });
       },
     );

@@ -61,6 +61,7 @@ export const enrollmentRoutes =
           psnNos: b.psn_nos,
           cohort: b.cohort,
           channel: b.channel,
+          promoCode: b.promo_code,
         });
         return reply.status(201).send(presentEnrollment(result));
       },

@@ -59,7 +59,7 @@ export const ledgerRoutes =
         config: { roles: ["operator", "admin", "co_insurer", "bureau", "regulator"] },
         schema: {
           tags: ["ledger"],
-          summary: "分账汇总：各科目、各共保公司合计（不含个人信息）",
+          summary: "分账汇总：各科目、各共保公司合计（不含个人信息）；共保公司只见本公司的科目净额",
           params: request(ProgramParams),
           response: { 200: reply(LedgerSummary), ...errors() },
         },

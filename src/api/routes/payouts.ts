@@ -8,6 +8,7 @@ import {
   CreatedPayoutBatch,
   PayoutBatchBody,
   PayoutBatchList,
+  PayoutBatchListQuery,
   PayoutBatchView,
   Reconciliation,
   ReconciliationQuery,
@@ -54,21 +55,32 @@ export const payoutRoutes =
       },
     );
 
-    app.get<{ Params: { program_id: string } }>(
+    app.get<{ Params: { program_id: string }; Querystring: Record<string, string | undefined> }>(
       "/programs/:program_id/payout-batches",
       {
         config: { roles: ["operator", "admin", "co_insurer"] },
         schema: {
           tags: ["claims"],
-          summary: "赔款划付批次列表（不含明细），读取留痕",
+          summary:
+            "赔款划付批次列表（不含明细，按批次先后）：按收款方、生成日（北京时间）筛选；给出 page 或 page_size（1–200）时分页，否则返回全部；order desc 新在前；读取留痕；导出见 payout-batches.xlsx",
           params: request(ProgramParams),
+          querystring: request(PayoutBatchListQuery),
           response: { 200: reply(PayoutBatchList), ...errors() },
         },
       },
-      async (request): Promise<PayoutBatchList> =>
-        presentPayoutBatchList(
-          await listPayoutBatches(ctx, requireActor(request), request.params.program_id),
-        ),
+      async (request): Promise<PayoutBatchList> => {
+        const q = request.query;
+        return presentPayoutBatchList(
+          await listPayoutBatches(ctx, requireActor(request), request.params.program_id, {
+            payee: q.payee,
+            from: q.from,
+            to: q.to,
+            order: q.order,
+            page: q.page === undefined ? undefined : Number(q.page),
+            pageSize: q.page_size === undefined ? undefined : Number(q.page_size),
+          }),
+        );
+      },
     );
 
     app.get<{ Params: { program_id: string; batch_id: string } }>(

@@ -14,7 +14,7 @@ import { presentEligibility, presentResidentOverview } from "../present/resident
 export const residentRoutes =
   (ctx: PlatformContext, limits: { publicRateLimit: number }): FastifyPluginAsync =>
   async (app) => {
-    app.post<{ Params: { program_id: string }; Body: { certno: string } }>(
+    app.post<{ Params: { program_id: string }; Body: EligibilityBody }>(
       "/programs/:program_id/eligibility",
       {
         // Rate-limited: an ID number is guessable, the roster must not be enumerable through this route.
@@ -33,7 +33,13 @@ export const residentRoutes =
       },
       async (request): Promise<Eligibility> =>
         presentEligibility(
-          await checkEligibility(ctx, requireActor(request), request.params.program_id, request.body.certno),
+          await checkEligibility(
+            ctx,
+            requireActor(request),
+            request.params.program_id,
+            request.body.certno,
+            request.body.promo_code,
+          ),
         ),
     );
 

@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import { ProgramParams } from "../../contract/common.js";
 import { errors, fileBody, reply, request } from "../../contract/json-schema.js";
+import { ProgressQuery } from "../../contract/progress.js";
 import {
   ROSTER_CSV_TYPE,
   ROSTER_FILE,
@@ -21,12 +22,13 @@ import {
   xlsxRecords,
 } from "../../services/roster.js";
 import { requireActor } from "../auth.js";
+import type { ProgressBoard } from "../progress.js";
 
 const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
 
 /** Roster routes. The text/csv and XLSX body parsers are registered in this plugin only. */
 export const rosterRoutes =
-  (ctx: PlatformContext): FastifyPluginAsync =>
+  (ctx: PlatformContext, board: ProgressBoard): FastifyPluginAsync =>
   async (app) => {
     app.addContentTypeParser(
       ["text/csv", "text/plain"],
@@ -39,15 +41,17 @@ export const rosterRoutes =
       (_request, body, done) => done(null, body),
     );
 
-    app.post<{ Params: { program_id: string } }>(
+    app.post<{ Params: { program_id: string }; Querystring: ProgressQuery }>(
       "/programs/:program_id/roster/imports",
       {
         bodyLimit: IMPORT_BODY_LIMIT,
         config: { roles: ["admin", "operator"] },
         schema: {
           tags: ["roster"],
-          summary: "导入参保人员名单（text/csv 或 xlsx；与 hmb roster import 相同规则，可重复导入）",
+          summary:
+            "导入参保人员名单（text/csv 或 xlsx；与 hmb roster import 相同规则，可重复导入）；带 progress= 时，导入过程中可按 GET /programs/{program_id}/progress/{ref} 查看已处理与被拒行数",
           params: request(ProgramParams),
+          querystring: request(ProgressQuery),
           ...fileBody(
             [ROSTER_CSV_TYPE, XLSX_TYPE],
             ROSTER_FILE,
@@ -70,10 +74,18 @@ export const rosterRoutes =
             `请求体应为 text/csv 或 ${XLSX_TYPE}`,
             "content-type",
           );
-        const result = await importRoster(ctx, requireActor(request), request.params.program_id, records, {
-          maxErrors: 1000,
-          source: "api",
-        });
+        const actor = requireActor(request);
+        const programId = request.params.program_id;
+        const result = await board.run(
+          { programId, ref: request.query.progress, actor, action: "roster_import" },
+          (progress) =>
+            importRoster(ctx, actor, programId, records, {
+              maxErrors: 1000,
+              source: "api",
+              onProgress: (read, rejected) => progress.counts(read, rejected),
+            }),
+          (r) => ({ read: r.read, rejected: r.rejected, total: r.read }),
+        );
         return {
           import_id: result.importId,
           persons: result.persons,

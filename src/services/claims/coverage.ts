@@ -204,6 +204,30 @@ export interface PersonAttributes {
   readonly enrolledAt: number | undefined;
   readonly sex: string | undefined;
   readonly ageAtStart: number | undefined;
+  /**
+   * The health services the person had used (voucher redeemed) by the time of care: read only when the plan
+   * has a `servicesRedeemed` condition (CompiledPlan.hasServiceConditions), else undefined and nothing read.
+   */
+  readonly servicesRedeemed?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * The health services (catalog ids) `psnNo` had redeemed in the program by `at` (the admission): the fact a
+ * `servicesRedeemed` person condition reads (惠她保's screening bonus). Only plans naming it pay this read.
+ */
+const SERVICES_REDEEMED = prepared(
+  `select distinct v.service_id from health_service_vouchers v
+    where v.program_id = $1 and v.psn_no = $2 and v.status = 'redeemed' and v.redeemed_at <= $3`,
+);
+
+async function servicesRedeemedBy(
+  q: Queryable,
+  programId: string,
+  psnNo: string,
+  at: number,
+): Promise<ReadonlySet<string>> {
+  const rows = await q.query<{ service_id: string }>(SERVICES_REDEEMED, [programId, psnNo, new Date(at)]);
+  return new Set(rows.map((r) => r.service_id));
 }
 
 function personAttributes(row: CoverageRow, start: number): PersonAttributes {
@@ -221,13 +245,15 @@ function personAttributes(row: CoverageRow, start: number): PersonAttributes {
  * The person's issued policy (paid: pending_effective, active; or cancelled, covering until cancellation),
  * or undefined when they have none — which answers `no_policy`. A certno that does not belong to psn_no is
  * refused: paying on a mistyped identity is worse than refusing it. `q` reads the program's pinned product
- * version only when no plan of it is cached yet (planFor).
+ * version only when no plan of it is cached yet (planFor), and the person's redeemed health services only
+ * when the plan conditions a benefit on them.
  */
 export async function policyInForce(
   ctx: PlatformContext,
   q: Queryable,
   row: CoverageRow,
   s: Settlement,
+  programId: string,
 ): Promise<PolicyInForce | undefined> {
   if (row.certno_bidx === null || row.product_id === null || row.product_version === null) return undefined;
   if (!Buffer.from(row.certno_bidx).equals(blindIndex(ctx.keys, s.certno))) {
@@ -250,13 +276,16 @@ export async function policyInForce(
   if (row.cancelled_at !== null) end = Math.min(end, new Date(row.cancelled_at).getTime());
   if (end <= start) return undefined;
   const plan = await planFor(q, row.product_id, Number(row.product_version), row.plan_id);
+  const person = personAttributes(row, start);
   return {
     policyNo: row.policy_no,
     plan,
     start,
     end,
     cohort: (row.cohort ?? undefined) as Cohort | undefined,
-    person: personAttributes(row, start),
+    person: plan.hasServiceConditions
+      ? { ...person, servicesRedeemed: await servicesRedeemedBy(q, programId, s.psnNo, s.admittedAt) }
+      : person,
     familyKey: familyKeyOf(plan, row.enrollment_id, row.enrollment_kind),
   };
 }
@@ -525,13 +554,17 @@ function lockedPreExisting(
 /** The PolicyTerms person fields (engine/compile.ts; optional there, so other callers need not set them). */
 function personTerms(
   p: PersonAttributes,
-): Pick<PolicyTerms, "insuredYears" | "claimFreeYears" | "ageAtStart" | "sex" | "enrolledAt"> {
+): Pick<
+  PolicyTerms,
+  "insuredYears" | "claimFreeYears" | "ageAtStart" | "sex" | "enrolledAt" | "servicesRedeemed"
+> {
   return {
     insuredYears: p.insuredYears,
     claimFreeYears: p.claimFreeYears,
     ageAtStart: p.ageAtStart,
     sex: p.sex,
     enrolledAt: p.enrolledAt,
+    ...(p.servicesRedeemed === undefined ? {} : { servicesRedeemed: p.servicesRedeemed }),
   };
 }
 
@@ -550,7 +583,7 @@ export async function previewPayout(
   if (!options.lock) {
     const row = (await q.query<CoverageStateRow>(PREVIEW_READ, [programId, s.psnNo]))[0];
     if (row === undefined) throw new Error("coverage read returned no row");
-    const policy = await policyInForce(ctx, q, row, s);
+    const policy = await policyInForce(ctx, q, row, s, programId);
     const cover = stateFromRead(row);
     const family =
       policy?.familyKey === undefined ? undefined : await readFamilyState(q, programId, policy.familyKey);
@@ -558,7 +591,7 @@ export async function previewPayout(
   }
   const row = (await q.query<CoverageRow>(PREVIEW_READ_PERSON, [programId, s.psnNo]))[0];
   if (row === undefined) throw new Error("coverage read returned no row");
-  const policy = await policyInForce(ctx, q, row, s);
+  const policy = await policyInForce(ctx, q, row, s, programId);
   const cover =
     policy === undefined ? undefined : await lockCoverageState(q, programId, s.psnNo, policy, options.at);
   return payout(s, policy, cover, options.revoking).adjudication;

@@ -18,10 +18,22 @@ import type { Queryable, SqlParam } from "../../db/database.js";
 import { beijingDayStart } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
 import { formatBusinessTime } from "../../domain/time.js";
+import { PAYEE_LABELS } from "../../domain/vocabulary.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { postJournal } from "../ledger.js";
+import {
+  dayRange,
+  Filter,
+  type ListStatement,
+  orderBy,
+  pageFields,
+  pageSpec,
+  selectAll,
+  selectPage,
+} from "../paging.js";
 import { loadProgram } from "../programs.js";
+import { cells, type ExportColumn, tableXlsx } from "../table-export.js";
 import type { Payee } from "./settle.js";
 
 const DAY_MS = 24 * 3600_000;
@@ -294,25 +306,96 @@ function summaryOf(programId: string, r: BatchRow): PayoutBatchSummary {
   };
 }
 
-const BATCH_SELECT = `select p.batch_id, p.payee, p.through_day, p.total_fen, p.created_by, p.created_at,
+const BATCH_COLUMNS = `p.batch_id, p.payee, p.through_day, p.total_fen, p.created_by, p.created_at,
          (select count(distinct payee_ref) from payout_batch_claims b
            where b.program_id = p.program_id and b.batch_id = p.batch_id)::int as payees,
          (select count(*) from payout_batch_claims b
-           where b.program_id = p.program_id and b.batch_id = p.batch_id)::int as claims
-    from payout_batches p`;
+           where b.program_id = p.program_id and b.batch_id = p.batch_id)::int as claims`;
+const BATCH_SELECT = `select ${BATCH_COLUMNS} from payout_batches p`;
 
-/** The batches without their items; still a read of what was paid to whom and when, so it is audited. */
+export interface BatchListQuery {
+  payee?: string | undefined;
+  /** Beijing days of creation, both inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** desc: newest first (default oldest first, by batch number). */
+  order?: string | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+function batchStatement(programId: string, query: BatchListQuery): ListStatement {
+  if (query.payee !== undefined && query.payee !== "hospital" && query.payee !== "resident")
+    throw new ServiceError("invalid", "invalid_value", `未知的收款方 ${query.payee}`, "payee");
+  return {
+    select: BATCH_COLUMNS,
+    from: "payout_batches p",
+    filter: new Filter()
+      .eq("p.program_id", programId)
+      .eq("p.payee", query.payee)
+      .between("p.created_at", dayRange(query.from, query.to)),
+    order: orderBy(
+      { columns: { batch_no: "p.batch_no" }, byDefault: "batch_no", order: "asc", tieBreak: "p.batch_id" },
+      undefined,
+      query.order,
+    ),
+  };
+}
+
+/**
+ * The batches without their items; still a read of what was paid to whom and when, so it is audited. Paged
+ * when page or page_size is given; otherwise every batch (as before paging), in batch order.
+ */
 export async function listPayoutBatches(
   ctx: PlatformContext,
   actor: Actor,
   programId: string,
-): Promise<{ batches: PayoutBatchSummary[] }> {
+  query: BatchListQuery = {},
+): Promise<{ batches: PayoutBatchSummary[]; total: number; page: number; page_size: number }> {
   await loadProgram(ctx, programId);
-  const rows = await ctx.db.query<BatchRow>(`${BATCH_SELECT} where p.program_id = $1 order by p.batch_no`, [
-    programId,
-  ]);
+  const s = batchStatement(programId, query);
+  let rows: BatchRow[];
+  let fields: { total: number; page: number; page_size: number };
+  if (query.page !== undefined || query.pageSize !== undefined) {
+    const spec = pageSpec(query);
+    const got = await selectPage<BatchRow>(ctx.db, s, spec);
+    rows = got.rows;
+    fields = pageFields(spec, got.total);
+  } else {
+    rows = await selectAll<BatchRow>(ctx.db, s, "划付批次");
+    fields = { total: rows.length, page: 1, page_size: rows.length };
+  }
   await audit(ctx.db, actor, programId, "payout_batch.list", "*", { count: rows.length });
-  return { batches: rows.map((r) => summaryOf(programId, r)) };
+  return { batches: rows.map((r) => summaryOf(programId, r)), ...fields };
+}
+
+const BATCH_EXPORT: readonly ExportColumn<PayoutBatchSummary>[] = [
+  { header: "批次号", width: 130, cell: (b) => cells.text(b.batch_id) },
+  { header: "收款方", width: 70, cell: (b) => cells.label(PAYEE_LABELS, b.payee) },
+  { header: "截至日期", width: 80, cell: (b) => cells.text(b.through) },
+  { header: "收款方数", width: 60, cell: (b) => cells.int(b.payees) },
+  { header: "理赔笔数", width: 60, cell: (b) => cells.int(b.claims) },
+  { header: "划付合计（元）", width: 100, cell: (b) => cells.fen(b.total_fen) },
+  { header: "生成人", width: 80, cell: (b) => cells.text(b.created_by) },
+  { header: "生成时间", width: 120, cell: (b) => cells.time(b.created_at) },
+];
+
+/** The filtered batches as Excel (no items, no person's data); audited once. */
+export async function payoutBatchesXlsx(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: Omit<BatchListQuery, "page" | "pageSize">,
+): Promise<Buffer> {
+  await loadProgram(ctx, programId);
+  const rows = (await selectAll<BatchRow>(ctx.db, batchStatement(programId, query), "划付批次")).map((r) =>
+    summaryOf(programId, r),
+  );
+  await audit(ctx.db, actor, programId, "payout_batch.export", "*", {
+    payee: query.payee ?? null,
+    count: rows.length,
+  });
+  return tableXlsx({ sheet: "划付批次", columns: BATCH_EXPORT, rows, now: ctx.clock.now() });
 }
 
 /** A batch with its items; resident batches name persons (psn_no), so every read is audited. */

@@ -22,6 +22,8 @@ import { type Fen, formatYuan } from "../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
 import type { Adjudication } from "../../engine/adjudicate.js";
 import { toWireLine } from "../../engine/wire.js";
+import { matchAfterSettlement } from "../aid/match.js";
+import { reverseClaimAid } from "../aid/payments.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { JOURNAL_COLUMNS, journalLegs, PROGRAM_SHARES_JSON, postJournal, sharesFromJson } from "../ledger.js";
@@ -258,6 +260,15 @@ export async function settleClaim(
   actor: Actor,
   input: ClaimInput,
 ): Promise<ClaimOutcome> {
+  const outcome = await settleOnce(ctx, actor, input);
+  // Aid (issue 15) after the settlement, in its own transaction and never inside the settle statement: one cached
+  // check when the program has no aid programs. A failure leaves the settlement as answered; `hmb aid match`
+  // repairs it (so does a replay of the same record).
+  await matchAfterSettlement(ctx, actor, input.programId, outcome.response.setl_id).catch(() => undefined);
+  return outcome;
+}
+
+async function settleOnce(ctx: PlatformContext, actor: Actor, input: ClaimInput): Promise<ClaimOutcome> {
   const now = ctx.clock.now();
   const { raw, s } = validate(input.record, now);
   if (input.institution !== undefined && s.institutionCode !== input.institution) {
@@ -320,7 +331,7 @@ async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefine
     return replayFrom(read, s.setlId, input.source === undefined ? undefined : a.hash);
   if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
     throw setlIdConflict(s.setlId);
-  const policy = await policyInForce(ctx, ctx.db, read, s);
+  const policy = await policyInForce(ctx, ctx.db, read, s, input.programId);
   // A family's shared pools are written only under their lock (coverage.ts): the locked way.
   if (policy?.familyKey !== undefined) return settleLocked(a);
   return writeClaim(ctx.db, a, read, policy, policy === undefined ? undefined : stateFromRead(read));
@@ -339,7 +350,7 @@ async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
     // A record stored under this setl_id (by the bureau's feed, a counter case) must be this one.
     if (input.source !== undefined && read.stored_hash !== null && read.stored_hash !== a.hash)
       throw setlIdConflict(s.setlId);
-    const policy = await policyInForce(ctx, tx, read, s);
+    const policy = await policyInForce(ctx, tx, read, s, programId);
     const cover =
       policy === undefined ? undefined : await lockCoverageState(tx, programId, s.psnNo, policy, a.now);
     const outcome = await writeClaim(tx, a, read, policy, cover);
@@ -595,6 +606,8 @@ export async function revokeClaim(
       [programId, setlId, revokedSeq, now, reason ?? null],
     );
     await addClaimEvent(tx, programId, setlId, "revoked", actor, now, { reason: reason ?? null });
+    // Its aid goes back to the funds in the same transaction: a revoked claim never keeps aid (issue 15).
+    await reverseClaimAid(tx, actor, programId, setlId, now);
     const paid = Number(claim.hmb_pay_fen);
     if (paid > 0) {
       await postClaimJournal(tx, programId, setlId, "claim_reversal", now, {

@@ -13,12 +13,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../../db/database.js";
-import type { Fen } from "../../domain/money.js";
+import { type Fen, formatYuan } from "../../domain/money.js";
 import { formatBusinessTime } from "../../domain/time.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { postJournal } from "../ledger.js";
+import { notify } from "../notifications.js";
 import { addPolicyEvent, issuePolicyTx } from "../policies.js";
+import { countPaidPromotion } from "../promotions.js";
 import { expireOrderTx, expiresAtFor, isDue } from "./expiry.js";
 import type { CallbackEvent } from "./gateway.js";
 import { type Channel, clearingAccount, processRefunds, requestRefund } from "./refunds.js";
@@ -230,6 +232,7 @@ export async function settlePaidTx(
     items.map((i) => i.psn_no),
   );
   let refunds = 0;
+  let issued = 0;
   for (const item of items) {
     const rows = await tx.query<{
       status: string;
@@ -268,6 +271,7 @@ export async function settlePaidTx(
       const inForce = await issuedPolicyOf(tx, order.program_id, item.psn_no, item.policy_no);
       if (inForce === undefined) {
         await issuePolicyTx(tx, order.program_id, item.policy_no, order, at, actor);
+        issued++;
       } else {
         await tx.query(
           `update policies set status = 'cancelled', cancelled_at = $3, refund_fen = 0
@@ -305,6 +309,8 @@ export async function settlePaidTx(
       await refundThis("duplicate_payment_refunded");
     }
   }
+  // Persons this payment actually covered (not a payment refunded as a duplicate) credit its channel.
+  await countPaidPromotion(tx, order.program_id, order.enrollment_id, issued, at);
   return refunds;
 }
 
@@ -476,14 +482,48 @@ export async function applyPaymentResult(
           channel: order.channel,
         });
       }
+      await notifyDeduction(tx, order, "failed", at);
       return { order_no: order.order_no, status: "failed", changed: true, refunds_requested: 0 };
     }
     assertAmount(event, order);
     const refunds = await settlePaidTx(tx, order, at, actor, event.providerTxn);
+    await notifyDeduction(tx, order, "paid", at);
     return { order_no: order.order_no, status: "paid", changed: true, refunds_requested: refunds };
   });
   if (outcome.refunds_requested > 0) await processRefunds(ctx, event.programId);
   return outcome;
+}
+
+/**
+ * A 医保个人账户 deduction is answered days after the resident asked for it (the bureau's batch): tell the payer
+ * how it went, in the same transaction. Other channels answer while the payer waits on the pay page.
+ */
+async function notifyDeduction(tx: Queryable, order: OrderRow, status: "paid" | "failed", at: Date) {
+  if (order.channel !== "personal_account" || order.payer_psn_no === null) return;
+  const amount = formatYuan(Number(order.amount_fen));
+  await notify(
+    tx,
+    status === "paid"
+      ? {
+          programId: order.program_id,
+          psnNo: order.payer_psn_no,
+          kind: "payment.personal_account_paid",
+          subject: order.order_no,
+          title: "医保个人账户划扣成功",
+          body: `保费 ${amount} 元已从医保个人账户划扣，保单已生效或待生效；此前用其他方式缴纳的保费将原路退回。`,
+          data: { order_no: order.order_no, amount },
+        }
+      : {
+          programId: order.program_id,
+          psnNo: order.payer_psn_no,
+          kind: "payment.personal_account_failed",
+          subject: order.order_no,
+          title: "医保个人账户划扣未成功",
+          body: `保费 ${amount} 元未能从医保个人账户划扣（常见原因：账户余额不足）。请在投保期内改用在线支付。`,
+          data: { order_no: order.order_no, amount },
+        },
+    at,
+  );
 }
 
 /** `POST /api/v1/payments/callback/:provider`: signature first; a forged or tampered callback changes nothing. */

@@ -15,6 +15,7 @@ import type { Product } from "../../domain/product.js";
 import { countyNames } from "../../domain/regions.js";
 import { MED_TYPES } from "../../domain/settlement.js";
 import { audit } from "../audit.js";
+import { type TurnaroundReport, turnaroundFigures } from "../claims/turnaround.js";
 import { type Actor, type PlatformContext, ServiceError } from "../context.js";
 import { beijingDay, DAY_MS, parsePeriod } from "../oversight/dates.js";
 import { type PayoutDistribution, payoutDistribution } from "../oversight/distribution.js";
@@ -68,6 +69,8 @@ export interface DisclosureReport {
   payouts_by_liability: LiabilityPayout[];
   distribution: PayoutDistribution;
   largest_payouts: LargestPayout[];
+  /** 理赔时效 of the claims submitted in the period (services/claims/turnaround.ts). */
+  turnaround: TurnaroundReport;
 }
 
 const LARGEST = 10;
@@ -103,12 +106,13 @@ export async function disclosureReport(
   const fromStart = beijingDayStart(period.from) as Date;
   const asOfEnd = new Date((beijingDayStart(asOf) as Date).getTime() + DAY_MS);
 
-  const [summary, thisPeriod, byCounty, byCohort, distribution] = await Promise.all([
+  const [summary, thisPeriod, byCounty, byCohort, distribution, turnaround] = await Promise.all([
     oversightSummary(ctx, programId, { asOf }),
     periodFigures(ctx, programId, period.from, asOf),
     enrollmentBreakdown(ctx, programId, "county"),
     enrollmentBreakdown(ctx, programId, "cohort"),
     payoutDistribution(ctx, programId, { asOf }),
+    turnaroundFigures(ctx, programId, { from: period.from, to: asOf }),
   ]);
 
   // Liability lines of every claim paid by the end of the period and not revoked by then.
@@ -199,5 +203,6 @@ export async function disclosureReport(
     payouts_by_liability: payoutsByLiability,
     distribution,
     largest_payouts: largest,
+    turnaround,
   };
 }

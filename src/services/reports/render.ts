@@ -6,46 +6,14 @@
  * (so the PDF's text and the workbook's number come from one formatting).
  */
 import ExcelJS from "exceljs";
-import PDFDocument from "pdfkit";
 import { type Fen, formatPercent, formatYuan } from "../../domain/money.js";
-import { cjkFontPath } from "../epolicy.js";
+import { CLAIM_CHANNEL_LABELS } from "../../domain/vocabulary.js";
 import type { DisclosureReport } from "./disclosure.js";
+import { openReportPdf } from "./pdf.js";
+import { addTableSheet, type Cell, forPeople, type Table } from "./table.js";
 
-export type Cell =
-  | { kind: "text"; value: string | null }
-  | { kind: "int"; value: number }
-  | { kind: "yuan"; value: string | null }
-  | { kind: "percent"; bps: number | null };
-
-export interface Table {
-  /** Worksheet name. */
-  readonly id: string;
-  readonly title: string;
-  readonly headers: readonly string[];
-  readonly widths: readonly number[];
-  readonly rows: readonly (readonly Cell[])[];
-  readonly note?: string;
-  /**
-   * The column of codes (指标代码, 区县代码, 责任代码), for machines reading the workbook; the PDF, read by
-   * people, leaves it out and gives its width to the column before it (issue 14: no identifiers on paper).
-   */
-  readonly codeColumn?: number;
-}
-
-/** A table as people read it (the PDF): without its code column. */
-export function forPeople(t: Table): Table {
-  const c = t.codeColumn;
-  if (c === undefined) return t;
-  const widths = t.widths.filter((_, i) => i !== c);
-  const merged = (t.widths[c - 1] ?? 0) + (t.widths[c] ?? 0);
-  return {
-    ...t,
-    headers: t.headers.filter((_, i) => i !== c),
-    widths: widths.map((w, i) => (i === c - 1 ? merged : w)),
-    rows: t.rows.map((r) => r.filter((_, i) => i !== c)),
-    codeColumn: undefined,
-  };
-}
+// Until every report imports the table module directly (other modules still name this one).
+export { addTableSheet, type Cell, cellText, type Table } from "./table.js";
 
 const text = (value: string | null): Cell => ({ kind: "text", value });
 const int = (value: number): Cell => ({ kind: "int", value });
@@ -186,28 +154,41 @@ export function disclosureTables(r: DisclosureReport): Table[] {
       ]),
       note: "不含姓名、人员编号、证件号码及结算编号。",
     },
+    {
+      id: "理赔时效",
+      title: `七、理赔时效（本期提交，${r.turnaround.from} 至 ${r.turnaround.to}）`,
+      headers: [
+        "渠道或机构",
+        "件数",
+        "当日审结",
+        "3日内审结",
+        "10日内审结",
+        "中位小时",
+        "应赔件数",
+        "当日赔付",
+        "3日内赔付",
+        "10日内赔付",
+      ],
+      widths: [106, 34, 44, 48, 52, 44, 44, 44, 44, 50],
+      rows: [
+        ...r.turnaround.channels.map((c) => ({ name: CLAIM_CHANNEL_LABELS[c.channel].zh, ...c })),
+        { name: "合计", ...r.turnaround.total },
+        ...r.turnaround.institutions.map((i) => ({ name: i.fixmedins_name ?? "未登记机构", ...i })),
+      ].map((x) => [
+        text(x.name),
+        int(x.decided.count),
+        percent(x.decided.same_day_bps),
+        percent(x.decided.within_3_days_bps),
+        percent(x.decided.within_10_days_bps),
+        text(x.decided.median_hours === null ? null : x.decided.median_hours.toFixed(1)),
+        int(x.paid.count),
+        percent(x.paid.same_day_bps),
+        percent(x.paid.within_3_days_bps),
+        percent(x.paid.within_10_days_bps),
+      ]),
+      note: "审结：理算或人工审核完成（含拒赔），未审结的计入件数；当日指北京时间同一日历日，3 日 / 10 日内指 72 / 240 小时内；赔付：一站式与特药在结算时直接抵扣，线上与柜面以划付批次为准；中位小时为已审结件数的审核用时中位数。",
+    },
   ];
-}
-
-/** 1234567.8 yuan as "1,234,567.80". */
-function groupYuan(value: string): string {
-  const [whole, cents] = value.split(".");
-  const negative = whole?.startsWith("-") ?? false;
-  const digits = negative ? (whole as string).slice(1) : (whole as string);
-  return `${negative ? "-" : ""}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents ?? "00"}`;
-}
-
-export function cellText(c: Cell): string {
-  switch (c.kind) {
-    case "text":
-      return c.value ?? "—";
-    case "int":
-      return c.value.toLocaleString("en-US");
-    case "yuan":
-      return c.value === null ? "—" : groupYuan(c.value);
-    case "percent":
-      return c.bps === null ? "—" : formatPercent(c.bps);
-  }
 }
 
 function titleOf(r: DisclosureReport): string {
@@ -226,83 +207,22 @@ function preamble(r: DisclosureReport): string[] {
 }
 
 export async function disclosurePdf(r: DisclosureReport): Promise<Buffer> {
-  const font = cjkFontPath();
-  if (font === undefined)
-    throw new Error("disclosure PDF needs a CJK font (@embedpdf/fonts-sc or HMB_PDF_CJK_FONT)");
-  const doc = new PDFDocument({
-    size: "A4",
+  const pdf = openReportPdf({
+    infoTitle: `Disclosure ${r.program_id} ${r.period}`,
+    title: titleOf(r),
+    preamble: preamble(r),
     margin: 48,
-    info: { Title: `Disclosure ${r.program_id} ${r.period}`, Subject: titleOf(r) },
+    cellSize: 8.5,
+    leftColumns: 1,
   });
-  const chunks: Buffer[] = [];
-  doc.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve) => doc.on("end", () => resolve(Buffer.concat(chunks))));
-  doc.font(font);
-  const left = doc.page.margins.left;
-  const bottom = () => doc.page.height - doc.page.margins.bottom;
-
-  doc.fontSize(16).text(titleOf(r), { align: "center" });
-  doc.moveDown(0.5);
-  doc.fontSize(9);
-  for (const line of preamble(r)) doc.text(line);
   if (r.summary.loss_ratio.alert) {
-    doc.moveDown(0.3).fillColor("#b00020");
-    doc.text(
+    pdf.alert(
       `预警：全年预测满期赔付率 ${r.summary.loss_ratio.projected_full_year_bps === null ? "—" : formatPercent(r.summary.loss_ratio.projected_full_year_bps)} 低于 ${formatPercent(r.summary.loss_ratio.floor_bps)} 红线。`,
+      "#b00020",
     );
-    doc.fillColor("black");
   }
-
-  const rowHeight = 15;
-  for (const t of disclosureTables(r).map(forPeople)) {
-    doc.moveDown(0.8);
-    if (doc.y + 3 * rowHeight > bottom()) doc.addPage();
-    doc.fontSize(11).text(t.title, left);
-    doc.moveDown(0.3);
-    doc.fontSize(8.5);
-    const draw = (cells: readonly string[], header: boolean) => {
-      if (doc.y + rowHeight > bottom()) doc.addPage();
-      const y = doc.y;
-      let x = left;
-      cells.forEach((c, i) => {
-        const w = t.widths[i] ?? 80;
-        doc.fillColor(header ? "#333333" : "black").text(c, x + 2, y + 3, {
-          width: w - 4,
-          height: rowHeight,
-          lineBreak: false,
-          ellipsis: true,
-          align: i === 0 || header ? "left" : "right",
-        });
-        x += w;
-      });
-      const width = t.widths.reduce((a, b) => a + b, 0);
-      doc
-        .moveTo(left, y + rowHeight)
-        .lineTo(left + width, y + rowHeight)
-        .lineWidth(header ? 0.8 : 0.3)
-        .strokeColor("#999999")
-        .stroke();
-      doc.x = left;
-      doc.y = y + rowHeight;
-    };
-    draw(t.headers, true);
-    if (t.rows.length === 0) draw(["（无）"], false);
-    for (const row of t.rows) draw(row.map(cellText), false);
-    if (t.note !== undefined) {
-      doc
-        .moveDown(0.3)
-        .fontSize(7.5)
-        .fillColor("#555555")
-        .text(t.note, left, doc.y, {
-          width: doc.page.width - doc.page.margins.left - doc.page.margins.right,
-        });
-      doc.fillColor("black");
-    }
-  }
-  doc.moveDown(1).fontSize(7.5).fillColor("#555555");
-  doc.text(`生成时间 ${r.generated_at}；金额单位：元；本报告不含任何个人信息。`, left);
-  doc.end();
-  return done;
+  for (const t of disclosureTables(r).map(forPeople)) pdf.table(t);
+  return pdf.finish(`生成时间 ${r.generated_at}；金额单位：元；本报告不含任何个人信息。`);
 }
 
 export async function disclosureXlsx(r: DisclosureReport): Promise<Buffer> {
@@ -314,35 +234,9 @@ export async function disclosureXlsx(r: DisclosureReport): Promise<Buffer> {
   info.addRow([titleOf(r)]).font = { bold: true, size: 14 };
   for (const line of preamble(r)) info.addRow([line]);
   info.addRow([`数据截至 ${r.as_of}；as_of=${r.as_of}；period=${r.period}；program=${r.program_id}`]);
-  for (const t of disclosureTables(r)) {
-    const ws = wb.addWorksheet(t.id);
-    ws.columns = t.widths.map((w) => ({ width: Math.max(10, Math.round(w / 6)) }));
-    ws.addRow([t.title]).font = { bold: true };
-    const header = ws.addRow([...t.headers]);
-    header.font = { bold: true };
-    for (const row of t.rows) {
-      const added = ws.addRow(row.map(excelValue));
-      row.forEach((c, i) => {
-        const cell = added.getCell(i + 1);
-        if (c.kind === "yuan") cell.numFmt = "#,##0.00";
-        else if (c.kind === "percent") cell.numFmt = "0.00%";
-        else if (c.kind === "int") cell.numFmt = "#,##0";
-      });
-    }
-    if (t.note !== undefined) ws.addRow([t.note]).font = { italic: true, size: 9 };
-  }
+  for (const t of disclosureTables(r)) addTableSheet(wb, t, DISCLOSURE_POINTS_PER_CHAR);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-function excelValue(c: Cell): string | number | null {
-  switch (c.kind) {
-    case "text":
-      return c.value;
-    case "int":
-      return c.value;
-    case "yuan":
-      return c.value === null ? null : Number(c.value);
-    case "percent":
-      return c.bps === null ? null : c.bps / 10_000;
-  }
-}
+/** PDF column widths (points) over these give Excel column widths (characters). */
+const DISCLOSURE_POINTS_PER_CHAR = 6;

@@ -66,8 +66,8 @@ export type { RosterImportError } from "./stage.js";
 export interface RosterImportOptions {
   /** Called for every rejected field, as soon as it is found (the CLI prints them to stderr). */
   onError?: (error: RosterImportError) => void;
-  /** Called every few thousand records with the number read so far. */
-  onProgress?: (read: number) => void;
+  /** Called every few thousand records with the numbers read and rejected so far. */
+  onProgress?: (read: number, rejected: number) => void;
   /** How many errors to keep in the result (default 1000); the count of rejected rows is always exact. */
   maxErrors?: number;
   /** Recorded in the audit entry and the import history (a file name, "api"); never personal data. */
@@ -148,7 +148,7 @@ export async function importRoster(
     read += r.read;
     invalid += r.invalid;
     for (const e of r.errors) report(e);
-    options.onProgress?.(read);
+    options.onProgress?.(read, invalid);
   }
 
   async function* stagedTuples(into: Stager, firstRows: readonly SourceRecord[]): AsyncGenerator<Buffer> {
@@ -189,7 +189,7 @@ export async function importRoster(
       releaseSlot();
     }
     const stagedAt = performance.now();
-    options.onProgress?.(read);
+    options.onProgress?.(read, invalid);
     const { counts, duplicates } = await build.prepare({ maybeRepeated: maybeRepeated ?? true });
     for (const d of duplicates.sort((a, b) => a.line - b.line)) {
       report({ line: d.line, field: "psn_no", message: `与第 ${d.last} 行重复，以第 ${d.last} 行为准` });

@@ -231,6 +231,10 @@ const THEME = {
     colorTextSecondary: "rgba(0, 0, 0, 0.68)",
     colorTextDescription: "rgba(0, 0, 0, 0.68)",
     colorTextPlaceholder: "rgba(0, 0, 0, 0.6)",
+    // Danger buttons (退保, 停用): antd's #ff4d4f is 3.3:1 on white.
+    colorError: "#c4161c",
+    colorErrorHover: "#a8071a",
+    colorErrorActive: "#820014",
   },
 };
 

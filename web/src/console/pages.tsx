@@ -4,18 +4,38 @@
  */
 import type { ReactNode } from "react";
 import { Actuarial } from "./pages/actuarial.js";
+import { AidApplications } from "./pages/aid-applications.js";
+import { AidFunds } from "./pages/aid-funds.js";
+import { AidPrograms } from "./pages/aid-programs.js";
 import { AuditLog } from "./pages/audit-log.js";
+import { Catastrophic } from "./pages/catastrophic.js";
 import { Pools, Sponsored, SponsoredClaims } from "./pages/charity.js";
+import { CharityReport } from "./pages/charity-report.js";
 import { ClaimsReview } from "./pages/claims.js";
+import { CoInsurers } from "./pages/coinsurers.js";
+import { EnrollmentDesk } from "./pages/enrollment.js";
+import { HealthServices } from "./pages/health-services.js";
+import { Institutions } from "./pages/institutions.js";
 import { Ledger } from "./pages/ledger.js";
 import { Beneficiaries, Disclosure, EnrollmentRate, LossRatio, Trends } from "./pages/oversight.js";
 import { Overview } from "./pages/overview.js";
+import { Payouts } from "./pages/payouts.js";
 import { PolicyList } from "./pages/policies.js";
 import { Products } from "./pages/products.js";
 import { Programs } from "./pages/programs.js";
+import { Promotions } from "./pages/promotions.js";
+import { Reconciliation } from "./pages/reconciliation.js";
 import { RosterImport } from "./pages/roster-import.js";
+import { Turnaround } from "./pages/turnaround.js";
 
-export type ConsoleRole = "admin" | "operator" | "co_insurer" | "bureau" | "regulator" | "charity";
+export type ConsoleRole =
+  | "admin"
+  | "operator"
+  | "co_insurer"
+  | "bureau"
+  | "regulator"
+  | "charity"
+  | "civil_affairs";
 
 export interface ConsolePage {
   /** Path under /console ("" = the start page). */
@@ -37,6 +57,9 @@ const ACTUARIES: readonly ConsoleRole[] = ["operator", "bureau", "regulator"];
 const OPS = { zh: "运营", en: "Operations" };
 const WATCH = { zh: "监测", en: "Oversight" };
 const CHARITY = { zh: "慈善", en: "Charity" };
+/** Aid after the payout (issue 15): the aid programs and their ring-fenced funds. */
+const AID_GROUP = { zh: "救助", en: "Aid" };
+const AID_READERS: readonly ConsoleRole[] = ["admin", "operator", "charity", "bureau", "regulator"];
 
 const page = (
   path: string,
@@ -111,11 +134,11 @@ export const PAGES: ConsolePage[] = [
     "Enrollments",
     STAFF,
     {
-      zh: "个人、家庭、单位、慈善投保记录与缴费状态。",
-      en: "Individual, family, unit and charity enrollments with payment status.",
+      zh: "个人、家庭、单位（Excel 名单）、慈善投保，投保记录与缴费状态、订单过期时间。",
+      en: "Individual, family, unit (Excel list) and charity enrollment; enrollments with payment status and order expiry.",
     },
     OPS,
-    <PolicyList title={{ zh: "投保", en: "Enrollments" }} byEnrollment />,
+    <EnrollmentDesk />,
   ),
   page(
     "policies",
@@ -140,6 +163,78 @@ export const PAGES: ConsolePage[] = [
     },
     OPS,
     <ClaimsReview />,
+  ),
+  page(
+    "institutions",
+    "定点机构",
+    "Institutions",
+    STAFF,
+    {
+      zh: "定点医药机构的名称、等级与状态；登记、更换签名密钥（只显示一次）、停用与启用。",
+      en: "Institutions with name, level and status; register, rotate the secret (shown once), disable and enable.",
+    },
+    OPS,
+    <Institutions />,
+  ),
+  page(
+    "health-services",
+    "增值服务",
+    "Health services",
+    ["admin", "operator", "co_insurer", "bureau", "regulator"],
+    {
+      zh: "健康服务目录、服务机构、服务券核销记录（脱敏）与按服务和机构的使用情况；发布目录、发放服务券。",
+      en: "Health-service catalog, providers, voucher redemptions (masked) and usage by service and provider; publish, issue.",
+    },
+    OPS,
+    <HealthServices />,
+  ),
+  page(
+    "promotions",
+    "推广渠道",
+    "Promotion channels",
+    ["admin", "operator", "co_insurer", "bureau"],
+    {
+      zh: "共保公司、代理人、单位、社区/村的推广二维码与链接；访问→资格查询→下单→缴费的推广漏斗。",
+      en: "QR codes and links per co-insurer, agent, unit and community; the visit → eligibility → order → paid funnel.",
+    },
+    OPS,
+    <Promotions />,
+  ),
+  page(
+    "payouts",
+    "赔款划付",
+    "Payouts",
+    ["admin", "operator", "co_insurer"],
+    {
+      zh: "生成划付批次（定点机构或参保人），批次明细与状态。",
+      en: "Payout batches (institutions or residents), their lines and status.",
+    },
+    OPS,
+    <Payouts />,
+  ),
+  page(
+    "reconciliation",
+    "对账",
+    "Reconciliation",
+    STAFF,
+    {
+      zh: "按机构按日与总账逐笔对账，不一致的机构与结算单标红。",
+      en: "Daily reconciliation per institution against the ledger, mismatches highlighted.",
+    },
+    OPS,
+    <Reconciliation />,
+  ),
+  page(
+    "coinsurers",
+    "共保",
+    "Co-insurance",
+    ["admin", "operator", "co_insurer"],
+    {
+      zh: "各共保公司的份额、科目净额与对账单；共保公司只见本公司。",
+      en: "Each co-insurer's share, net per account and statement; a co-insurer sees its own only.",
+    },
+    OPS,
+    <CoInsurers />,
   ),
   page(
     "ledger",
@@ -202,6 +297,18 @@ export const PAGES: ConsolePage[] = [
     <Beneficiaries />,
   ),
   page(
+    "turnaround",
+    "理赔时效",
+    "Claim turnaround",
+    ["admin", "operator", "co_insurer", "bureau", "regulator"],
+    {
+      zh: "按渠道、定点机构、月份的当日 / 3 日内 / 10 日内审结与赔付占比及用时中位数（仅汇总数据）。",
+      en: "Share decided and paid the same day, within 3 and 10 days, and median hours, by channel, institution and month (aggregates only).",
+    },
+    WATCH,
+    <Turnaround />,
+  ),
+  page(
     "oversight/trends",
     "周趋势",
     "Weekly trends",
@@ -219,8 +326,8 @@ export const PAGES: ConsolePage[] = [
     "Actuarial",
     ACTUARIES,
     {
-      zh: "方案回放对比（赔付分布、赔付率与 70% 红线）与准备金（进展三角、进展因子、各起始期最终赔款与 IBNR）。",
-      en: "Design replay (payout distribution, loss ratio vs the 70% floor) and the reserve (triangle, factors, ultimate and IBNR per origin).",
+      zh: "方案回放对比（赔付分布、赔付率与 70% 红线）、准备金（进展三角、进展因子、各起始期最终赔款与 IBNR）与精算回溯（分组定价与实际、匿名大额赔付、下年度调整方案）。",
+      en: "Design replay (payout distribution, loss ratio vs the 70% floor), the reserve (triangle, factors, ultimate and IBNR per origin) and the retrospective (priced vs actual by rate group, large claims, next year's proposal).",
     },
     WATCH,
     <Actuarial />,
@@ -236,6 +343,18 @@ export const PAGES: ConsolePage[] = [
     },
     WATCH,
     <Disclosure />,
+  ),
+  page(
+    "catastrophic",
+    "因病致贫监测",
+    "Catastrophic-cost watch",
+    ["admin", "operator", "bureau", "regulator", "civil_affairs"],
+    {
+      zh: "各层报销与救助后仍处于灾难性卫生支出的人员（脱敏）、提示原因与仍可使用的救助；监管方只看汇总。",
+      en: "Persons still at catastrophic cost after every layer (masked), why, and what could help; aggregates for the regulator.",
+    },
+    WATCH,
+    <Catastrophic />,
   ),
   page(
     "charity/pools",
@@ -272,6 +391,54 @@ export const PAGES: ConsolePage[] = [
     },
     CHARITY,
     <SponsoredClaims />,
+  ),
+  page(
+    "charity/report",
+    "慈善信息披露",
+    "Charity disclosure",
+    ["admin", "operator", "charity"],
+    {
+      zh: "按季度生成一项资金的收入、支出、余额与受助情况（受助人匿名），下载 PDF / Excel。",
+      en: "A fund's quarter: in, out, balance, beneficiaries (anonymized); PDF / Excel.",
+    },
+    CHARITY,
+    <CharityReport />,
+  ),
+  page(
+    "aid/programs",
+    "救助项目",
+    "Aid programs",
+    [...AID_READERS, "civil_affairs"],
+    {
+      zh: "惠民保之后的救助项目：救助对象、范围、标准、预算与方式（中文），版本历史；上传发布新版本、撤回。",
+      en: "Aid programs after Huiminbao: who, what, how much, budget and how, in words; versions; publish from a file, withdraw.",
+    },
+    AID_GROUP,
+    <AidPrograms />,
+  ),
+  page(
+    "aid/funds",
+    "救助基金",
+    "Aid funds",
+    AID_READERS,
+    {
+      zh: "救助基金专户：余额、逐笔明细与对账，记录捐赠（可匿名）与注资，开设基金；慈善机构只见自己管理的基金。",
+      en: "Ring-fenced aid funds: balance, ledger and reconciliation, donations (may be anonymous) and top-ups, opening a fund; a charity sees its own only.",
+    },
+    AID_GROUP,
+    <AidFunds />,
+  ),
+  page(
+    "aid/applications",
+    "救助申请",
+    "Aid applications",
+    ["admin", "operator", "charity", "civil_affairs"],
+    {
+      zh: "一事一议的救助申请：审核队列、所涉结算的分层负担与材料、要求补充材料、按金额批准（须评审的记录委员会决定）或附理由不予救助。",
+      en: "Case-by-case aid applications: the queue, the claim's layers and documents, asking for documents, approving with an amount (committee decision where required) or rejecting with a reason.",
+    },
+    AID_GROUP,
+    <AidApplications />,
   ),
 ];
 

@@ -12,21 +12,29 @@ import { setSessionKey } from "../shared/api.js";
 import { LangProvider, useLang } from "../shared/i18n.js";
 import { RequireResident, TitleContext } from "./components.js";
 import { useT } from "./i18n.js";
+import { useLargeText } from "./large-text.js";
+import { AidPage } from "./pages/aid.js";
 import { CalculatorPage } from "./pages/calculator.js";
 import { CancelPage } from "./pages/cancel.js";
 import { ClaimsPage } from "./pages/claims.js";
+import { CounterCasePage } from "./pages/counter-case.js";
+import { CounterClaimPage } from "./pages/counter-claim.js";
 import { EligibilityPage } from "./pages/eligibility.js";
 import { EnrollPage } from "./pages/enroll.js";
 import { HomePage } from "./pages/home.js";
 import { LoginPage } from "./pages/login.js";
+import { MessagesPage, useUnreadMessages } from "./pages/messages.js";
 import { OnlineClaimPage } from "./pages/online-claim.js";
 import { PayPage } from "./pages/pay.js";
 import { PoliciesPage } from "./pages/policies.js";
 import { PolicyPage } from "./pages/policy.js";
 import { RenewalPage } from "./pages/renewal.js";
+import { ServicesPage } from "./pages/services.js";
+import { capturePromo } from "./promo.js";
 import "./style.css";
 
 setSessionKey("hmb.resident.session");
+capturePromo();
 
 function Shell() {
   const t = useT();
@@ -35,6 +43,8 @@ function Shell() {
   const location = useLocation();
   const navigate = useNavigate();
   const atHome = location.pathname === "/";
+  const unread = useUnreadMessages();
+  const [large, setLarge] = useLargeText();
   document.title = title === t.appTitle ? t.appTitle : `${title} · ${t.appTitle}`;
   return (
     <ConfigProvider locale={lang === "zh" ? zhCN : enUS}>
@@ -54,6 +64,15 @@ function Shell() {
               </button>
             )}
             <h1 className="top-title">{title}</h1>
+            <button
+              type="button"
+              className="top-large"
+              aria-pressed={large}
+              title={t.largeText.label}
+              onClick={() => setLarge(!large)}
+            >
+              {t.largeText.on}
+            </button>
             <button
               type="button"
               className="top-side top-lang"
@@ -77,6 +96,11 @@ function Shell() {
               <Route path="/claims" element={<Guard page={<ClaimsPage />} />} />
               <Route path="/renewal" element={<Guard page={<RenewalPage />} />} />
               <Route path="/claims/online" element={<Guard page={<OnlineClaimPage />} />} />
+              <Route path="/claims/counter" element={<Guard page={<CounterClaimPage />} />} />
+              <Route path="/claims/counter/:caseId" element={<Guard page={<CounterCasePage />} />} />
+              <Route path="/messages" element={<Guard page={<MessagesPage />} />} />
+              <Route path="/services" element={<Guard page={<ServicesPage />} />} />
+              <Route path="/aid" element={<Guard page={<AidPage />} />} />
               <Route path="*" element={<HomePage />} />
             </Routes>
           </main>
@@ -87,6 +111,14 @@ function Shell() {
             <NavLink to="/calculator">{t.nav.calc}</NavLink>
             <NavLink to="/policies">{t.nav.policies}</NavLink>
             <NavLink to="/claims">{t.nav.claims}</NavLink>
+            <NavLink to="/messages">
+              {t.nav.messages}
+              {unread > 0 ? (
+                <span className="badge" role="status" aria-label={t.messages.unread(unread)}>
+                  {unread}
+                </span>
+              ) : null}
+            </NavLink>
           </nav>
         </div>
       </TitleContext.Provider>

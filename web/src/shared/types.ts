@@ -5,6 +5,8 @@
  * Amounts are yuan strings unless a field says fen.
  */
 
+export type { AntiSelectionView } from "../../../src/contract/anti-selection.js";
+export type { ClaimListItem, ClaimListPage } from "../../../src/contract/claim-list.js";
 export type {
   ClaimableList,
   ClaimableRecord,
@@ -33,8 +35,14 @@ export type {
   SponsoredClaim,
   SponsoredClaimPage,
 } from "../../../src/contract/console.js";
-export type { EnrollmentResult } from "../../../src/contract/enrollment.js";
+export type { EnrollmentResult, PreauthResult } from "../../../src/contract/enrollment.js";
+export type {
+  InstitutionCredentials,
+  InstitutionList,
+  InstitutionView,
+} from "../../../src/contract/institutions.js";
 export type { LedgerSummary, Statement } from "../../../src/contract/ledger.js";
+export type { NotificationList, NotificationView } from "../../../src/contract/notifications.js";
 export type {
   EnrollmentBreakdown,
   EnrollmentRow,
@@ -45,6 +53,7 @@ export type {
 } from "../../../src/contract/oversight.js";
 export type { OrderView, OrderView as PaymentOrder } from "../../../src/contract/payments.js";
 export type { CancelQuote, PolicyView } from "../../../src/contract/policies.js";
+export type { PricingBody, PricingView } from "../../../src/contract/pricing.js";
 export type {
   BenefitQuote,
   Eligibility,
@@ -65,8 +74,16 @@ export type {
   SheetView,
   ValidationView,
 } from "../../../src/contract/products.js";
+export type { ActionProgress } from "../../../src/contract/progress.js";
+export type {
+  FunnelRowView,
+  PromotionFunnel,
+  PromotionList,
+  PromotionView,
+} from "../../../src/contract/promotions.js";
 export type { ReplayBody, ReplayView } from "../../../src/contract/replay.js";
 export type { ProgramReserveView } from "../../../src/contract/reserve.js";
+export type { RetrospectiveView } from "../../../src/contract/retrospective.js";
 export type { RosterImportRecord, RosterImportResult } from "../../../src/contract/roster.js";
 export type {
   ClaimView,
@@ -74,3 +91,8 @@ export type {
   SpecialDrugResponse,
   WireLine,
 } from "../../../src/contract/settlement.js";
+export type {
+  EnrollmentListItem,
+  EnrollmentPage,
+  UnitUploadReport,
+} from "../../../src/contract/unit-enrollment.js";

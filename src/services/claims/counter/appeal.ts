@@ -1,11 +1,10 @@
 /** Counter claims: the resident's one appeal of a rejection or an adjustment; see shared.ts. */
 import { audit } from "../../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../../context.js";
-import { notify } from "../../notifications.js";
 import { addClaimEvent } from "../settle.js";
 import { assertCanSee, type CounterCase, loadCase, lockCase, updateCase, viewOf } from "./case.js";
 import { settingsOf } from "./settings.js";
-import { DAY_MS, isStaff, json, requireStaff } from "./shared.js";
+import { DAY_MS, isStaff, json, notifyCase, requireStaff } from "./shared.js";
 
 export async function appealCounterClaim(
   ctx: PlatformContext,
@@ -56,11 +55,11 @@ export async function appealCounterClaim(
       case_id: caseId,
       reason,
     });
-    await notify(
+    await notifyCase(
       tx,
+      programId,
+      row,
       {
-        programId,
-        psnNo: row.psn_no,
         kind: "counter_claim.appealed",
         subject: caseId,
         title: "申诉已受理",

@@ -6,9 +6,21 @@
 import type { Queryable, SqlParam } from "../../../db/database.js";
 import { type Fen, formatYuan, parseYuan } from "../../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../../domain/settlement.js";
+import { COUNTER_CASE_STATUS_LABELS } from "../../../domain/vocabulary.js";
 import { blindIndex, decrypt } from "../../../platform/crypto.js";
 import { audit } from "../../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../../context.js";
+import {
+  dayRange,
+  Filter,
+  type ListStatement,
+  orderBy,
+  pageFields,
+  pageSpec,
+  selectAll,
+  selectPage,
+} from "../../paging.js";
+import { cells, type ExportColumn, tableXlsx } from "../../table-export.js";
 import { type DocKind, type DocumentMeta, documentMeta, loadDocument, storeDocument } from "../documents.js";
 import { addClaimEvent } from "../settle.js";
 import { settingsOf } from "./settings.js";
@@ -312,25 +324,42 @@ export interface QueueItem {
   created_at: string;
   updated_at: string;
   assignee?: string | null;
+  /** The institution of the record, by name where it is registered. */
+  fixmedins_code: string | null;
+  institution_name: string | null;
 }
 
 export const MAX_QUEUE = 200;
 
-/**
- * The review queue, oldest first. Residents see only their own cases and those they filed for a family
- * member, whatever they ask for.
- */
-export async function listCounterClaims(
-  ctx: PlatformContext,
-  actor: Actor,
-  programId: string,
-  query: {
-    status?: CaseStatus | undefined;
-    assignee?: string | undefined;
-    psnNo?: string | undefined;
-    limit?: number | undefined;
-  },
-): Promise<{ cases: QueueItem[] }> {
+export interface QueueQuery {
+  status?: CaseStatus | undefined;
+  assignee?: string | undefined;
+  psnNo?: string | undefined;
+  /** Beijing days of submission, both inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  /** desc: newest first (default oldest first, the order of review). */
+  order?: string | undefined;
+  /** The older form: at most `limit` cases (clamped to 1–200), no page. */
+  limit?: number | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+interface QueueRow {
+  case_id: string;
+  setl_id: string;
+  psn_no: string;
+  status: CaseStatus;
+  record: Record<string, unknown>;
+  assignee: string | null;
+  institution_name: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The queue's statement (services/paging.ts), shared by the page and the export. */
+function queueStatement(actor: Actor, programId: string, query: QueueQuery): ListStatement {
   let psnNo = query.psnNo;
   if (actor.role === "resident") {
     if (psnNo !== undefined && psnNo !== actor.psnNo)
@@ -339,52 +368,107 @@ export async function listCounterClaims(
   } else requireStaff(actor);
   if (query.status !== undefined && !CASE_STATUSES.includes(query.status))
     throw new ServiceError("invalid", "invalid_value", `未知的案件状态 ${String(query.status)}`, "status");
-  const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_QUEUE);
-  const rows = await ctx.db.query<{
-    case_id: string;
-    setl_id: string;
-    psn_no: string;
-    status: CaseStatus;
-    record: Record<string, unknown>;
-    assignee: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }>(
-    `select case_id, setl_id, psn_no, status, record, assignee, created_at, updated_at from counter_claims
-      where program_id = $1 and ($2::text is null or status = $2) and ($3::text is null or assignee = $3)
-        and ($4::text is null or psn_no = $4
-             or ($6::text is not null and submitted_role = 'resident' and submitted_by = $6))
-      order by created_at, case_id limit $5`,
+  const f = new Filter()
+    .eq("program_id", programId)
+    .eq("status", query.status)
+    .eq("assignee", query.assignee)
+    .between("created_at", dayRange(query.from, query.to));
+  if (psnNo !== undefined) {
     // A resident also sees the cases they filed for a family member (assertCanSee).
-    [
-      programId,
-      query.status ?? null,
-      query.assignee ?? null,
-      psnNo ?? null,
-      limit,
-      actor.role === "resident" ? actor.id : null,
-    ],
-  );
-  await audit(ctx.db, actor, programId, "counter_claim.list", query.status ?? "*", {
-    psn_no: psnNo ?? null,
+    const filer = actor.role === "resident" ? actor.id : null;
+    f.where(
+      (p) =>
+        `(psn_no = ${p(psnNo, "text")} or (${p(filer, "text")} is not null and submitted_role = 'resident' and submitted_by = ${p(filer, "text")}))`,
+    );
+  }
+  return {
+    select: `case_id, setl_id, psn_no, status, record, assignee, created_at, updated_at,
+      (select i.name from institutions i where i.program_id = counter_claims.program_id
+          and i.fixmedins_code = counter_claims.record->>'fixmedins_code') as institution_name`,
+    from: "counter_claims",
+    filter: f,
+    order: orderBy(
+      { columns: { created_at: "created_at" }, byDefault: "created_at", order: "asc", tieBreak: "case_id" },
+      undefined,
+      query.order,
+    ),
+  };
+}
+
+function queueItemOf(actor: Actor, r: QueueRow): QueueItem {
+  const burden = parseYuan(r.record.psn_part_amt);
+  const item: QueueItem = {
+    case_id: r.case_id,
+    setl_id: r.setl_id,
+    psn_no: r.psn_no,
+    status: r.status,
+    psn_part_amt: burden.ok ? formatYuan(burden.fen) : String(r.record.psn_part_amt),
+    created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+    fixmedins_code: typeof r.record.fixmedins_code === "string" ? r.record.fixmedins_code : null,
+    institution_name: r.institution_name,
+  };
+  if (isStaff(actor)) item.assignee = r.assignee;
+  return item;
+}
+
+/**
+ * The review queue, oldest first, paged on the server (page / page_size, or the older clamped limit). Residents
+ * see only their own cases and those they filed for a family member, whatever they ask for.
+ */
+export async function listCounterClaims(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: QueueQuery,
+): Promise<{ cases: QueueItem[]; total: number; page: number; page_size: number }> {
+  const paged = query.page !== undefined || query.pageSize !== undefined;
+  const spec = paged
+    ? pageSpec(query)
+    : pageSpec({ pageSize: Math.min(Math.max(query.limit ?? 50, 1), MAX_QUEUE) });
+  const s = queueStatement(actor, programId, query);
+  const { rows, total } = await selectPage<QueueRow>(ctx.db, s, spec);
+  // The subject names a thing read; a list reads many, so its filter goes into the detail.
+  await audit(ctx.db, actor, programId, "counter_claim.list", "*", {
+    status: query.status ?? null,
+    psn_no: actor.role === "resident" ? (actor.psnNo ?? null) : (query.psnNo ?? null),
     count: rows.length,
   });
   return {
-    cases: rows.map((r) => {
-      const burden = parseYuan(r.record.psn_part_amt);
-      const item: QueueItem = {
-        case_id: r.case_id,
-        setl_id: r.setl_id,
-        psn_no: r.psn_no,
-        status: r.status,
-        psn_part_amt: burden.ok ? formatYuan(burden.fen) : String(r.record.psn_part_amt),
-        created_at: new Date(r.created_at).toISOString(),
-        updated_at: new Date(r.updated_at).toISOString(),
-      };
-      if (isStaff(actor)) item.assignee = r.assignee;
-      return item;
-    }),
+    ...pageFields(spec, total),
+    cases: rows.map((r) => queueItemOf(actor, r)),
   };
+}
+
+const QUEUE_COLUMNS: readonly ExportColumn<QueueItem>[] = [
+  { header: "案件号", width: 130, cell: (c) => cells.text(c.case_id) },
+  { header: "结算编号", width: 130, cell: (c) => cells.text(c.setl_id) },
+  { header: "人员编号", width: 90, cell: (c) => cells.text(c.psn_no) },
+  { header: "定点机构", width: 150, cell: (c) => cells.text(c.institution_name ?? c.fixmedins_code) },
+  { header: "状态", width: 90, cell: (c) => cells.label(COUNTER_CASE_STATUS_LABELS, c.status) },
+  { header: "个人负担（元）", width: 90, cell: (c) => cells.yuan(c.psn_part_amt) },
+  { header: "审核人", width: 80, cell: (c) => cells.text(c.assignee ?? null) },
+  { header: "提交时间", width: 120, cell: (c) => cells.time(c.created_at) },
+  { header: "最近更新", width: 120, cell: (c) => cells.time(c.updated_at) },
+];
+
+/** The queue (same filters and order) as Excel, for staff; audited once as counter_claim.export. */
+export async function counterClaimsXlsx(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: Omit<QueueQuery, "limit" | "page" | "pageSize">,
+): Promise<Buffer> {
+  requireStaff(actor);
+  const rows = (
+    await selectAll<QueueRow>(ctx.db, queueStatement(actor, programId, query), "柜面理赔案件")
+  ).map((r) => queueItemOf(actor, r));
+  await audit(ctx.db, actor, programId, "counter_claim.export", "*", {
+    status: query.status ?? null,
+    psn_no: query.psnNo ?? null,
+    count: rows.length,
+  });
+  return tableXlsx({ sheet: "柜面理赔案件", columns: QUEUE_COLUMNS, rows, now: ctx.clock.now() });
 }
 
 /* ------------------------------------------------------------------------------------------------------------

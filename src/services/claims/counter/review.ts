@@ -9,7 +9,6 @@ import type { Adjudication } from "../../../engine/adjudicate.js";
 import { decrypt } from "../../../platform/crypto.js";
 import { audit } from "../../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../../context.js";
-import { notify } from "../../notifications.js";
 import { previewPayout } from "../coverage.js";
 import { documentMeta, REQUIRED_DOC_KINDS } from "../documents.js";
 import { storableRecord } from "../records.js";
@@ -32,6 +31,7 @@ import {
   type CaseStatus,
   type Decision,
   json,
+  notifyCase,
   OPEN,
   requireStaff,
 } from "./shared.js";
@@ -79,11 +79,11 @@ export async function assignCounterClaim(
       assignee: target,
     });
     if (status !== row.status) {
-      await notify(
+      await notifyCase(
         tx,
+        programId,
+        row,
         {
-          programId,
-          psnNo: row.psn_no,
           kind: "counter_claim.in_review",
           subject: caseId,
           title: "理赔申请审核中",
@@ -353,11 +353,11 @@ async function toPending(
       hmb_pay: formatYuan(hmbPay),
     });
     if (row.status !== "pending_second_approval") {
-      await notify(
+      await notifyCase(
         tx,
+        programId,
+        row,
         {
-          programId,
-          psnNo: row.psn_no,
           kind: "counter_claim.pending_second_approval",
           subject: caseId,
           title: "理赔申请复核中",
@@ -439,11 +439,11 @@ async function pay(
       appeal: inAppeal,
     });
     const why = proposal.reason === null ? "" : `；说明：${proposal.reason}`;
-    await notify(
+    await notifyCase(
       tx,
+      programId,
+      locked,
       {
-        programId,
-        psnNo: locked.psn_no,
         kind: inAppeal ? "counter_claim.appeal_granted" : `counter_claim.${status}`,
         subject: caseId,
         title: inAppeal
@@ -591,11 +591,11 @@ async function rejectCase(
       },
     );
     const settings = await settingsOf(tx, programId);
-    await notify(
+    await notifyCase(
       tx,
+      programId,
+      row,
       {
-        programId,
-        psnNo: row.psn_no,
         kind: inAppeal ? "counter_claim.appeal_dismissed" : "counter_claim.rejected",
         subject: caseId,
         title: inAppeal ? "申诉未获支持" : "理赔申请未获赔付",

@@ -34,8 +34,11 @@
  *  - review.ts   assignment and decisions (approve, adjust, reject, four eyes, appeals decided);
  *  - appeal.ts   the resident's one appeal.
  */
+
+import type { Queryable } from "../../../db/database.js";
 import type { Fen } from "../../../domain/money.js";
 import { type Actor, ServiceError } from "../../context.js";
+import { type NewNotification, notify } from "../../notifications.js";
 
 /** 50,000.00 yuan: above it a second operator countersigns, unless the program sets another amount. */
 export const DEFAULT_FOUR_EYES_THRESHOLD_FEN: Fen = 5_000_000;
@@ -108,3 +111,25 @@ export interface CaseRow {
 
 export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 export const iso = (d: Date | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/**
+ * A case's news goes to the insured and, when a guardian or family payer filed it (a parent for a child), to
+ * the filer as well: they are the one waiting for it.
+ */
+export async function notifyCase(
+  tx: Queryable,
+  programId: string,
+  row: Pick<CaseRow, "psn_no" | "submitted_by" | "submitted_role">,
+  news: Omit<NewNotification, "programId" | "psnNo">,
+  at: Date,
+): Promise<void> {
+  await notify(tx, { ...news, programId, psnNo: row.psn_no }, at);
+  if (row.submitted_role !== "resident") return;
+  const filer = await tx.query<{ psn_no: string | null }>(
+    "select psn_no from users where program_id = $1 and username = $2 and role = 'resident'",
+    [programId, row.submitted_by],
+  );
+  const psnNo = filer[0]?.psn_no;
+  if (psnNo !== null && psnNo !== undefined && psnNo !== row.psn_no)
+    await notify(tx, { ...news, programId, psnNo }, at);
+}

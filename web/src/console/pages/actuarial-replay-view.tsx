@@ -160,7 +160,7 @@ export function ReplayResult({ view }: { view: ReplayView }) {
   );
 
   return (
-    <Space direction="vertical" size={16} style={{ width: "100%", marginTop: 16 }}>
+    <Space orientation="vertical" size={16} style={{ width: "100%", marginTop: 16 }}>
       <Typography.Paragraph>
         {tr({
           zh: `参保人数 ${view.insured} 人；保费按参保人在各方案下应缴的保费合计。`,

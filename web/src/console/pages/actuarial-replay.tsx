@@ -81,7 +81,8 @@ function DesignPicker({
         aria-label={tr({ zh: `设计 ${n} 的方案`, en: `Plan of design ${n}` })}
         placeholder={tr({ zh: "选择方案", en: "Choose a plan" })}
         style={{ width: 220 }}
-        value={design.plan}
+        // Until the product's plans have loaded, a plan id would show as itself: show nothing instead.
+        value={plans.length === 0 ? undefined : design.plan}
         disabled={plans.length === 0}
         onChange={(v: string) => onChange({ ...design, plan: v })}
         options={plans.map((p) => ({ value: p.id, label: p.name }))}
@@ -150,7 +151,7 @@ export function ReplayCompare() {
       </Typography.Paragraph>
       <Loading state={list}>
         {(l) => (
-          <Space direction="vertical" size={12} style={{ width: "100%" }}>
+          <Space orientation="vertical" size={12} style={{ width: "100%" }}>
             {designs.map((d, i) => (
               <DesignPicker
                 // biome-ignore lint/suspicious/noArrayIndexKey: designs are positional columns

@@ -55,7 +55,7 @@ function ReserveBody({ v }: { v: ProgramReserveView }) {
   const s = v.selection;
   const t = v.triangle;
   return (
-    <Space direction="vertical" size={16} style={{ width: "100%" }}>
+    <Space orientation="vertical" size={16} style={{ width: "100%" }}>
       <Alert
         type="info"
         showIcon

@@ -3,14 +3,36 @@
  * SHA-256 shown), engine preview, four-eyes state and trail; assign, then approve / adjust / reject with a
  * reason. The server enforces every rule (four eyes, appeals); this page explains its answers.
  */
-import { Alert, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Table, Timeline } from "antd";
+import {
+  Alert,
+  Button,
+  Card,
+  DatePicker,
+  Descriptions,
+  Form,
+  Input,
+  Radio,
+  Select,
+  Space,
+  Timeline,
+} from "antd";
 import { useState } from "react";
-import { CLAIM_EVENT_LABELS } from "../../../../src/domain/vocabulary.js";
+import type { ClaimListItem } from "../../../../src/contract/claim-list.js";
+import {
+  CLAIM_CHANNEL_LABELS,
+  CLAIM_CHANNELS,
+  CLAIM_EVENT_LABELS,
+  CLAIM_STATE_LABELS,
+  CLAIM_STATUS_LABELS,
+  labelOf,
+} from "../../../../src/domain/vocabulary.js";
 import { api, newIdempotencyKey, raw } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import type { CounterCaseView, CounterQueue } from "../../shared/types.js";
+import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
 import { base, errorOf, Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
+import { useInstitutionNames } from "./institutions.js";
 
 type QueueItem = CounterQueue["cases"][number];
 
@@ -61,14 +83,145 @@ function StatusTag({ status }: { status: string }) {
   return <Pill tone={s?.color}>{s === undefined ? status : tr(s)}</Pill>;
 }
 
+/**
+ * 理赔清单: every settled claim (one-stop settlements first among them), paged, filtered, sorted and exported
+ * on the server (GET /claims, /claims.xlsx), institutions by name.
+ */
+export function ClaimList() {
+  const tr = useTr();
+  const lang = tr({ zh: "zh", en: "en" }) as "zh" | "en";
+  const names = useInstitutionNames();
+  const [filters, setFilters] = useState<Record<string, string | undefined>>({ kind: "one_stop" });
+  const all = { value: "", label: tr({ zh: "全部", en: "All" }) };
+  const options = (
+    labels: Readonly<Record<string, { zh: string; en: string }>>,
+    codes: readonly string[],
+  ) => [all, ...codes.map((c) => ({ value: c, label: labelOf(labels, c, lang) }))];
+  return (
+    <Card
+      title={<h3 style={{ margin: 0, fontSize: 16 }}>{tr({ zh: "理赔清单", en: "Claims" })}</h3>}
+      style={{ marginBottom: 16 }}
+    >
+      <Form
+        layout="inline"
+        style={{ rowGap: 8, marginBottom: 12 }}
+        initialValues={{ kind: "one_stop", status: "", state: "" }}
+        onFinish={(v: {
+          kind?: string;
+          status?: string;
+          state?: string;
+          q?: string;
+          range?: [{ format: (f: string) => string }, { format: (f: string) => string }];
+        }) =>
+          setFilters({
+            kind: v.kind,
+            status: v.status,
+            state: v.state,
+            q: v.q?.trim(),
+            from: v.range?.[0].format("YYYY-MM-DD"),
+            to: v.range?.[1].format("YYYY-MM-DD"),
+          })
+        }
+      >
+        <Form.Item label={tr({ zh: "理赔方式", en: "Channel" })} name="kind">
+          <Select style={{ width: 140 }} options={options(CLAIM_CHANNEL_LABELS, CLAIM_CHANNELS)} />
+        </Form.Item>
+        <Form.Item label={tr({ zh: "赔付结果", en: "Outcome" })} name="status">
+          <Select
+            style={{ width: 140 }}
+            options={options(CLAIM_STATUS_LABELS, Object.keys(CLAIM_STATUS_LABELS))}
+          />
+        </Form.Item>
+        <Form.Item label={tr({ zh: "结算状态", en: "State" })} name="state">
+          <Select
+            style={{ width: 110 }}
+            options={options(CLAIM_STATE_LABELS, Object.keys(CLAIM_STATE_LABELS))}
+          />
+        </Form.Item>
+        <Form.Item label={tr({ zh: "结算日（北京时间）", en: "Days" })} name="range">
+          <DatePicker.RangePicker />
+        </Form.Item>
+        <Form.Item label={tr({ zh: "查找", en: "Find" })} name="q">
+          <Input
+            style={{ width: 200 }}
+            placeholder={tr({ zh: "结算编号、人员编号或保单号", en: "Settlement, person or policy no." })}
+          />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">
+          {tr({ zh: "筛选", en: "Filter" })}
+        </Button>
+      </Form>
+      <ServerTable<ClaimListItem>
+        path="/claims"
+        filters={filters}
+        rowKey="setl_id"
+        label={tr({ zh: "理赔清单", en: "Claims" })}
+        empty={tr({ zh: "没有符合条件的理赔：请放宽条件再试。", en: "No claims match." })}
+        exportPath="/claims.xlsx"
+        exportName={tr({ zh: "理赔清单", en: "claims" })}
+        sortable={{ created_at: "created_at", hmb_pay: "hmb_pay", psn_part_amt: "psn_part_amt" }}
+        columns={[
+          { title: tr({ zh: "结算编号", en: "Settlement" }), dataIndex: "setl_id", key: "setl_id" },
+          {
+            title: tr({ zh: "理赔方式", en: "Channel" }),
+            dataIndex: "kind",
+            key: "kind",
+            render: (k: string) => labelOf(CLAIM_CHANNEL_LABELS, k, lang),
+          },
+          { title: tr({ zh: "人员编号", en: "Person no." }), dataIndex: "psn_no", key: "psn_no" },
+          {
+            title: tr({ zh: "定点机构", en: "Institution" }),
+            dataIndex: "fixmedins_code",
+            key: "institution",
+            render: (code: string, c) => c.institution_name ?? names(code),
+          },
+          {
+            title: tr({ zh: "赔付结果", en: "Outcome" }),
+            dataIndex: "status",
+            key: "status",
+            render: (x: string) => labelOf(CLAIM_STATUS_LABELS, x, lang),
+          },
+          {
+            title: tr({ zh: "结算状态", en: "State" }),
+            dataIndex: "state",
+            key: "state",
+            render: (x: string) => (
+              <Pill tone={x === "revoked" ? "error" : "success"}>{labelOf(CLAIM_STATE_LABELS, x, lang)}</Pill>
+            ),
+          },
+          {
+            ...yuanColumn<ClaimListItem>(
+              tr({ zh: "个人负担（元）", en: "Person's part (yuan)" }),
+              "psn_part_amt",
+            ),
+            key: "psn_part_amt",
+          },
+          {
+            ...yuanColumn<ClaimListItem>(tr({ zh: "惠民保赔付（元）", en: "HMB paid (yuan)" }), "hmb_pay"),
+            key: "hmb_pay",
+          },
+          {
+            title: tr({ zh: "结算时间", en: "Settled" }),
+            dataIndex: "created_at",
+            key: "created_at",
+            render: beijing,
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
 export function ClaimsReview() {
   const tr = useTr();
-  const [status, setStatus] = useState<string>("");
   const [open, setOpen] = useState<string | undefined>();
-  const queue = useLoad<CounterQueue>(`/counter-claims?limit=200${status === "" ? "" : `&status=${status}`}`);
+  const [filters, setFilters] = useState<Record<string, string | undefined>>({});
+  const [tick, setTick] = useState(0);
+  const names = useInstitutionNames();
   return (
     <>
       <PageTitle>{tr({ zh: "理赔审核", en: "Claims review" })}</PageTitle>
+      <ClaimList />
       <Card
         title={
           <h3 style={{ margin: 0, fontSize: 16 }}>
@@ -76,74 +229,103 @@ export function ClaimsReview() {
           </h3>
         }
       >
-        <Space style={{ marginBottom: 12 }}>
-          <label htmlFor="queue-status">{tr({ zh: "案件状态", en: "Status" })}</label>
-          <Select
-            id="queue-status"
-            style={{ width: 200 }}
-            value={status}
-            onChange={setStatus}
-            options={[
-              { value: "", label: tr({ zh: "全部", en: "All" }) },
-              ...Object.entries(STATUS).map(([k, v]) => ({ value: k, label: tr(v) })),
-            ]}
-          />
-          <Button onClick={queue.reload}>{tr({ zh: "刷新", en: "Refresh" })}</Button>
-        </Space>
-        <Loading
-          state={queue}
-          isEmpty={(d) => d.cases.length === 0}
-          empty={tr({ zh: "队列为空：没有待审核的柜面理赔案件。", en: "The queue is empty." })}
+        <Form
+          layout="inline"
+          style={{ rowGap: 8, marginBottom: 12 }}
+          initialValues={{ status: "" }}
+          onFinish={(v: {
+            status?: string;
+            range?: [{ format: (f: string) => string }, { format: (f: string) => string }];
+          }) =>
+            setFilters({
+              status: v.status,
+              from: v.range?.[0].format("YYYY-MM-DD"),
+              to: v.range?.[1].format("YYYY-MM-DD"),
+            })
+          }
         >
-          {(d) => (
-            <Table<QueueItem>
-              rowKey="case_id"
-              size="small"
-              pagination={{ pageSize: 20 }}
-              dataSource={d.cases}
-              columns={[
-                { title: tr({ zh: "案件号", en: "Case" }), dataIndex: "case_id" },
-                { title: tr({ zh: "参保人编号", en: "Person no." }), dataIndex: "psn_no" },
-                {
-                  title: tr({ zh: "状态", en: "Status" }),
-                  dataIndex: "status",
-                  render: (s: string) => <StatusTag status={s} />,
-                },
-                yuanColumn<QueueItem>(
-                  tr({ zh: "个人负担（元）", en: "Person's part (yuan)" }),
-                  "psn_part_amt",
-                ),
-                {
-                  title: tr({ zh: "审核人", en: "Reviewer" }),
-                  dataIndex: "assignee",
-                  render: (a?: string | null) => a ?? "—",
-                },
-                { title: tr({ zh: "提交时间", en: "Submitted" }), dataIndex: "created_at", render: beijing },
-                {
-                  title: tr({ zh: "操作", en: "Action" }),
-                  key: "open",
-                  render: (_: unknown, c) => (
-                    <Button
-                      type="link"
-                      aria-label={`${tr({ zh: "审核", en: "Review" })} ${c.case_id}`}
-                      onClick={() => setOpen(c.case_id)}
-                    >
-                      {tr({ zh: "审核", en: "Review" })}
-                    </Button>
-                  ),
-                },
+          <Form.Item label={tr({ zh: "案件状态", en: "Status" })} name="status" htmlFor="queue-status">
+            <Select
+              id="queue-status"
+              style={{ width: 200 }}
+              options={[
+                { value: "", label: tr({ zh: "全部", en: "All" }) },
+                ...Object.entries(STATUS).map(([k, v]) => ({ value: k, label: tr(v) })),
               ]}
             />
-          )}
-        </Loading>
+          </Form.Item>
+          <Form.Item label={tr({ zh: "提交日（北京时间）", en: "Submitted" })} name="range">
+            <DatePicker.RangePicker />
+          </Form.Item>
+          <Button type="primary" htmlType="submit">
+            {tr({ zh: "筛选", en: "Filter" })}
+          </Button>
+          <Button style={{ marginLeft: 8 }} onClick={() => setTick((n) => n + 1)}>
+            {tr({ zh: "刷新", en: "Refresh" })}
+          </Button>
+        </Form>
+        <ServerTable<QueueItem>
+          path="/counter-claims"
+          itemsKey="cases"
+          filters={filters}
+          reloadKey={tick}
+          rowKey="case_id"
+          label={tr({ zh: "柜面理赔审核队列", en: "Counter-claim queue" })}
+          empty={tr({ zh: "队列为空：没有符合条件的柜面理赔案件。", en: "The queue is empty." })}
+          exportPath="/counter-claims.xlsx"
+          exportName={tr({ zh: "柜面理赔案件", en: "counter-claims" })}
+          columns={[
+            { title: tr({ zh: "案件号", en: "Case" }), dataIndex: "case_id" },
+            { title: tr({ zh: "参保人编号", en: "Person no." }), dataIndex: "psn_no" },
+            {
+              title: tr({ zh: "定点机构", en: "Institution" }),
+              key: "institution",
+              render: (_: unknown, c) =>
+                c.institution_name ?? (c.fixmedins_code == null ? "—" : names(c.fixmedins_code)),
+            },
+            {
+              title: tr({ zh: "状态", en: "Status" }),
+              dataIndex: "status",
+              render: (s: string) => <StatusTag status={s} />,
+            },
+            yuanColumn<QueueItem>(tr({ zh: "个人负担（元）", en: "Person's part (yuan)" }), "psn_part_amt"),
+            {
+              title: tr({ zh: "审核人", en: "Reviewer" }),
+              dataIndex: "assignee",
+              render: (a?: string | null) => a ?? "—",
+            },
+            { title: tr({ zh: "提交时间", en: "Submitted" }), dataIndex: "created_at", render: beijing },
+            {
+              title: tr({ zh: "操作", en: "Action" }),
+              key: "open",
+              render: (_: unknown, c) => (
+                <Button
+                  type="link"
+                  aria-label={`${tr({ zh: "审核", en: "Review" })} ${c.case_id}`}
+                  onClick={() => setOpen(c.case_id)}
+                >
+                  {tr({ zh: "审核", en: "Review" })}
+                </Button>
+              ),
+            },
+          ]}
+        />
       </Card>
-      {open === undefined ? null : <CaseCard key={open} caseId={open} onChange={queue.reload} />}
+      {open === undefined ? null : (
+        <CaseCard key={open} caseId={open} onChange={() => setTick((n) => n + 1)} />
+      )}
     </>
   );
 }
 
+/** Who proposed the decision now awaiting a second approval (the first of the four eyes). */
+function proposer(v: CounterCaseView): string {
+  return v.review?.pending_by ?? v.review?.decided_by ?? "—";
+}
+
 function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }) {
   const tr = useTr();
+  const institutionName = useInstitutionNames();
   const c = useLoad<CounterCaseView>(`/counter-claims/${encodeURIComponent(caseId)}`);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -203,6 +385,11 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                 <Descriptions.Item label={tr({ zh: "审核人", en: "Reviewer" })}>
                   {v.review?.assignee ?? "—"}
                 </Descriptions.Item>
+                <Descriptions.Item label={tr({ zh: "就诊机构", en: "Institution" })}>
+                  {institutionName(
+                    typeof v.record.fixmedins_code === "string" ? v.record.fixmedins_code : undefined,
+                  )}
+                </Descriptions.Item>
                 <Descriptions.Item label={tr({ zh: "诊断", en: "Diagnosis" })}>
                   {String(v.record.dise_codg ?? "—")}
                 </Descriptions.Item>
@@ -234,8 +421,8 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                   type="warning"
                   showIcon
                   title={tr({
-                    zh: `四眼复核：${v.review?.decided_by ?? "第一位经办人"} 已提出${v.pending.decision === "adjust" ? "调整" : "批准"}，拟赔付 ${yuan(v.pending.hmb_pay)} 元，超过复核限额，须另一名经办人员批准后才入账。`,
-                    en: `Four eyes: ${v.pending.decision} proposed, paying ${yuan(v.pending.hmb_pay)} yuan — above the threshold, a second operator must approve.`,
+                    zh: `四眼复核：经办人员 ${proposer(v)} 已于 ${v.pending.since === null ? "此前" : beijing(v.pending.since)} 提出${v.pending.decision === "adjust" ? "调整后赔付" : "批准赔付"}，拟赔付 ${yuan(v.pending.hmb_pay)} 元，超过复核限额，须由${proposer(v)}以外的另一名经办人员批准后才入账。`,
+                    en: `Four eyes: operator ${proposer(v)} proposed to ${v.pending.decision === "adjust" ? "approve with an adjustment" : "approve"}, paying ${yuan(v.pending.hmb_pay)} yuan — above the threshold, an operator other than ${proposer(v)} must approve.`,
                   })}
                 />
               )}

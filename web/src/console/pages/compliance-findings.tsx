@@ -60,9 +60,9 @@ export function ComplianceFindings({ view, label }: { view: ProductComplianceVie
             key: "t",
             render: (_: unknown, f) => f.title ?? f.rule,
           },
-          { title: tr({ zh: "对象", en: "Subject" }), dataIndex: "subject" },
-          { title: tr({ zh: "实际值", en: "Value" }), dataIndex: "value" },
-          { title: tr({ zh: "限值", en: "Limit" }), dataIndex: "limit" },
+          { title: tr({ zh: "对象", en: "Subject" }), dataIndex: "subject_name" },
+          { title: tr({ zh: "实际值", en: "Value" }), dataIndex: "value_text" },
+          { title: tr({ zh: "限值", en: "Limit" }), dataIndex: "limit_text" },
         ]}
       />
       <Typography.Paragraph type="secondary">{view.source}</Typography.Paragraph>

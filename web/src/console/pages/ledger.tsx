@@ -2,9 +2,12 @@
 import { Alert, Button, Card, DatePicker, Form, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { formatPercent } from "../../../../src/domain/money.js";
+import { ACCOUNT_LABELS, JOURNAL_KIND_LABELS, labelOf } from "../../../../src/domain/vocabulary.js";
 import { api } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
+import { useLang } from "../../shared/i18n.js";
 import type { LedgerSummary, Statement } from "../../shared/types.js";
+import { DownloadButtons } from "../download.js";
 import { yuanColumn } from "./columns.js";
 import { base, errorOf, Loading, PageTitle, programId, role, useLoad, useTr } from "./common.js";
 
@@ -14,6 +17,7 @@ type StatementLine = Statement["lines"][number];
 
 export function Ledger() {
   const tr = useTr();
+  const { lang } = useLang();
   const summary = useLoad<LedgerSummary>("/ledger/summary");
   const program = useLoad<{ insurers: { code: string; name: string; lead: boolean }[] }>(
     `/api/v1/programs/${programId()}`,
@@ -49,7 +53,7 @@ export function Ledger() {
   return (
     <>
       <PageTitle>{tr({ zh: "账本与对账单", en: "Ledger and statements" })}</PageTitle>
-      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+      <Space orientation="vertical" size={16} style={{ width: "100%" }}>
         <Card
           title={<h3 style={{ margin: 0, fontSize: 16 }}>{tr({ zh: "分账汇总", en: "Ledger summary" })}</h3>}
         >
@@ -79,7 +83,7 @@ export function Ledger() {
                     {
                       title: tr({ zh: "科目", en: "Account" }),
                       key: "a",
-                      render: (_: unknown, a) => `${a.name}（${a.account}）`,
+                      render: (_: unknown, a) => labelOf(ACCOUNT_LABELS, a.account, lang),
                     },
                     yuanColumn<AccountTotal>(tr({ zh: "借方（元）", en: "Debits" }), "debits"),
                     yuanColumn<AccountTotal>(tr({ zh: "贷方（元）", en: "Credits" }), "credits"),
@@ -108,7 +112,9 @@ export function Ledger() {
                       title: tr({ zh: "科目净额（元）", en: "Net per account" }),
                       key: "a",
                       render: (_: unknown, i) =>
-                        i.accounts.map((a) => `${a.account} ${yuan(a.net)}`).join("；"),
+                        i.accounts
+                          .map((a) => `${labelOf(ACCOUNT_LABELS, a.account, lang)} ${yuan(a.net)}`)
+                          .join("；"),
                     },
                   ]}
                 />
@@ -141,7 +147,7 @@ export function Ledger() {
                 style={{ width: 240 }}
                 options={(program.data?.insurers ?? []).map((i) => ({
                   value: i.code,
-                  label: `${i.name}（${i.code}）`,
+                  label: i.name,
                 }))}
               />
             </Form.Item>
@@ -161,14 +167,16 @@ export function Ledger() {
           )}
           {statement === undefined || query === undefined ? null : (
             <>
-              <p style={{ marginTop: 12 }}>
-                <a
-                  href={`${base()}/ledger/statement?${new URLSearchParams({ ...query, format: "csv" })}`}
-                  download
-                >
-                  {tr({ zh: "下载 CSV", en: "Download CSV" })}
-                </a>
-              </p>
+              <div style={{ marginTop: 12 }}>
+                <DownloadButtons
+                  path={(format) => `${base()}/ledger/statement?${new URLSearchParams({ ...query, format })}`}
+                  name={tr({
+                    zh: `分账明细-${query.from}至${query.to}`,
+                    en: `statement-${query.from}-${query.to}`,
+                  })}
+                  formats={["csv"]}
+                />
+              </div>
               <Table
                 rowKey="account"
                 size="small"
@@ -178,7 +186,7 @@ export function Ledger() {
                   {
                     title: tr({ zh: "科目", en: "Account" }),
                     key: "a",
-                    render: (_: unknown, b) => `${b.name}（${b.account}）`,
+                    render: (_: unknown, b) => labelOf(ACCOUNT_LABELS, b.account, lang),
                   },
                   yuanColumn<StatementBalance>(tr({ zh: "期初（元）", en: "Opening" }), "opening_net"),
                   yuanColumn<StatementBalance>(tr({ zh: "借方（元）", en: "Debits" }), "debits"),
@@ -193,10 +201,22 @@ export function Ledger() {
                 dataSource={statement.lines}
                 columns={[
                   { title: tr({ zh: "时间", en: "At" }), dataIndex: "at", render: beijing },
-                  { title: tr({ zh: "类型", en: "Kind" }), dataIndex: "kind" },
+                  {
+                    title: tr({ zh: "类型", en: "Kind" }),
+                    dataIndex: "kind",
+                    render: (k: string) => labelOf(JOURNAL_KIND_LABELS, k, lang),
+                  },
                   { title: tr({ zh: "业务号", en: "Ref" }), dataIndex: "ref" },
-                  { title: tr({ zh: "借", en: "Debit" }), dataIndex: "debit_account" },
-                  { title: tr({ zh: "贷", en: "Credit" }), dataIndex: "credit_account" },
+                  {
+                    title: tr({ zh: "借", en: "Debit" }),
+                    dataIndex: "debit_account",
+                    render: (a: string) => labelOf(ACCOUNT_LABELS, a, lang),
+                  },
+                  {
+                    title: tr({ zh: "贷", en: "Credit" }),
+                    dataIndex: "credit_account",
+                    render: (a: string) => labelOf(ACCOUNT_LABELS, a, lang),
+                  },
                   yuanColumn<StatementLine>(tr({ zh: "本公司份额（元）", en: "Our share (yuan)" }), "amount"),
                 ]}
               />

@@ -15,9 +15,11 @@ import type {
   Trends as TrendsView,
   WeekTrend,
 } from "../../shared/types.js";
+import { DownloadButtons } from "../download.js";
 import { EChart } from "../echart.js";
 import { yuanColumn } from "./columns.js";
 import { base, Figure, Loading, PageTitle, programId, useLoad, useTr } from "./common.js";
+import { TurnaroundCard } from "./turnaround.js";
 
 /** "12000.50" → 12000.5 for a chart axis only (figures shown as text stay strings). */
 const chartNumber = (s: string | null | undefined) => (s === null || s === undefined ? 0 : Number(s));
@@ -64,6 +66,9 @@ export function LossRatio() {
     <>
       <PageTitle extra={<AsOf />}>{tr({ zh: "保费与赔付率", en: "Premiums and loss ratio" })}</PageTitle>
       <Loading state={s}>{(d) => <LossRatioBody d={d} />}</Loading>
+      <div style={{ marginTop: 16 }}>
+        <TurnaroundCard />
+      </div>
     </>
   );
 }
@@ -134,7 +139,7 @@ function LossRatioBody({ d }: { d: OversightSummary }) {
     [d, tr],
   );
   return (
-    <Space direction="vertical" style={{ width: "100%" }} size={16}>
+    <Space orientation="vertical" style={{ width: "100%" }} size={16}>
       {lr.alert ? (
         <Alert
           type="error"
@@ -278,7 +283,7 @@ export function EnrollmentRate() {
         empty={tr({ zh: "尚无名单：请运营方先导入医保局参保名单。", en: "No roster imported yet." })}
       >
         {(d) => (
-          <Space direction="vertical" style={{ width: "100%" }} size={16}>
+          <Space orientation="vertical" style={{ width: "100%" }} size={16}>
             <Row gutter={12}>
               <Col span={8}>
                 <Figure
@@ -358,7 +363,7 @@ export function Beneficiaries() {
   return (
     <>
       <PageTitle extra={<AsOf />}>{tr({ zh: "受益与减负", en: "Beneficiaries and relief" })}</PageTitle>
-      <Space direction="vertical" style={{ width: "100%" }} size={16}>
+      <Space orientation="vertical" style={{ width: "100%" }} size={16}>
         <Loading state={s}>
           {(d) => (
             <Row gutter={[12, 12]}>
@@ -460,7 +465,7 @@ export function Trends() {
       <PageTitle>{tr({ zh: "周趋势", en: "Weekly trends" })}</PageTitle>
       <Loading state={t} isEmpty={(d) => d.weeks.length === 0}>
         {(d) => (
-          <Space direction="vertical" style={{ width: "100%" }} size={16}>
+          <Space orientation="vertical" style={{ width: "100%" }} size={16}>
             <Card>
               <EChart
                 label={tr({
@@ -563,16 +568,12 @@ export function Disclosure() {
                   })}
             </div>
           </div>
-          {valid ? (
-            <>
-              <a href={href("pdf")} download>
-                {tr({ zh: "下载 PDF", en: "Download PDF" })}
-              </a>
-              <a href={href("xlsx")} download>
-                {tr({ zh: "下载 Excel", en: "Download Excel" })}
-              </a>
-            </>
-          ) : null}
+          <DownloadButtons
+            path={href}
+            name={tr({ zh: `信息披露-${period}`, en: `disclosure-${period}` })}
+            formats={["pdf", "xlsx"]}
+            disabled={!valid}
+          />
         </Space>
       </Card>
     </>

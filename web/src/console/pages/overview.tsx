@@ -16,7 +16,7 @@ export function Overview() {
   return (
     <>
       <PageTitle>{tr({ zh: "概览", en: "Overview" })}</PageTitle>
-      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+      <Space orientation="vertical" size={16} style={{ width: "100%" }}>
         {staff && queue.data !== undefined ? (
           <Alert
             type={queue.data.cases.length > 0 ? "info" : "success"}

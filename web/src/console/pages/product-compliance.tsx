@@ -18,7 +18,7 @@ export function VersionCompliance({ path }: { path: string }) {
         </h3>
       }
     >
-      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+      <Space orientation="vertical" size={16} style={{ width: "100%" }}>
         {RULE_SET_OPTIONS.map((r) => (
           <RuleSetFindings key={r.value} path={path} rules={r.value} label={r.label} />
         ))}

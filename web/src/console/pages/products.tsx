@@ -40,7 +40,7 @@ export function Products() {
   return (
     <>
       <PageTitle>{tr({ zh: "产品管理", en: "Products" })}</PageTitle>
-      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+      <Space orientation="vertical" size={16} style={{ width: "100%" }}>
         <Card
           title={
             <h3 style={{ margin: 0, fontSize: 16 }}>
@@ -277,7 +277,7 @@ function Upload({ onPublished }: { onPublished: () => void }) {
         </h3>
       }
     >
-      <Space direction="vertical" style={{ width: "100%" }}>
+      <Space orientation="vertical" style={{ width: "100%" }}>
         <label htmlFor="product-file">
           {tr({
             zh: "产品文件（JSON）：先校验，无误后发布为不可修改的版本",

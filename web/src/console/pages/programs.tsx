@@ -15,7 +15,7 @@ export function Programs() {
   return (
     <>
       <PageTitle>{tr({ zh: "项目与产品", en: "Programs and products" })}</PageTitle>
-      <Space direction="vertical" size={16} style={{ width: "100%" }}>
+      <Space orientation="vertical" size={16} style={{ width: "100%" }}>
         <Loading state={product}>
           {(p) => (
             <Card

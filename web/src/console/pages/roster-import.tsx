@@ -1,10 +1,10 @@
-/** 参保名单导入: roster import with upload progress, row errors and the import history. */
-import { Alert, Button, Card, Col, Progress, Row, Space, Table, Typography } from "antd";
+/** 参保名单导入: roster import with upload and processing progress, row errors and the import history. */
+import { Alert, Button, Card, Col, Row, Space, Table, Typography } from "antd";
 import { useState } from "react";
-import { loadSession } from "../../shared/api.js";
 import { beijing } from "../../shared/format.js";
 import type { RosterImportRecord, RosterImportResult } from "../../shared/types.js";
-import { base, Figure, Loading, PageTitle, useLoad, useTr } from "./common.js";
+import { UploadProgress, useListUpload } from "../upload.js";
+import { Figure, Loading, PageTitle, useLoad, useTr } from "./common.js";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -18,47 +18,31 @@ export function RosterImport() {
   const tr = useTr();
   const history = useLoad<RosterImportRecord[]>("/roster/imports");
   const [file, setFile] = useState<File | undefined>();
-  const [sent, setSent] = useState<number | undefined>();
-  const [phase, setPhase] = useState<"idle" | "uploading" | "processing" | "done">("idle");
+  const upload = useListUpload<RosterImportResult>();
   const [result, setResult] = useState<RosterImportResult | undefined>();
   const [error, setError] = useState<string | undefined>();
 
-  function upload() {
+  async function run() {
     if (file === undefined) {
       setError(tr({ zh: "请先选择名单文件（CSV 或 Excel）。", en: "Choose a roster file first." }));
       return;
     }
     setError(undefined);
     setResult(undefined);
-    setPhase("uploading");
-    setSent(0);
-    // XMLHttpRequest, not fetch: it reports upload progress. The import itself runs in one request.
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `${base()}/roster/imports`);
-    const token = loadSession()?.token;
-    if (token !== undefined) xhr.setRequestHeader("authorization", `Bearer ${token}`);
-    xhr.setRequestHeader("content-type", file.name.toLowerCase().endsWith(".xlsx") ? XLSX : "text/csv");
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) setSent(Math.round((e.loaded / e.total) * 100));
-    };
-    xhr.upload.onload = () => setPhase("processing");
-    xhr.onload = () => {
-      setPhase("done");
+    const type = file.name.toLowerCase().endsWith(".xlsx") ? XLSX : "text/csv";
+    try {
+      const r = await upload.send("/roster/imports", file, type);
       history.reload();
-      try {
-        const body = JSON.parse(xhr.responseText) as RosterImportResult & { error?: { message: string } };
-        if (xhr.status >= 200 && xhr.status < 300) setResult(body);
-        else
-          setError(body.error?.message ?? tr({ zh: "导入失败：请检查文件后重试。", en: "Import failed." }));
-      } catch {
-        setError(tr({ zh: "导入失败：服务暂时不可用，请稍后重试。", en: "Import failed: try again later." }));
-      }
-    };
-    xhr.onerror = () => {
-      setPhase("done");
-      setError(tr({ zh: "网络连接失败：请检查网络后重试。", en: "Network error: try again." }));
-    };
-    xhr.send(file);
+      if (r.ok) setResult(r.body);
+      else
+        setError(r.body.error?.message ?? tr({ zh: "导入失败：请检查文件后重试。", en: "Import failed." }));
+    } catch (e) {
+      setError(
+        e instanceof Error && e.message === "network"
+          ? tr({ zh: "网络连接失败：请检查网络后重试。", en: "Network error: try again." })
+          : tr({ zh: "导入失败：服务暂时不可用，请稍后重试。", en: "Import failed: try again later." }),
+      );
+    }
   }
 
   return (
@@ -79,26 +63,28 @@ export function RosterImport() {
             accept=".csv,.xlsx,text/csv"
             onChange={(e) => setFile(e.target.files?.[0])}
           />
-          <Button type="primary" onClick={upload} loading={phase === "uploading" || phase === "processing"}>
+          <Button
+            type="primary"
+            onClick={() => void run()}
+            loading={upload.phase === "uploading" || upload.phase === "processing"}
+          >
             {tr({ zh: "开始导入", en: "Import" })}
           </Button>
         </Space>
-        {phase === "idle" ? null : (
-          <div style={{ marginTop: 16 }} role="status">
-            <Progress
-              percent={phase === "done" ? 100 : (sent ?? 0)}
-              status={phase === "processing" ? "active" : error ? "exception" : undefined}
-              aria-label={tr({ zh: "导入进度", en: "Import progress" })}
-            />
-            <span>
-              {phase === "uploading"
-                ? tr({ zh: `正在上传 ${sent ?? 0}%`, en: `Uploading ${sent ?? 0}%` })
-                : phase === "processing"
-                  ? tr({ zh: "已上传，正在校验并导入…", en: "Uploaded; checking and importing…" })
-                  : tr({ zh: "完成", en: "Done" })}
-            </span>
-          </div>
-        )}
+        <UploadProgress
+          phase={upload.phase}
+          sent={upload.sent}
+          server={upload.server}
+          failed={error !== undefined}
+          summary={
+            result === undefined
+              ? tr({ zh: "导入未完成：原因见下方", en: "Not imported: see below" })
+              : tr({
+                  zh: `完成：读取 ${result.read} 行，导入 ${result.imported} 行，出错 ${result.rejected} 行`,
+                  en: `Done: ${result.read} read, ${result.imported} imported, ${result.rejected} rejected`,
+                })
+          }
+        />
         {error === undefined ? null : (
           <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
         )}

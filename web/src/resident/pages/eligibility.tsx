@@ -7,11 +7,15 @@ import type { Eligibility } from "../../shared/types.js";
 import { FieldError, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
 import { programPath } from "../product.js";
+import { promoField } from "../promo.js";
 
 export const CERTNO = /^\d{17}[\dXx]$/;
 
 export function checkEligibility(certno: string): Promise<Eligibility> {
-  return api<Eligibility>("POST", programPath("/eligibility"), { certno: certno.trim().toUpperCase() });
+  return api<Eligibility>("POST", programPath("/eligibility"), {
+    certno: certno.trim().toUpperCase(),
+    ...promoField(),
+  });
 }
 
 export function EligibilityPage() {

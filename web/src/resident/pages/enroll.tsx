@@ -7,9 +7,12 @@ import type { EnrollmentResult, ProductSheet, ResidentOverview } from "../../sha
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
 import { loadProduct, programPath } from "../product.js";
+import { promoField } from "../promo.js";
 import { CERTNO, checkEligibility } from "./eligibility.js";
 
 type Relation = "spouse" | "child" | "parent";
+/** How the resident pays: online (a cash gateway) or a pre-authorized deduction from the 医保个人账户. */
+type PayChannel = "cash" | "personal_account";
 
 /**
  * A family member as the resident names them: ID number and name (the server matches both against the
@@ -77,6 +80,7 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
   const [adding, setAdding] = useState(false);
   const [formError, setFormError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [channel, setChannel] = useState<PayChannel>("cash");
   // One Idempotency-Key per distinct request: a retry of the same enrollment (a lost answer) reuses it, a
   // corrected one (after e.g. a name that did not match) gets a new key instead of a 409 conflict.
   const attempt = useRef<{ body: string; key: string } | undefined>(undefined);
@@ -150,12 +154,13 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
     try {
       const body =
         members.length === 0
-          ? { kind: "individual", plan, psn_no: me.psn_no, channel: "cash" }
+          ? { kind: "individual", plan, psn_no: me.psn_no, channel, ...promoField() }
           : {
               kind: "family",
               plan,
               payer_psn_no: me.psn_no,
-              channel: "cash",
+              channel,
+              ...promoField(),
               members: [
                 ...(includeSelf ? [{ relation: "self" }] : []),
                 ...members.map((m) => ({ certno: m.certno, psn_name: m.name, relation: m.relation })),
@@ -277,14 +282,35 @@ function EnrollForm({ product, me }: { product: ProductSheet; me: ResidentOvervi
           </div>
         </fieldset>
       ) : null}
-      <p className="muted">{t.enroll.channel}</p>
+      {product.personal_account_payment ? (
+        <fieldset className="field">
+          <legend className="label">{t.enroll.channelLegend}</legend>
+          {(["cash", "personal_account"] as const).map((c) => (
+            <label className="check" key={c}>
+              <input
+                type="radio"
+                name="channel"
+                value={c}
+                checked={channel === c}
+                onChange={() => setChannel(c)}
+              />
+              {t.enroll.channels[c]}
+            </label>
+          ))}
+          {channel === "personal_account" ? (
+            <p className="muted small">{t.enroll.personalAccountNote}</p>
+          ) : null}
+        </fieldset>
+      ) : (
+        <p className="muted">{t.enroll.channel}</p>
+      )}
       <p>
         {t.enroll.total}：<strong className="big-bad">{yuan(total)}</strong>
       </p>
       <p className="muted small">{t.enroll.notice}</p>
       <FieldError id="enroll-error" message={formError} />
       <Button block color="primary" size="large" type="submit" loading={busy}>
-        {t.enroll.pay(yuan(total))}
+        {channel === "personal_account" ? t.enroll.preauthorize(yuan(total)) : t.enroll.pay(yuan(total))}
       </Button>
     </form>
   );

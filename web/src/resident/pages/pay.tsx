@@ -61,6 +61,33 @@ export function PayPage() {
               </Link>
             </div>
           );
+        if (order.status === "preauthorized")
+          return (
+            <div className="card">
+              <Result
+                status="waiting"
+                title={t.pay.preauthorizedTitle}
+                description={t.pay.preauthorizedText}
+              />
+              <dl className="kv">
+                <dt>{t.pay.order}</dt>
+                <dd>{order.order_no}</dd>
+                <dt>{t.pay.amount}</dt>
+                <dd>
+                  <strong className="big-bad">{yuan(amount)}</strong>
+                </dd>
+              </dl>
+              <FieldError id="pay-error" message={error} />
+              {payUrl?.startsWith("/api/v1/sandbox/") ? (
+                <Button block color="primary" size="large" loading={busy} onClick={() => void pay()}>
+                  {t.pay.simulateDeduction}
+                </Button>
+              ) : null}
+              <Link className="button-link" to="/policies">
+                {t.pay.viewPolicies}
+              </Link>
+            </div>
+          );
         return (
           <div className="card">
             {order.status === "failed" ? (

@@ -91,6 +91,13 @@ export function PoliciesPage() {
             <Link className="button-link secondary" to="/renewal">
               {t.policies.renewal}
             </Link>
+            {/* What an insured person has besides the payout: services and the aid they may apply for. */}
+            <Link className="button-link secondary" to="/services">
+              {t.policies.services}
+            </Link>
+            <Link className="button-link secondary" to="/aid">
+              {t.policies.aid}
+            </Link>
           </>
         )
       }
