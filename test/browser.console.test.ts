@@ -398,6 +398,26 @@ describe.skipIf(skip).each(BROWSER_BACKENDS)("console shell in Chromium on %s", 
     const cells = await suite.page.getByRole("row").nth(1).getByRole("cell").allTextContents();
     expect(cells.some((c) => /^P.\*+..$/.test(c) || c.includes("*"))).toBe(true);
     await visit("资助对象理赔", "资助对象理赔", "charity-claims");
+    // Issue 14: the list is the server's — its total, and a filter (结算状态) asks the server again.
+    const charity = await apiAs("demo-charity", "demo-charity-2023");
+    const totalOf = async (q: string) =>
+      ((await (await charity("GET", `/charity-claims?page_size=1${q}`)).json()) as { total: number }).total;
+    const region = suite.page.getByRole("region", { name: "资助对象理赔" });
+    const showsTotal = (n: number) =>
+      n > 0
+        ? region.getByText(`共 ${n} 条`).waitFor()
+        : region.getByText("没有符合条件的资助对象理赔：请放宽条件再试。").waitFor();
+    await showsTotal(await totalOf(""));
+    await suite.page.getByLabel("结算状态", { exact: true }).click();
+    const revoked = suite.page.locator('.ant-select-item-option[title="已撤销"]:visible');
+    await revoked.waitFor();
+    await revoked.click();
+    const asked = suite.page.waitForRequest(
+      (r) => r.url().includes("/charity-claims?") && r.url().includes("state=revoked"),
+    );
+    await suite.page.getByRole("button", { name: "筛选" }).click();
+    await asked;
+    await showsTotal(await totalOf("&state=revoked"));
     await suite.page.getByRole("button", { name: "退出登录" }).click();
   });
 

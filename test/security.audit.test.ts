@@ -67,9 +67,11 @@ const PERSONAL_READS: Readonly<Record<string, (d: PersonalData, role: string) =>
   [`GET ${P}/payout-batches.xlsx`]: () => `${API}/payout-batches.xlsx`,
   [`GET ${P}/claims.xlsx`]: (d, role) => `${API}/claims.xlsx${isStaff(role) ? `?q=${d.a.psnNo}` : ""}`,
   [`GET ${P}/enrollments`]: () => `${API}/enrollments?limit=5`,
+  [`GET ${P}/enrollments.xlsx`]: () => `${API}/enrollments.xlsx?kind=individual`,
   [`GET ${P}/charity-pools`]: () => `${API}/charity-pools`,
   [`GET ${P}/charity-pools/:pool_id`]: () => `${API}/charity-pools/${POOL}`,
   [`GET ${P}/charity-claims`]: () => `${API}/charity-claims?limit=5`,
+  [`GET ${P}/charity-claims.xlsx`]: () => `${API}/charity-claims.xlsx?state=settled`,
   [`GET ${P}/counter-claims`]: (_d, role) => `${API}/counter-claims${isStaff(role) ? "?psn_no=P001" : ""}`,
   [`GET ${P}/counter-claims/:case_id`]: (d) => `${API}/counter-claims/${d.a.caseId}`,
   [`GET ${P}/counter-claims/:case_id/documents/:doc_kind`]: (d) =>
@@ -102,6 +104,7 @@ const PERSONAL_READS: Readonly<Record<string, (d: PersonalData, role: string) =>
   [`GET ${P}/settlements/:setl_id/burden`]: (d) => `${API}/settlements/${d.a.setlId}/burden`,
   [`GET ${P}/me/aid`]: () => `${API}/me/aid`,
   [`GET ${P}/aid-applications`]: () => `${API}/aid-applications`,
+  [`GET ${P}/aid-applications.xlsx`]: () => `${API}/aid-applications.xlsx?sort=created_at`,
   [`GET ${P}/aid-applications/:application_id`]: (_d, role) =>
     `${API}/aid-applications/${role === "civil_affairs" ? civilApplication : aidApplication}`,
   "GET /api/v1/verify/:code": (d) => `/api/v1/verify/${d.a.verificationCode}`,

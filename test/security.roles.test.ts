@@ -43,6 +43,7 @@ const CIVIL_AFFAIRS_ROUTES = [
   `GET ${P}/aid-programs`,
   `GET ${P}/aid-programs/:aid_program_id`,
   `GET ${P}/aid-applications`,
+  `GET ${P}/aid-applications.xlsx`,
   `GET ${P}/aid-applications/:application_id`,
   `POST ${P}/aid-applications/:application_id/decision`,
 ].sort();

@@ -310,6 +310,9 @@ describe.each(BACKENDS)("server-side tables on %s", (backend) => {
     expect((await get("/institutions?q=H5326")).json().total).toBe(2);
     expect((await get("/institutions?status=disabled")).json().total).toBe(0);
     expect((await get("/institutions?page_size=0")).json().error.field).toBe("page_size");
+    expect((await get("/institutions?kind=medical&page_size=50")).json().total).toBe(3);
+    expect((await get("/institutions?kind=service&page_size=50")).json().total).toBe(0);
+    expect((await get("/institutions?kind=clinic")).json().error.field).toBe("kind");
     const res = await get("/institutions.xlsx?q=H5326");
     expect(res.statusCode, res.body).toBe(200);
     const { headers, rows } = await sheetRows(res.rawPayload);
@@ -317,6 +320,64 @@ describe.each(BACKENDS)("server-side tables on %s", (backend) => {
     expect(rows.map((r) => r[0]).sort()).toEqual([HOSPITAL, OTHER_HOSPITAL].sort());
     expect(rows.flat().join(" ")).toContain("正常");
     expect((await get("/institutions.xlsx", await authHeaders(app, "bureau1"))).statusCode).toBe(403);
+  });
+
+  it("pages, filters, sorts and exports enrollments (older limit/offset kept), audited", async () => {
+    type Enrollment = { enrollment_id: string; kind: string; premium: string };
+    const all = (await get("/enrollments?page_size=200")).json();
+    expect(all.total).toBeGreaterThanOrEqual(4);
+    const p1 = (await get("/enrollments?page_size=2")).json();
+    expect(p1).toMatchObject({ total: all.total, page: 1, page_size: 2, limit: 2, offset: 0 });
+    const p2 = (await get("/enrollments?page_size=2&page=2")).json();
+    const ids = [...p1.enrollments, ...p2.enrollments].map((e: Enrollment) => e.enrollment_id);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids).toEqual(all.enrollments.slice(0, 4).map((e: Enrollment) => e.enrollment_id));
+    const legacy = (await get("/enrollments?limit=2&offset=2")).json();
+    expect(legacy.enrollments.map((e: Enrollment) => e.enrollment_id)).toEqual(
+      p2.enrollments.map((e: Enrollment) => e.enrollment_id),
+    );
+    const first = all.enrollments[0] as Enrollment;
+    const found = (await get(`/enrollments?q=${first.enrollment_id}`)).json();
+    expect(found.enrollments.map((e: Enrollment) => e.enrollment_id)).toEqual([first.enrollment_id]);
+    expect((await get("/enrollments?kind=unit")).json().total).toBe(0);
+    expect((await get("/enrollments?from=2099-01-01")).json().total).toBe(0);
+    const ascending = (await get("/enrollments?sort=premium&order=asc&page_size=200")).json();
+    const premiums = ascending.enrollments.map((e: Enrollment) => Number(e.premium));
+    expect(premiums).toEqual([...premiums].sort((a, b) => a - b));
+    expect((await get("/enrollments?from=2023-13-01")).json().error.field).toBe("from");
+    expect((await get("/enrollments?sort=name")).json().error.field).toBe("sort");
+    expect((await get("/enrollments?page=0")).json().error.field).toBe("page");
+
+    const res = await get("/enrollments.xlsx?kind=individual");
+    expect(res.statusCode, res.body).toBe(200);
+    const { headers, rows } = await sheetRows(res.rawPayload);
+    expect(headers).toEqual(expect.arrayContaining(["投保单号", "投保方式", "保费合计（元）", "缴费状态"]));
+    expect(rows).toHaveLength(all.enrollments.filter((e: Enrollment) => e.kind === "individual").length);
+    expect(rows.flat().join(" ")).toContain("个人投保");
+    expect(rows.flat().join(" ")).not.toMatch(/\bindividual\b|\boffline\b/);
+    const audited = (await get("/audit?action=enrollment.export")).json();
+    expect(audited.total).toBe(1);
+    expect((await get("/enrollments.xlsx", ins)).statusCode).toBe(403);
+  });
+
+  it("downloads a day's reconciliation as Excel: institutions by name, Chinese headers, the verdict", async () => {
+    const json = (await get(`/reconciliation?date=${DAYS[0]}`)).json();
+    const res = await get(`/reconciliation?date=${DAYS[0]}&format=xlsx`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers["content-type"]).toContain("spreadsheetml");
+    const { headers, rows } = await sheetRows(res.rawPayload);
+    expect(headers).toEqual(expect.arrayContaining(["机构编码", "机构名称", "结算笔数", "核对"]));
+    expect(rows).toHaveLength(json.institutions.length);
+    const hospital = rows.find((r) => r[0] === HOSPITAL);
+    expect(hospital?.[1]).toBeTruthy();
+    expect(hospital?.[1]).not.toBe("未登记机构");
+    expect(hospital?.[2]).toBe("2");
+    expect(hospital?.[headers.indexOf("核对")]).toBe(
+      json.institutions.find((i: { fixmedins_code: string }) => i.fixmedins_code === HOSPITAL).matches
+        ? "一致"
+        : "不一致",
+    );
+    expect((await get(`/reconciliation?date=${DAYS[0]}&format=pdf`)).json().error.field).toBe("format");
   });
 
   it("pages the audit log by page/page_size or limit/offset, and exports the same search", async () => {

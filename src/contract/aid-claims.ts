@@ -4,7 +4,8 @@
  * "我可申请的救助", and the 一事一议 applications the programs review. Amounts are yuan strings.
  */
 import { z } from "zod";
-import { Instant, NO_NUL, ProgramParams, Yuan } from "./common.js";
+import { Day, Instant, NO_NUL, ProgramParams, Yuan } from "./common.js";
+import { PageFields, PageQueryShape, sortOf } from "./paging.js";
 
 const text = (description: string, max = 500) => z.string().max(max).meta({ description });
 
@@ -97,7 +98,10 @@ export const AidApplicationView = z.object({
 });
 export type AidApplicationView = z.infer<typeof AidApplicationView>;
 
-export const AidApplicationList = z.object({ applications: z.array(AidApplicationView) });
+export const AidApplicationList = z.object({
+  applications: z.array(AidApplicationView),
+  ...PageFields,
+});
 export type AidApplicationList = z.infer<typeof AidApplicationList>;
 
 export const AidApplicationEvent = z.object({
@@ -139,10 +143,25 @@ export const AidApplicationParams = ProgramParams.extend({
 });
 export type AidApplicationParams = z.infer<typeof AidApplicationParams>;
 
-export const AidApplicationsQuery = z.object({
+export const AID_APPLICATION_SORTS = ["updated_at", "created_at", "submitted_at", "proposed"] as const;
+
+export const AidApplicationsQuery = z.strictObject({
   state: z.enum(APPLICATION_STATES).optional().meta({ description: "只看某一状态" }),
+  aid_program: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+    .optional()
+    .meta({ description: "只看某一救助项目（救助项目编号）" }),
+  submitted_from: Day.optional().meta({ description: "提交日起（北京时间，含）" }),
+  submitted_to: Day.optional().meta({ description: "提交日止（北京时间，含）" }),
+  updated_from: Day.optional().meta({ description: "更新日起（北京时间，含）" }),
+  updated_to: Day.optional().meta({ description: "更新日止（北京时间，含）" }),
+  sort: sortOf(AID_APPLICATION_SORTS, "updated_at"),
+  ...PageQueryShape,
 });
 export type AidApplicationsQuery = z.infer<typeof AidApplicationsQuery>;
+/** The queue's export: the same filters and order, without the page. */
+export const AidApplicationsExportQuery = AidApplicationsQuery.omit({ page: true, page_size: true });
 
 export const ConfirmAidApplicationBody = z
   .object({

@@ -6,6 +6,7 @@
  * only the envelope around them.
  */
 import { z } from "zod";
+import { GUARDIAN_RELATIONS } from "../domain/vocabulary.js";
 import { Day, Instant, NO_NUL, ProgramId, ProgramParams, Yuan } from "./common.js";
 import { PageFields, PageQueryShape } from "./paging.js";
 import { ClaimView, SetlId, SettlementRecord, SettlementResponse } from "./settlement.js";
@@ -170,7 +171,8 @@ export type CaseParams = z.infer<typeof CaseParams>;
 export const documentParams = (kinds: readonly [string, ...string[]]) =>
   CaseParams.extend({
     doc_kind: z.enum(kinds).meta({
-      description: "单据类型：invoice 发票、settlement_sheet 结算单、other 其他、appeal 申诉材料",
+      description:
+        "单据类型：invoice 发票、settlement_sheet 结算单、other 其他、appeal 申诉材料、guardianship 监护关系证明（户口簿或出生医学证明）",
       example: "invoice",
     }),
   });
@@ -181,6 +183,22 @@ export const CounterSubmitBody = z
     psn_no: PsnNo,
     record: z.record(z.string(), z.unknown()),
     note: note(500, "备注（不超过 500 字）").optional(),
+    guardian: z
+      .object({
+        certno: z.string().min(1).max(32).meta({
+          description: "未成年人（就诊人）的身份证号，与参保名单核对",
+          example: "532621201906010012",
+        }),
+        relation: z
+          .enum(GUARDIAN_RELATIONS)
+          .meta({ description: "申请人与未成年人的关系：parent 父母、guardian 其他监护人" }),
+      })
+      .strict()
+      .optional()
+      .meta({
+        description:
+          "为未成年子女（单位或慈善投保，非本人缴费）申请时填写：申请人自述为监护人，须上传 guardianship 监护关系证明（户口簿或出生医学证明），审核批准时核验",
+      }),
   })
   .strict();
 /** The same, documented: the record is a national settlement record. */
@@ -306,6 +324,16 @@ export const CounterCaseView = z.object({
   created_at: Instant,
   updated_at: Instant,
   events: z.array(ClaimEvent).meta({ description: "状态轨迹" }),
+  guardian: z
+    .object({
+      relation: z.enum(GUARDIAN_RELATIONS).meta({ description: "parent 父母、guardian 其他监护人" }),
+      verified: z.boolean().meta({ description: "false：待核验监护关系证明；true：审核人员已核验" }),
+      verified_at: Instant.nullable(),
+    })
+    .nullable()
+    .meta({
+      description: "申请人自述为未成年就诊人的监护人时的申请资格（非本人缴费的单位或慈善投保）；否则 null",
+    }),
   review: z
     .object({
       assignee: z.string().nullable(),
@@ -361,6 +389,10 @@ export const DecisionBody = z
     }),
     reason: note(500, "理由").optional(),
     record: z.record(z.string(), z.unknown()).optional(),
+    guardianship_checked: z.boolean().optional().meta({
+      description:
+        "监护人自述申请的案件：批准或调整前须为 true，表示审核人员已核验监护关系证明（户口簿或出生医学证明）",
+    }),
   })
   .strict();
 export const DecisionBodyDoc = DecisionBody.extend({
@@ -440,7 +472,10 @@ export const ReconciliationQuery = z
   .object({
     date: Day.meta({ description: "对账日（北京时间）", example: "2024-03-01" }),
     institution: z.string().min(1).max(32).optional().meta({ description: "机构编号（经办人员可指定）" }),
-    format: z.enum(["csv", "json"]).default("json").meta({ description: "json（默认）或 csv" }),
+    format: z
+      .enum(["csv", "json", "xlsx"])
+      .default("json")
+      .meta({ description: "json（默认）、csv 或 xlsx（Excel，机构名称与中文表头）" }),
   })
   .strict();
 export type ReconciliationQuery = z.infer<typeof ReconciliationQuery>;

@@ -3,9 +3,10 @@
  * pools and their sponsored persons' claims.
  */
 import { z } from "zod";
+import { CLAIM_CHANNELS } from "../domain/vocabulary.js";
 import { Day, Instant, Yuan } from "./common.js";
 import { ENROLLMENT_KINDS } from "./enrollment.js";
-import { PageQueryShape } from "./paging.js";
+import { PageQueryShape, sortOf } from "./paging.js";
 import { POLICY_STATUSES } from "./policies.js";
 import { digits } from "./primitives.js";
 
@@ -170,10 +171,28 @@ export type PoolSummary = z.infer<typeof PoolSummary>;
 export const PoolList = z.object({ program_id: z.string(), pools: z.array(PoolSummary) });
 export type PoolList = z.infer<typeof PoolList>;
 
+export const SPONSORED_CLAIM_SORTS = ["created_at", "hmb_pay", "remaining"] as const;
+
 export const SponsoredClaimQuery = z.strictObject({
   pool: Word.optional().describe("慈善资金池"),
+  kind: z
+    .enum(CLAIM_CHANNELS)
+    .optional()
+    .describe("理赔方式：one_stop 一站式结算、online 线上、counter 柜面、special_drug 特药"),
+  state: z.enum(["settled", "revoked"]).optional().describe("结算状态：settled 有效、revoked 已撤销"),
+  from: Day.optional().describe("结算日起（北京时间，含）"),
+  to: Day.optional().describe("结算日止（北京时间，含）"),
+  sort: sortOf(SPONSORED_CLAIM_SORTS, "created_at"),
   limit: Limit,
   offset: Offset,
+  ...PageQueryShape,
+});
+/** The export: the list's filters and order, without the page. */
+export const SponsoredClaimExportQuery = SponsoredClaimQuery.omit({
+  limit: true,
+  offset: true,
+  page: true,
+  page_size: true,
 });
 
 export const SponsoredClaim = z.object({
@@ -181,6 +200,7 @@ export const SponsoredClaim = z.object({
   kind: z.string().describe("理赔方式"),
   psn_no: z.string().describe("脱敏人员编号"),
   pool_id: z.string(),
+  pool_name: z.string().nullable().describe("资金池名称"),
   status: z.string().describe("paid、zero、not_covered"),
   state: z.string().describe("settled 或 revoked"),
   hmb_pay: Yuan.describe("惠民保赔付"),
@@ -190,5 +210,10 @@ export const SponsoredClaim = z.object({
 });
 export type SponsoredClaim = z.infer<typeof SponsoredClaim>;
 
-export const SponsoredClaimPage = z.object({ ...page, claims: z.array(SponsoredClaim) });
+export const SponsoredClaimPage = z.object({
+  ...page,
+  page: z.number().int().describe("页码（从 1 开始）"),
+  page_size: z.number().int().describe("每页条数"),
+  claims: z.array(SponsoredClaim),
+});
 export type SponsoredClaimPage = z.infer<typeof SponsoredClaimPage>;

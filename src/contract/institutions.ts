@@ -54,6 +54,7 @@ export const InstitutionList = z.object({
 export const InstitutionListQuery = z.strictObject({
   status: z.enum(INSTITUTION_STATUSES).optional().describe("状态"),
   level: z.enum(INSTITUTION_LEVELS).optional().describe("等级"),
+  kind: z.enum(INSTITUTION_KINDS).optional().describe("类别：medical 定点医药机构；service 健康服务机构"),
   q: z.string().min(1).max(64).regex(new RegExp(NO_NUL)).optional().describe("查找：机构编码或名称的开头"),
   sort: sortOf(["code", "name", "created_at"], "code"),
   ...PageQueryShape,

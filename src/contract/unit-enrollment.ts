@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import { ENROLLMENT_KINDS } from "../domain/vocabulary.js";
-import { Instant, Yuan } from "./common.js";
+import { Day, Instant, Yuan } from "./common.js";
 import { EnrollmentResult } from "./enrollment.js";
+import { PageQueryShape, sortOf } from "./paging.js";
 import { BeijingTime, digits } from "./primitives.js";
 import { ProgressRef } from "./progress.js";
 
@@ -102,8 +103,25 @@ export const PAY_STATUSES = [
 export const EnrollmentListQuery = z.strictObject({
   kind: z.enum(ENROLLMENT_KINDS).optional().describe("投保方式"),
   pay_status: z.enum(PAY_STATUSES).optional().describe("缴费状态"),
+  from: Day.optional().describe("投保日起（北京时间，含）"),
+  to: Day.optional().describe("投保日止（北京时间，含）"),
+  q: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .optional()
+    .describe("查找：投保单号或单位编码的开头"),
+  sort: sortOf(["created_at", "premium", "persons"], "created_at"),
   limit: digits(4, "每页条数 1–200（默认 50）").optional(),
   offset: digits(9, "跳过的条数（默认 0）").optional(),
+  ...PageQueryShape,
+});
+export const EnrollmentExportQuery = EnrollmentListQuery.omit({
+  limit: true,
+  offset: true,
+  page: true,
+  page_size: true,
 });
 
 export const EnrollmentListItem = z.object({
@@ -127,6 +145,8 @@ export const EnrollmentPage = z.object({
   total: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
+  page: z.number().int().describe("页码（从 1 开始）"),
+  page_size: z.number().int().describe("每页条数"),
   enrollments: z.array(EnrollmentListItem),
 });
 export type EnrollmentPage = z.infer<typeof EnrollmentPage>;

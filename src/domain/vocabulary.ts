@@ -89,6 +89,7 @@ export const CLAIM_EVENT_LABELS: Readonly<Record<string, Label>> = {
   counter_appealed: { zh: "申请复议", en: "Appealed" },
   counter_appeal_dismissed: { zh: "复议驳回", en: "Appeal dismissed" },
   counter_on_behalf: { zh: "监护人/家庭投保人代为申请", en: "Filed by a guardian or family payer" },
+  counter_guardian_verified: { zh: "监护关系证明已核验", en: "Guardianship proof checked" },
 };
 
 /** The claim channels (claims.kind): how a claim reached the platform. */
@@ -123,6 +124,28 @@ export const COUNTER_CASE_STATUS_LABELS: Readonly<Record<string, Label>> = {
   adjusted: { zh: "已调整赔付", en: "Adjusted" },
   rejected: { zh: "已拒付", en: "Rejected" },
   appealed: { zh: "申诉中", en: "Appealed" },
+};
+
+/**
+ * A counter claim's documents (counter_claim_documents.doc_kind). `guardianship` is the 监护关系证明 — 户口簿 or
+ * 出生医学证明 — a parent attaches when claiming for a minor they did not pay for (issue 14).
+ */
+export const COUNTER_DOC_KINDS = ["invoice", "settlement_sheet", "other", "appeal", "guardianship"] as const;
+export type CounterDocKind = (typeof COUNTER_DOC_KINDS)[number];
+export const COUNTER_DOC_KIND_LABELS: Readonly<Record<CounterDocKind, Label>> = {
+  invoice: { zh: "发票", en: "Invoice" },
+  settlement_sheet: { zh: "结算单", en: "Settlement sheet" },
+  other: { zh: "其他材料", en: "Other" },
+  appeal: { zh: "申诉材料", en: "Appeal" },
+  guardianship: { zh: "监护关系证明", en: "Proof of guardianship" },
+};
+
+/** The standing a resident declares when claiming for a minor they did not pay for (counter_claims.guardian_relation). */
+export const GUARDIAN_RELATIONS = ["parent", "guardian"] as const;
+export type GuardianRelation = (typeof GUARDIAN_RELATIONS)[number];
+export const GUARDIAN_RELATION_LABELS: Readonly<Record<GuardianRelation, Label>> = {
+  parent: { zh: "父母", en: "Parent" },
+  guardian: { zh: "其他监护人", en: "Other guardian" },
 };
 
 /**
@@ -292,6 +315,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, Label>> = {
   "aid.application.propose": { zh: "预填救助申请", en: "Pre-filled an aid application" },
   "aid.application.confirm": { zh: "确认提交救助申请（授权）", en: "Confirmed an aid application (consent)" },
   "aid.application.list": { zh: "查看救助申请队列", en: "Viewed the aid application queue" },
+  "aid.application.export": { zh: "导出救助申请队列", en: "Exported the aid application queue" },
   "aid.application.read": { zh: "查看救助申请", en: "Viewed an aid application" },
   "aid.application.request_documents": { zh: "要求补充救助申请材料", en: "Asked for aid documents" },
   "aid.application.approve": { zh: "批准救助申请", en: "Approved an aid application" },
@@ -303,6 +327,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, Label>> = {
   "aid.queue_paid": { zh: "支付排队的救助", en: "Paid queued aid" },
   "aid.reversed": { zh: "冲回救助（结算撤销）", en: "Reversed aid (claim revoked)" },
   "charity_claim.list": { zh: "查看受助人理赔", en: "Listed sponsored persons' claims" },
+  "charity_claim.export": { zh: "导出受助人理赔", en: "Exported sponsored persons' claims" },
   "charity_pool.create": { zh: "创建慈善资金池", en: "Created a charity pool" },
   "charity_pool.donate": { zh: "登记慈善捐赠", en: "Recorded a donation" },
   "charity_pool.list": { zh: "查看慈善资金池", en: "Listed charity pools" },
@@ -333,6 +358,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, Label>> = {
   },
   "enrollment.create": { zh: "投保", en: "Enrolled" },
   "enrollment.list": { zh: "查看投保记录", en: "Listed enrollments" },
+  "enrollment.export": { zh: "导出投保记录", en: "Exported the enrollment list" },
   "enrollment.unit_upload": { zh: "上传单位投保名单", en: "Uploaded a unit's enrollment list" },
   "institution.add": { zh: "登记定点医药机构", en: "Registered an institution" },
   "institution.rotate_secret": { zh: "更换机构接入密钥", en: "Rotated an institution's secret" },

@@ -11,7 +11,16 @@ import type { Finding, RuleSet } from "../compliance/types.js";
 import { PAGE_SIZE_MAX } from "../contract/paging.js";
 import type { Fen } from "../domain/money.js";
 import type { Product } from "../domain/product.js";
-import { AUDIT_ACTION_LABELS, ENROLLMENT_KINDS, POLICY_STATUSES, ROLE_LABELS } from "../domain/vocabulary.js";
+import {
+  AUDIT_ACTION_LABELS,
+  CLAIM_CHANNEL_LABELS,
+  CLAIM_CHANNELS,
+  CLAIM_STATE_LABELS,
+  CLAIM_STATUS_LABELS,
+  ENROLLMENT_KINDS,
+  POLICY_STATUSES,
+  ROLE_LABELS,
+} from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
 import { dayRange, Filter, type ListStatement, orderBy, pageSpec, selectAll, selectPage } from "./paging.js";
@@ -465,6 +474,8 @@ export interface SponsoredClaim {
   kind: string;
   psn_no: string;
   pool_id: string;
+  /** The pool's name (null only if the pool row were missing). */
+  pool_name: string | null;
   status: string;
   state: string;
   hmb_pay_fen: Fen;
@@ -474,57 +485,192 @@ export interface SponsoredClaim {
   settled_at: string;
 }
 
+export const SPONSORED_CLAIM_STATES = ["settled", "revoked"] as const;
+
+/** Filters, sort and page of the sponsored persons' claims (the export takes the same without the page). */
+export interface SponsoredClaimQuery {
+  pool?: string | undefined;
+  /** The claim's channel (CLAIM_CHANNELS). */
+  kind?: string | undefined;
+  /** settled or revoked. */
+  state?: string | undefined;
+  /** Beijing settlement days, both inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  sort?: string | undefined;
+  order?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+interface SponsoredClaimRow {
+  setl_id: string;
+  kind: string;
+  psn_no: string;
+  pool_id: string;
+  pool_name: string | null;
+  status: string;
+  state: string;
+  hmb_pay_fen: number | string;
+  psn_part_amt_fen: number | string;
+  created_at: Date;
+}
+
+/** What the person still bears: a revoked claim paid nothing. */
+const REMAINING_SQL = "(c.psn_part_amt_fen - case when c.state = 'revoked' then 0 else c.hmb_pay_fen end)";
+
+/**
+ * The statement of the sponsored persons' claims (shared by the page and the export). Every charity account
+ * sees every pool's claims: charity_pools names no keeper account, so there is nothing to scope by.
+ */
+function sponsoredClaimStatement(programId: string, query: SponsoredClaimQuery): ListStatement {
+  const oneOf = (values: readonly string[], value: string | undefined, field: string, what: string) => {
+    if (value !== undefined && !values.includes(value))
+      throw new ServiceError("invalid", "invalid_value", `未知的${what} ${value}`, field);
+  };
+  oneOf(CLAIM_CHANNELS, query.kind, "kind", "理赔方式");
+  oneOf(SPONSORED_CLAIM_STATES, query.state, "state", "结算状态");
+  const f = new Filter()
+    .eq("c.program_id", programId)
+    .eq("p.pool_id", query.pool)
+    .eq("c.kind", query.kind)
+    .eq("c.state", query.state)
+    .between("c.created_at", dayRange(query.from, query.to));
+  return {
+    select: `c.setl_id, c.kind, c.psn_no, p.pool_id, cp.name as pool_name, c.status, c.state, c.hmb_pay_fen,
+             c.psn_part_amt_fen, c.created_at`,
+    // One sponsoring policy per claim: the claim's own when it names one, else the person's latest sponsored
+    // policy — a person sponsored twice in the program (cancelled, then sponsored again) is not listed twice.
+    from: `claims c
+             join lateral (
+               select x.pool_id from policies x
+                where x.program_id = c.program_id and x.psn_no = c.psn_no and x.pool_id is not null
+                order by (x.policy_no = c.policy_no) desc nulls last, x.issued_at desc nulls last, x.policy_no desc
+                limit 1) p on true
+             left join charity_pools cp on cp.program_id = c.program_id and cp.pool_id = p.pool_id`,
+    filter: f,
+    order: orderBy(
+      {
+        columns: { created_at: "c.created_at", hmb_pay: "c.hmb_pay_fen", remaining: REMAINING_SQL },
+        byDefault: "created_at",
+        order: "desc",
+        tieBreak: "c.setl_id",
+      },
+      query.sort,
+      query.order,
+    ),
+  };
+}
+
+function sponsoredClaimOf(r: SponsoredClaimRow): SponsoredClaim {
+  const pay = r.state === "revoked" ? 0 : Number(r.hmb_pay_fen);
+  return {
+    setl_id: r.setl_id,
+    kind: r.kind,
+    psn_no: maskPsnNo(r.psn_no),
+    pool_id: r.pool_id,
+    pool_name: r.pool_name,
+    status: r.status,
+    state: r.state,
+    hmb_pay_fen: Number(r.hmb_pay_fen),
+    psn_part_amt_fen: Number(r.psn_part_amt_fen),
+    remaining_fen: Number(r.psn_part_amt_fen) - pay,
+    settled_at: new Date(r.created_at).toISOString(),
+  };
+}
+
+const sponsoredAuditDetail = (query: SponsoredClaimQuery, count: number) => ({
+  kind: query.kind ?? null,
+  state: query.state ?? null,
+  from: query.from ?? null,
+  to: query.to ?? null,
+  count,
+});
+
 /**
  * Claims of persons a charity pool sponsored, newest first, psn_no masked for everyone: a charity follows
- * outcomes, not persons. Audited.
+ * outcomes, not persons. Filters: pool, channel, state, Beijing settlement days; sorted by time, 惠民保 paid or
+ * what remains; paged by limit/offset or page/page_size. Audited.
  */
 export async function listSponsoredClaims(
   ctx: PlatformContext,
   actor: Actor,
   programId: string,
-  query: { pool?: string | undefined; limit?: number | undefined; offset?: number | undefined },
-): Promise<{ program_id: string; total: number; limit: number; offset: number; claims: SponsoredClaim[] }> {
+  query: SponsoredClaimQuery,
+): Promise<{
+  program_id: string;
+  total: number;
+  limit: number;
+  offset: number;
+  page: number;
+  page_size: number;
+  claims: SponsoredClaim[];
+}> {
   await loadProgram(ctx, programId);
-  const { limit, offset } = page(query.limit, query.offset);
-  const from = `from claims c join policies p on p.program_id = c.program_id and p.psn_no = c.psn_no
-      where c.program_id = $1 and p.pool_id is not null and ($2::text is null or p.pool_id = $2)`;
-  const params = [programId, query.pool ?? null];
-  const [count] = await ctx.db.query<{ n: number }>(`select count(*)::int as n ${from}`, params);
-  const rows = await ctx.db.query<{
-    setl_id: string;
-    kind: string;
-    psn_no: string;
-    pool_id: string;
-    status: string;
-    state: string;
-    hmb_pay_fen: number | string;
-    psn_part_amt_fen: number | string;
-    created_at: Date;
-  }>(
-    `select c.setl_id, c.kind, c.psn_no, p.pool_id, c.status, c.state, c.hmb_pay_fen, c.psn_part_amt_fen, c.created_at
-       ${from} order by c.created_at desc, c.setl_id desc limit ${limit} offset ${offset}`,
-    params,
+  const spec = pageSpec(query);
+  const { rows, total } = await selectPage<SponsoredClaimRow>(
+    ctx.db,
+    sponsoredClaimStatement(programId, query),
+    spec,
   );
-  await audit(ctx.db, actor, programId, "charity_claim.list", query.pool ?? "*", { count: rows.length });
+  await audit(
+    ctx.db,
+    actor,
+    programId,
+    "charity_claim.list",
+    query.pool ?? "*",
+    sponsoredAuditDetail(query, rows.length),
+  );
   return {
     program_id: programId,
-    total: Number(count?.n ?? 0),
-    limit,
-    offset,
-    claims: rows.map((r) => {
-      const pay = r.state === "revoked" ? 0 : Number(r.hmb_pay_fen);
-      return {
-        setl_id: r.setl_id,
-        kind: r.kind,
-        psn_no: maskPsnNo(r.psn_no),
-        pool_id: r.pool_id,
-        status: r.status,
-        state: r.state,
-        hmb_pay_fen: Number(r.hmb_pay_fen),
-        psn_part_amt_fen: Number(r.psn_part_amt_fen),
-        remaining_fen: Number(r.psn_part_amt_fen) - pay,
-        settled_at: new Date(r.created_at).toISOString(),
-      };
-    }),
+    total,
+    limit: spec.limit,
+    offset: spec.offset,
+    page: spec.page,
+    page_size: spec.pageSize,
+    claims: rows.map(sponsoredClaimOf),
   };
+}
+
+const SPONSORED_CLAIM_COLUMNS: readonly ExportColumn<SponsoredClaim>[] = [
+  { header: "结算编号", width: 140, cell: (c) => cells.text(c.setl_id) },
+  { header: "资金池", width: 120, cell: (c) => cells.text(c.pool_name ?? c.pool_id) },
+  { header: "人员编号", width: 90, cell: (c) => cells.text(c.psn_no) },
+  { header: "理赔方式", width: 80, cell: (c) => cells.label(CLAIM_CHANNEL_LABELS, c.kind) },
+  { header: "赔付结果", width: 80, cell: (c) => cells.label(CLAIM_STATUS_LABELS, c.status) },
+  { header: "结算状态", width: 70, cell: (c) => cells.label(CLAIM_STATE_LABELS, c.state) },
+  { header: "个人负担（元）", width: 90, cell: (c) => cells.fen(c.psn_part_amt_fen) },
+  { header: "惠民保赔付（元）", width: 90, cell: (c) => cells.fen(c.hmb_pay_fen) },
+  { header: "赔付后仍需负担（元）", width: 110, cell: (c) => cells.fen(c.remaining_fen) },
+  { header: "结算时间", width: 120, cell: (c) => cells.time(c.settled_at) },
+];
+
+/** The sponsored persons' claims (same filters, order and masking as the list) as Excel; audited once. */
+export async function sponsoredClaimsXlsx(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: Omit<SponsoredClaimQuery, "limit" | "offset" | "page" | "pageSize">,
+): Promise<Buffer> {
+  await loadProgram(ctx, programId);
+  const rows = (
+    await selectAll<SponsoredClaimRow>(ctx.db, sponsoredClaimStatement(programId, query), "受助人理赔")
+  ).map(sponsoredClaimOf);
+  await audit(
+    ctx.db,
+    actor,
+    programId,
+    "charity_claim.export",
+    query.pool ?? "*",
+    sponsoredAuditDetail(query, rows.length),
+  );
+  return tableXlsx({
+    sheet: "资助对象理赔",
+    columns: SPONSORED_CLAIM_COLUMNS,
+    rows,
+    now: ctx.clock.now(),
+    note: "人员编号已脱敏。",
+  });
 }

@@ -227,6 +227,7 @@ export async function listInstitutions(
 export interface InstitutionQuery {
   status?: string | undefined;
   level?: string | undefined;
+  kind?: string | undefined;
   /** Free text: the start of the code or of the name. */
   q?: string | undefined;
   sort?: string | undefined;
@@ -240,6 +241,8 @@ function institutionStatement(programId: string, query: InstitutionQuery): ListS
     throw new ServiceError("invalid", "invalid_value", `未知的机构状态 ${query.status}`, "status");
   if (query.level !== undefined && !(INSTITUTION_LEVELS as readonly string[]).includes(query.level))
     throw new ServiceError("invalid", "invalid_value", `未知的机构等级 ${query.level}`, "level");
+  if (query.kind !== undefined && !(INSTITUTION_KINDS as readonly string[]).includes(query.kind))
+    throw new ServiceError("invalid", "invalid_value", `未知的机构类别 ${query.kind}`, "kind");
   return {
     select: INSTITUTION_COLUMNS,
     from: "institutions",
@@ -247,6 +250,7 @@ function institutionStatement(programId: string, query: InstitutionQuery): ListS
       .eq("program_id", programId)
       .eq("status", query.status)
       .eq("level", query.level)
+      .eq("kind", query.kind)
       .startsWith(["fixmedins_code", "name"], query.q),
     order: orderBy(
       {

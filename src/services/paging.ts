@@ -24,8 +24,13 @@ export type SqlCast = "text" | "int" | "bigint" | "timestamptz" | "boolean" | "t
 
 /** ANDed conditions; a filter whose value is absent adds nothing. */
 export class Filter {
-  readonly params = new SqlParams();
   private readonly parts: string[] = [];
+
+  /**
+   * `params`: another filter's, when this one writes a second WHERE of the same statement (a subquery's), so
+   * that both number their placeholders in one sequence.
+   */
+  constructor(readonly params: SqlParams = new SqlParams()) {}
 
   /** A placeholder for a value used elsewhere in the statement (a join, a lateral). */
   p(value: SqlParam, cast?: SqlCast): string {
@@ -173,19 +178,23 @@ export async function selectAll<R>(
   return rows;
 }
 
-/** Beijing calendar days from … to (both inclusive) → [from, to) instants; bad day or to < from → 400. */
+/**
+ * Beijing calendar days from … to (both inclusive) → [from, to) instants; bad day or to < from → 400 naming
+ * the field (`fields` when the query names them otherwise, e.g. updated_from / updated_to).
+ */
 export function dayRange(
   from: string | undefined,
   to: string | undefined,
+  fields: { from: string; to: string } = { from: "from", to: "to" },
 ): { from: Date | null; to: Date | null } {
   const start = (day: string, field: string) => {
     const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? parseBusinessTime(day) : undefined;
     if (ms === undefined) throw bad(`${field} 须为日期 yyyy-mm-dd`, field);
     return new Date(ms);
   };
-  const f = from === undefined ? null : start(from, "from");
-  const t = to === undefined ? null : new Date(start(to, "to").getTime() + 24 * 3600_000);
-  if (f !== null && t !== null && t <= f) throw bad("to 不能早于 from", "to");
+  const f = from === undefined ? null : start(from, fields.from);
+  const t = to === undefined ? null : new Date(start(to, fields.to).getTime() + 24 * 3600_000);
+  if (f !== null && t !== null && t <= f) throw bad(`${fields.to} 不能早于 ${fields.from}`, fields.to);
   return { from: f, to: t };
 }
 

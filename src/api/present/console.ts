@@ -73,6 +73,7 @@ function presentSponsoredClaim(c: SponsoredClaimView): SponsoredClaim {
     kind: c.kind,
     psn_no: c.psn_no,
     pool_id: c.pool_id,
+    pool_name: c.pool_name,
     status: c.status,
     state: c.state,
     hmb_pay: formatYuan(c.hmb_pay_fen),
@@ -82,6 +83,8 @@ function presentSponsoredClaim(c: SponsoredClaimView): SponsoredClaim {
   };
 }
 
-export function presentSponsoredClaimPage(v: Page & { claims: SponsoredClaimView[] }): SponsoredClaimPage {
+export function presentSponsoredClaimPage(
+  v: Page & { page: number; page_size: number; claims: SponsoredClaimView[] },
+): SponsoredClaimPage {
   return { ...v, claims: v.claims.map(presentSponsoredClaim) };
 }

@@ -8,6 +8,7 @@ import {
   AidApplicationDetail,
   AidApplicationList,
   AidApplicationParams,
+  AidApplicationsExportQuery,
   AidApplicationsQuery,
   AidApplicationView,
   AidDecisionBody,
@@ -17,11 +18,14 @@ import {
   ResidentAidView,
 } from "../../contract/aid-claims.js";
 import { ProgramParams, SignedHeaders } from "../../contract/common.js";
-import { errors, reply, request } from "../../contract/json-schema.js";
+import { errors, fileReply, reply, request } from "../../contract/json-schema.js";
+import { EXPORT_MAX_ROWS, XLSX_TYPE } from "../../contract/paging.js";
 import { formatYuan, parseYuan } from "../../domain/money.js";
 import {
   type ApplicationDetail,
+  type ApplicationQuery,
   type ApplicationView,
+  applicationsXlsx,
   confirmApplication,
   type Decision,
   decideApplication,
@@ -154,6 +158,23 @@ function decisionOf(body: AidDecisionBody): Decision {
   return { action: "approve", amount: parsed.fen, note: body.note, committee: body.committee };
 }
 
+/** The wire query of the review queue → the service's (the list's and the export's). */
+function applicationQuery(q: Partial<Record<keyof AidApplicationsQuery, string>>): ApplicationQuery {
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return {
+    state: q.state,
+    aidProgram: q.aid_program,
+    submittedFrom: q.submitted_from,
+    submittedTo: q.submitted_to,
+    updatedFrom: q.updated_from,
+    updatedTo: q.updated_to,
+    sort: q.sort,
+    order: q.order,
+    page: num(q.page),
+    pageSize: num(q.page_size),
+  };
+}
+
 export const aidClaimRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
   async (app) => {
@@ -226,7 +247,7 @@ export const aidClaimRoutes =
         schema: {
           tags: ["aid"],
           summary:
-            "救助申请审核队列（经办人员；慈善组织只见其管理基金的项目），可按状态筛选；参保人编号脱敏；读取留痕",
+            "救助申请审核队列（经办人员；慈善组织只见其管理基金的项目，民政只见医疗救助线基金的项目），最近变动在前：按状态 state、救助项目 aid_program、提交日 submitted_from … submitted_to、更新日 updated_from … updated_to（北京时间，含）筛选；sort updated_at/created_at/submitted_at/proposed，order asc/desc；给出 page 或 page_size（1–200）时分页，否则返回最近 500 件；答复含 total；参保人编号脱敏；读取留痕；导出见 aid-applications.xlsx",
           params: request(ProgramParams),
           querystring: request(AidApplicationsQuery),
           response: { 200: reply(AidApplicationList), ...errors() },
@@ -234,8 +255,37 @@ export const aidClaimRoutes =
       },
       async (request) => {
         const actor = requireActor(request);
-        const list = await listApplications(ctx, actor, request.params.program_id, request.query.state);
-        return { applications: list.map((a) => presentApplication(a, actor)) };
+        const { applications, ...page } = await listApplications(
+          ctx,
+          actor,
+          request.params.program_id,
+          applicationQuery(request.query),
+        );
+        return { applications: applications.map((a) => presentApplication(a, actor)), ...page };
+      },
+    );
+
+    app.get<{ Params: ProgramParams; Querystring: AidApplicationsQuery }>(
+      "/programs/:program_id/aid-applications.xlsx",
+      {
+        config: { roles: REVIEWERS },
+        schema: {
+          tags: ["aid"],
+          summary: `救助申请审核队列导出（Excel）：与审核队列相同的范围、筛选与顺序，参保人编号脱敏，最多 ${EXPORT_MAX_ROWS} 件；导出记入审计`,
+          params: request(ProgramParams),
+          querystring: request(AidApplicationsExportQuery),
+          response: { 200: fileReply([XLSX_TYPE], "救助申请（xlsx）"), ...errors(422) },
+        },
+      },
+      async (request, reply) => {
+        const { page: _p, pageSize: _s, ...q } = applicationQuery(request.query);
+        const body = await applicationsXlsx(ctx, requireActor(request), request.params.program_id, q);
+        return reply
+          .headers({
+            "content-type": XLSX_TYPE,
+            "content-disposition": `attachment; filename="aid-applications-${request.params.program_id}.xlsx"`,
+          })
+          .send(body);
       },
     );
 

@@ -152,27 +152,34 @@ export const consoleRoutes =
         presentPoolList(await listCharityPools(ctx, requireActor(request), request.params.program_id)),
     );
 
-    app.get<{
-      Params: { program_id: string };
-      Querystring: { pool?: string; limit?: string; offset?: string };
-    }>(
+    app.get<{ Params: { program_id: string }; Querystring: Record<string, string | undefined> }>(
       "/programs/:program_id/charity-claims",
       {
         config: { roles: ["operator", "admin", "charity"] },
         schema: {
           tags: ["charity"],
           summary:
-            "资助对象的理赔（新在前）：惠民保赔付与赔付后个人仍须负担的金额；psn_no 脱敏；pool 筛选，limit 1–200 / offset；记入审计",
+            "资助对象的理赔（新在前）：惠民保赔付与赔付后个人仍须负担的金额；psn_no 脱敏；按资金池 pool、理赔方式 kind、结算状态 state（settled/revoked）、结算日 from … to（北京时间，含）筛选；sort created_at/hmb_pay/remaining，order asc/desc；limit 1–200 / offset，或 page/page_size（1–200）；记入审计；导出见 charity-claims.xlsx",
           params: request(ProgramParams),
           querystring: request(SponsoredClaimQuery),
           response: { 200: reply(SponsoredClaimPage), ...errors() },
         },
       },
-      async (request) =>
-        listSponsoredClaims(ctx, requireActor(request), request.params.program_id, {
-          pool: request.query.pool,
-          limit: num(request.query.limit),
-          offset: num(request.query.offset),
-        }).then(presentSponsoredClaimPage),
+      async (request) => {
+        const q = request.query;
+        return listSponsoredClaims(ctx, requireActor(request), request.params.program_id, {
+          pool: q.pool,
+          kind: q.kind,
+          state: q.state,
+          from: q.from,
+          to: q.to,
+          sort: q.sort,
+          order: q.order,
+          limit: num(q.limit),
+          offset: num(q.offset),
+          page: num(q.page),
+          pageSize: num(q.page_size),
+        }).then(presentSponsoredClaimPage);
+      },
     );
   };

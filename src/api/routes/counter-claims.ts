@@ -59,14 +59,14 @@ const ROLES_STAFF = ["operator", "admin"] as const;
 export const counterClaimRoutes =
   (ctx: PlatformContext): FastifyPluginAsync =>
   async (app) => {
-    app.post<{ Params: { program_id: string }; Body: { psn_no: string; record: unknown; note?: string } }>(
+    app.post<{ Params: { program_id: string }; Body: CounterSubmitBody }>(
       "/programs/:program_id/counter-claims",
       {
         config: { roles: ROLES_CASE },
         schema: {
           tags: ["claims"],
           summary:
-            "柜面理赔申请：参保人本人或经办人员代为录入纸质结算单（DESIGN.md §3 字段）；certno 须与名单一致；返回案件与试算赔付（审核批准前不入账）；同一记录重复提交返回原案件",
+            "柜面理赔申请：参保人本人或经办人员代为录入纸质结算单（DESIGN.md §3 字段）；certno 须与名单一致；为未成年子女（单位或慈善投保）申请时填 guardian（子女身份证号与关系，自述监护人，须上传监护关系证明待核验）；返回案件与试算赔付（审核批准前不入账）；同一记录重复提交返回原案件",
           params: request(ProgramParams),
           body: request(CounterSubmitBody),
           ...parsedBody(CounterSubmitBodyDoc, "domain/settlement.ts parseSettlement (record)"),
@@ -78,6 +78,7 @@ export const counterClaimRoutes =
           psnNo: request.body.psn_no,
           record: request.body.record,
           note: request.body.note,
+          guardian: request.body.guardian,
         });
         return reply.status(outcome.created ? 201 : 200).send(presentCounterSubmitted(outcome));
       },
@@ -213,14 +214,17 @@ export const counterClaimRoutes =
         ),
     );
 
-    app.post<{ Params: CaseParams; Body: { decision: Decision; reason?: string; record?: unknown } }>(
+    app.post<{
+      Params: CaseParams;
+      Body: { decision: Decision; reason?: string; record?: unknown; guardianship_checked?: boolean };
+    }>(
       "/programs/:program_id/counter-claims/:case_id/decision",
       {
         config: { roles: ROLES_STAFF },
         schema: {
           tags: ["claims"],
           summary:
-            "审核决定：approve 按提交记录赔付；adjust 按更正记录赔付（record 为更正字段，须填 reason）；reject 拒付（须填 reason）。赔付超过四眼限额时首次批准进入待复核，须另一名经办人员 approve；申诉改判的重新结算若被中断（resettling），任何决定请求都会先把它完成",
+            "审核决定：approve 按提交记录赔付；adjust 按更正记录赔付（record 为更正字段，须填 reason）；reject 拒付（须填 reason）。赔付超过四眼限额时首次批准进入待复核，须另一名经办人员 approve；申诉改判的重新结算若被中断（resettling），任何决定请求都会先把它完成；申请人自述为监护人的案件须上传监护关系证明，批准或调整时须 guardianship_checked: true（已核验）",
           params: request(CaseParams),
           body: request(DecisionBody),
           ...parsedBody(DecisionBodyDoc, "domain/settlement.ts parseSettlement (record)"),
@@ -238,6 +242,7 @@ export const counterClaimRoutes =
               decision: request.body.decision,
               reason: request.body.reason,
               record: request.body.record,
+              guardianshipChecked: request.body.guardianship_checked,
             },
           ),
         ),

@@ -58,7 +58,7 @@ export const institutionRoutes =
         schema: {
           tags: ["institutions"],
           summary:
-            "本项目登记的定点医药机构：名称、等级、状态、密钥更换时间（不含密钥）。不带参数时返回全部（按编码）；带 status、level、q（编码或名称开头）、sort（code/name/created_at）、order、page、page_size（1–200）任一参数时在服务端筛选分页并返回 total；导出见 institutions.xlsx",
+            "本项目登记的定点医药机构：名称、等级、状态、密钥更换时间（不含密钥）。不带参数时返回全部（按编码）；带 status、level、kind、q（编码或名称开头）、sort（code/name/created_at）、order、page、page_size（1–200）任一参数时在服务端筛选分页并返回 total；导出见 institutions.xlsx",
           params: request(ProgramParams),
           querystring: request(InstitutionListQuery),
           response: { 200: reply(InstitutionList), ...errors() },
@@ -72,6 +72,7 @@ export const institutionRoutes =
         const page = await searchInstitutions(ctx, request.params.program_id, {
           status: q.status,
           level: q.level,
+          kind: q.kind,
           q: q.q,
           sort: q.sort,
           order: q.order,
@@ -105,6 +106,7 @@ export const institutionRoutes =
         const body = await institutionsXlsx(ctx, request.params.program_id, {
           status: q.status,
           level: q.level,
+          kind: q.kind,
           q: q.q,
           sort: q.sort,
           order: q.order,

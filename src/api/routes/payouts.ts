@@ -15,8 +15,9 @@ import {
 } from "../../contract/claims.js";
 import { ProgramParams, SignedHeaders } from "../../contract/common.js";
 import { errors, jsonOrFileReply, parsedBody, reply, request } from "../../contract/json-schema.js";
+import { XLSX_TYPE } from "../../contract/paging.js";
 import { createPayoutBatch, getPayoutBatch, listPayoutBatches } from "../../services/claims/payouts.js";
-import { reconcile, reconciliationCsv } from "../../services/claims/reconciliation.js";
+import { reconcile, reconciliationCsv, reconciliationXlsx } from "../../services/claims/reconciliation.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
 import {
@@ -112,12 +113,16 @@ export const payoutRoutes =
         schema: {
           tags: ["claims"],
           summary:
-            "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；定点机构签名请求（第 2 版签名，签名串含请求方法、路径与查询串）只见本机构；format=csv",
+            "按机构按日对账（北京时间）：结算笔数、赔付、撤销、应付净额、已划付，与总账同笔核对（matches 与不符的 setl_id）；format=csv 或 xlsx 下载；定点机构签名请求（第 2 版签名，签名串含请求方法、路径与查询串）只见本机构",
           params: request(ProgramParams),
           headers: request(SignedHeaders),
           querystring: request(ReconciliationQuery),
           response: {
-            200: jsonOrFileReply(Reconciliation, ["text/csv"], "对账结果；format=csv 时为 CSV 文件"),
+            200: jsonOrFileReply(
+              Reconciliation,
+              ["text/csv", XLSX_TYPE],
+              "对账结果；format=csv 时为 CSV 文件，format=xlsx 时为 Excel",
+            ),
             ...errors(),
           },
         },
@@ -136,6 +141,15 @@ export const payoutRoutes =
               `attachment; filename="reconciliation-${request.params.program_id}-${q.date}.csv"`,
             )
             .send(reconciliationCsv(report));
+        }
+        if (q.format === "xlsx") {
+          return reply
+            .header("content-type", XLSX_TYPE)
+            .header(
+              "content-disposition",
+              `attachment; filename="reconciliation-${request.params.program_id}-${q.date}.xlsx"`,
+            )
+            .send(await reconciliationXlsx(ctx, report));
         }
         return presentReconciliation(report);
       },

@@ -1,14 +1,14 @@
 /**
  * Server-side tables (issue 14): the console lists that page, filter, sort and export on the server
  * (contract/paging.ts, services/paging.ts) and whose routes live nowhere else — the 理赔 list and its Excel, and
- * the Excel exports of the audit log and the counter-claim queue (their pages stay in console.ts and
- * counter-claims.ts). Thin: the services check, mask and audit.
+ * the Excel exports of the audit log, the sponsored persons' claims and the counter-claim queue (their pages
+ * stay in console.ts and counter-claims.ts). Thin: the services check, mask and audit.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { ClaimExportQuery, ClaimListPage, ClaimListQuery } from "../../contract/claim-list.js";
 import { counterQueueQuery, PayoutBatchExportQuery } from "../../contract/claims.js";
 import { ProgramParams } from "../../contract/common.js";
-import { AuditExportQuery } from "../../contract/console.js";
+import { AuditExportQuery, SponsoredClaimExportQuery } from "../../contract/console.js";
 import { errors, fileReply, reply, request } from "../../contract/json-schema.js";
 import { EXPORT_MAX_ROWS, XLSX_TYPE } from "../../contract/paging.js";
 import { counterClaimsXlsx } from "../../services/claims/counter/case.js";
@@ -19,7 +19,7 @@ import {
   type ClaimListQuery as ServiceClaimQuery,
 } from "../../services/claims/list.js";
 import { payoutBatchesXlsx } from "../../services/claims/payouts.js";
-import { auditXlsx } from "../../services/console.js";
+import { auditXlsx, sponsoredClaimsXlsx } from "../../services/console.js";
 import type { PlatformContext } from "../../services/context.js";
 import { requireActor } from "../auth.js";
 import { presentClaimListPage } from "../present/claim-list.js";
@@ -118,6 +118,33 @@ export const tableRoutes =
           to: q.to,
         });
         return reply.headers(xlsx(`audit-${request.params.program_id}`)).send(body);
+      },
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: Query }>(
+      "/programs/:program_id/charity-claims.xlsx",
+      {
+        config: { roles: ["operator", "admin", "charity"] },
+        schema: {
+          tags: ["charity"],
+          summary: `资助对象的理赔导出（Excel）：与资助对象理赔列表相同的筛选（资金池、理赔方式、结算状态、结算日）与排序，人员编号脱敏，资金池与理赔方式以中文名称显示，金额以元计，最多 ${EXPORT_MAX_ROWS} 条；导出记入审计`,
+          params: request(ProgramParams),
+          querystring: request(SponsoredClaimExportQuery),
+          response: { 200: fileReply([XLSX_TYPE], "资助对象的理赔（xlsx）"), ...errors(422) },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const body = await sponsoredClaimsXlsx(ctx, requireActor(request), request.params.program_id, {
+          pool: q.pool,
+          kind: q.kind,
+          state: q.state,
+          from: q.from,
+          to: q.to,
+          sort: q.sort,
+          order: q.order,
+        });
+        return reply.headers(xlsx(`charity-claims-${request.params.program_id}`)).send(body);
       },
     );
 

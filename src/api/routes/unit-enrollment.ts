@@ -7,7 +7,9 @@ import type { FastifyPluginAsync } from "fastify";
 import { ProgramParams } from "../../contract/common.js";
 import { PolicyListQuery } from "../../contract/console.js";
 import { errors, fileBody, fileReply, reply, request } from "../../contract/json-schema.js";
+import { EXPORT_MAX_ROWS, XLSX_TYPE } from "../../contract/paging.js";
 import {
+  EnrollmentExportQuery,
   EnrollmentListQuery,
   EnrollmentPage,
   UNIT_LIST_FILE,
@@ -19,13 +21,40 @@ import { formatYuan } from "../../domain/money.js";
 import { type PlatformContext, ServiceError } from "../../services/context.js";
 import { UNIT_LIST_MAX_BYTES, uploadUnitList } from "../../services/unit-enrollment.js";
 import { policiesXlsx } from "../../services/unit-enrollment-export.js";
-import { listEnrollments } from "../../services/unit-enrollment-list.js";
+import { enrollmentsXlsx, listEnrollments } from "../../services/unit-enrollment-list.js";
 import { requireActor } from "../auth.js";
 import { presentEnrollment } from "../present/enrollment.js";
 import type { ProgressBoard } from "../progress.js";
 
 const STAFF = ["operator", "admin"] as const;
 const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+
+type EnrollmentQuerystring = Partial<
+  Record<
+    | "kind"
+    | "pay_status"
+    | "from"
+    | "to"
+    | "q"
+    | "sort"
+    | "order"
+    | "limit"
+    | "offset"
+    | "page"
+    | "page_size",
+    string
+  >
+>;
+/** The list's filters and order as the service names them (the list and its export share them). */
+const enrollmentQuery = (q: EnrollmentQuerystring) => ({
+  kind: q.kind,
+  payStatus: q.pay_status,
+  from: q.from,
+  to: q.to,
+  q: q.q,
+  sort: q.sort,
+  order: q.order,
+});
 
 export const unitEnrollmentRoutes =
   (ctx: PlatformContext, board: ProgressBoard): FastifyPluginAsync =>
@@ -85,17 +114,14 @@ export const unitEnrollmentRoutes =
       },
     );
 
-    app.get<{
-      Params: { program_id: string };
-      Querystring: { kind?: string; pay_status?: string; limit?: string; offset?: string };
-    }>(
+    app.get<{ Params: { program_id: string }; Querystring: EnrollmentQuerystring }>(
       "/programs/:program_id/enrollments",
       {
         config: { roles: STAFF },
         schema: {
           tags: ["enrollment"],
           summary:
-            "投保记录（新在前）：人数、保费合计、最近缴费订单的状态与过期时间；按投保方式、缴费状态筛选；limit 1–200 / offset；记入审计",
+            "投保记录（新在前）：人数、保费合计、最近缴费订单的状态与过期时间；按投保方式、缴费状态、投保日（北京时间）筛选，q 查投保单号或单位编码开头；sort created_at/premium/persons，order asc/desc；page、page_size 1–200（或 limit / offset）；导出见 enrollments.xlsx；记入审计",
           params: request(ProgramParams),
           querystring: request(EnrollmentListQuery),
           response: { 200: reply(EnrollmentPage), ...errors() },
@@ -104,10 +130,11 @@ export const unitEnrollmentRoutes =
       async (request) => {
         const q = request.query;
         const page = await listEnrollments(ctx, requireActor(request), request.params.program_id, {
-          kind: q.kind,
-          payStatus: q.pay_status,
+          ...enrollmentQuery(q),
           limit: num(q.limit),
           offset: num(q.offset),
+          page: num(q.page),
+          pageSize: num(q.page_size),
         });
         return {
           ...page,
@@ -116,6 +143,35 @@ export const unitEnrollmentRoutes =
             premium: formatYuan(premium_fen),
           })),
         };
+      },
+    );
+
+    app.get<{ Params: { program_id: string }; Querystring: EnrollmentQuerystring }>(
+      "/programs/:program_id/enrollments.xlsx",
+      {
+        config: { roles: STAFF },
+        schema: {
+          tags: ["enrollment"],
+          summary: `投保记录导出（Excel）：与投保记录相同的筛选与排序，最多 ${EXPORT_MAX_ROWS} 条；经办人员；导出记入审计`,
+          params: request(ProgramParams),
+          querystring: request(EnrollmentExportQuery),
+          response: { 200: fileReply([XLSX_TYPE], "投保记录（xlsx）"), ...errors(422) },
+        },
+      },
+      async (request, reply) => {
+        const body = await enrollmentsXlsx(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          enrollmentQuery(request.query),
+        );
+        return reply
+          .header("content-type", XLSX_TYPE)
+          .header(
+            "content-disposition",
+            `attachment; filename="enrollments-${request.params.program_id}.xlsx"`,
+          )
+          .send(body);
       },
     );
 

@@ -11,9 +11,22 @@ import { createHash } from "node:crypto";
 import type { Queryable } from "../../db/database.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
 import { ageAt } from "../../domain/premium.js";
+import { AID_APPLICATION_STATE_LABELS } from "../../domain/vocabulary.js";
 import { audit } from "../audit.js";
+import { maskPsnNo } from "../console.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { notify } from "../notifications.js";
+import {
+  dayRange,
+  Filter,
+  type ListStatement,
+  orderBy,
+  pageFields,
+  pageSpec,
+  selectAll,
+  selectPage,
+} from "../paging.js";
+import { cells, type ExportColumn, tableXlsx } from "../table-export.js";
 import {
   billsOf,
   type LayeredBill,
@@ -92,15 +105,17 @@ interface Row {
   updated_at: Date;
 }
 
-const SELECT = `
-  select a.application_id, a.setl_id, a.psn_no, a.aid_program_id, a.version, a.fund_id, p.name, f.sponsor_name,
+const COLUMNS = `a.application_id, a.setl_id, a.psn_no, a.aid_program_id, a.version, a.fund_id, p.name, f.sponsor_name,
          f.keeper, f.sponsor_kind, a.proposed_fen, a.approved_fen, a.documents_required, a.documents, a.committee_required,
          a.state, a.consent_relation, a.consent_at, a.review_note, a.decided_at, a.committee_members,
-         a.committee_minutes, a.committee_at, a.created_at, a.updated_at
-    from aid_applications a
+         a.committee_minutes, a.committee_at, a.created_at, a.updated_at`;
+const FROM = `aid_applications a
     join aid_programs p on p.program_id = a.program_id and p.aid_program_id = a.aid_program_id
                        and p.version = a.version
     join aid_funds f on f.program_id = a.program_id and f.fund_id = a.fund_id`;
+const SELECT = `
+  select ${COLUMNS}
+    from ${FROM}`;
 
 function viewOf(r: Row): ApplicationView {
   return {
@@ -437,13 +452,31 @@ export type Decision =
     }
   | { readonly action: "reject"; readonly reason: string };
 
-/** The review queue: what the actor may review, newest change first, optionally one state. Audited. */
-export async function listApplications(
-  ctx: PlatformContext,
-  actor: Actor,
-  programId: string,
-  state: ApplicationState | undefined,
-): Promise<ApplicationView[]> {
+/** The queue's rows when no page is asked for (as before paging): the newest changes, at most this many. */
+const UNPAGED_MAX = 500;
+
+/** Filters, sort and page of the review queue (the export takes the same without the page). */
+export interface ApplicationQuery {
+  state?: string | undefined;
+  /** One aid program (its id). */
+  aidProgram?: string | undefined;
+  /** Beijing days the application was submitted (consent_at), both inclusive. */
+  submittedFrom?: string | undefined;
+  submittedTo?: string | undefined;
+  /** Beijing days of its last change, both inclusive. */
+  updatedFrom?: string | undefined;
+  updatedTo?: string | undefined;
+  sort?: string | undefined;
+  order?: string | undefined;
+  page?: number | undefined;
+  pageSize?: number | undefined;
+}
+
+/**
+ * The queue's statement, scoped to what the actor reviews (mayReview, as SQL): the operator every
+ * application, a charity those of the funds it keeps, 民政 those of CIVIL_AFFAIRS_SPONSORS funds.
+ */
+function queueStatement(actor: Actor, programId: string, query: ApplicationQuery): ListStatement {
   if (
     actor.role !== "charity" &&
     actor.role !== "civil_affairs" &&
@@ -451,20 +484,121 @@ export async function listApplications(
     actor.role !== "admin"
   )
     throw new ServiceError("forbidden", "forbidden", `角色 ${actor.role} 无权查看救助申请`);
-  const rows = await ctx.db.query<Row>(
-    `${SELECT} where a.program_id = $1 and ($2::text is null or a.state = $2)
-        and ($3::text is null or f.keeper = $3)
-        and ($4::text[] is null or f.sponsor_kind = any($4::text[]))
-      order by a.updated_at desc, a.application_id limit 500`,
-    [
-      programId,
-      state ?? null,
-      actor.role === "charity" ? actor.id : null,
-      actor.role === "civil_affairs" ? CIVIL_AFFAIRS_SPONSORS : null,
-    ],
+  if (query.state !== undefined && !(APPLICATION_STATES as readonly string[]).includes(query.state))
+    throw invalid(`未知的申请状态 ${query.state}`, "state");
+  const f = new Filter()
+    .eq("a.program_id", programId)
+    .eq("a.state", query.state)
+    .eq("a.aid_program_id", query.aidProgram)
+    .between(
+      "a.consent_at",
+      dayRange(query.submittedFrom, query.submittedTo, { from: "submitted_from", to: "submitted_to" }),
+    )
+    .between(
+      "a.updated_at",
+      dayRange(query.updatedFrom, query.updatedTo, { from: "updated_from", to: "updated_to" }),
+    );
+  if (actor.role === "charity") f.eq("f.keeper", actor.id);
+  if (actor.role === "civil_affairs")
+    f.where((p) => `f.sponsor_kind = any(${p([...CIVIL_AFFAIRS_SPONSORS], "text[]")})`);
+  return {
+    select: COLUMNS,
+    from: FROM,
+    filter: f,
+    order: orderBy(
+      {
+        columns: {
+          updated_at: "a.updated_at",
+          created_at: "a.created_at",
+          submitted_at: "a.consent_at",
+          proposed: "a.proposed_fen",
+        },
+        byDefault: "updated_at",
+        order: "desc",
+        tieBreak: "a.application_id",
+      },
+      query.sort,
+      query.order,
+    ),
+  };
+}
+
+const queueAuditDetail = (query: ApplicationQuery, count: number) => ({
+  state: query.state ?? null,
+  aid_program: query.aidProgram ?? null,
+  submitted: [query.submittedFrom ?? null, query.submittedTo ?? null],
+  updated: [query.updatedFrom ?? null, query.updatedTo ?? null],
+  count,
+});
+
+/**
+ * The review queue: what the actor may review, newest change first; filtered by state, aid program, Beijing
+ * days submitted or changed; sorted; paged when page or page_size is given (otherwise the newest UNPAGED_MAX,
+ * as before paging). Audited.
+ */
+export async function listApplications(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: ApplicationQuery = {},
+): Promise<{ applications: ApplicationView[]; total: number; page: number; page_size: number }> {
+  const s = queueStatement(actor, programId, query);
+  const spec =
+    query.page !== undefined || query.pageSize !== undefined
+      ? pageSpec(query)
+      : { page: 1, pageSize: UNPAGED_MAX, limit: UNPAGED_MAX, offset: 0 };
+  const { rows, total } = await selectPage<Row>(ctx.db, s, spec);
+  await audit(
+    ctx.db,
+    actor,
+    programId,
+    "aid.application.list",
+    programId,
+    queueAuditDetail(query, rows.length),
   );
-  await audit(ctx.db, actor, programId, "aid.application.list", programId, { state: state ?? null });
-  return rows.map(viewOf);
+  return { applications: rows.map(viewOf), ...pageFields(spec, total) };
+}
+
+const QUEUE_COLUMNS: readonly ExportColumn<ApplicationView>[] = [
+  { header: "申请编号", width: 150, cell: (a) => cells.text(a.applicationId) },
+  { header: "救助项目", width: 130, cell: (a) => cells.text(a.programName) },
+  { header: "出资方", width: 110, cell: (a) => cells.text(a.sponsorName) },
+  { header: "人员编号", width: 90, cell: (a) => cells.text(maskPsnNo(a.psnNo)) },
+  { header: "结算编号", width: 140, cell: (a) => cells.text(a.setlId) },
+  { header: "状态", width: 100, cell: (a) => cells.label(AID_APPLICATION_STATE_LABELS, a.state) },
+  { header: "建议金额（元）", width: 90, cell: (a) => cells.fen(a.proposed) },
+  { header: "批准金额（元）", width: 90, cell: (a) => cells.fen(a.approved) },
+  { header: "须评审委员会", width: 80, cell: (a) => cells.text(a.committeeRequired ? "是" : "否") },
+  { header: "提交时间", width: 120, cell: (a) => cells.time(a.consentAt) },
+  { header: "决定时间", width: 120, cell: (a) => cells.time(a.decidedAt) },
+  { header: "更新时间", width: 120, cell: (a) => cells.time(a.updatedAt) },
+];
+
+/** The queue (same scoping, filters and order as the list; persons masked) as Excel; audited once. */
+export async function applicationsXlsx(
+  ctx: PlatformContext,
+  actor: Actor,
+  programId: string,
+  query: Omit<ApplicationQuery, "page" | "pageSize">,
+): Promise<Buffer> {
+  const rows = (await selectAll<Row>(ctx.db, queueStatement(actor, programId, query), "救助申请")).map(
+    viewOf,
+  );
+  await audit(
+    ctx.db,
+    actor,
+    programId,
+    "aid.application.export",
+    programId,
+    queueAuditDetail(query, rows.length),
+  );
+  return tableXlsx({
+    sheet: "救助申请",
+    columns: QUEUE_COLUMNS,
+    rows,
+    now: ctx.clock.now(),
+    note: "人员编号已脱敏。",
+  });
 }
 
 export interface ApplicationDetail {

@@ -5,12 +5,15 @@
  */
 import { createHash } from "node:crypto";
 import type { Queryable } from "../../db/database.js";
+import { COUNTER_DOC_KINDS, type CounterDocKind } from "../../domain/vocabulary.js";
 import { ServiceError } from "../context.js";
 
-export const DOC_KINDS = ["invoice", "settlement_sheet", "other", "appeal"] as const;
-export type DocKind = (typeof DOC_KINDS)[number];
+export const DOC_KINDS = COUNTER_DOC_KINDS;
+export type DocKind = CounterDocKind;
 /** What a case needs before it can be approved. */
 export const REQUIRED_DOC_KINDS: readonly DocKind[] = ["invoice", "settlement_sheet"];
+/** What a case filed by a declared guardian needs besides: the 监护关系证明 (户口簿 or 出生医学证明). */
+export const GUARDIAN_DOC_KIND: DocKind = "guardianship";
 
 export const DOC_CONTENT_TYPES = ["application/pdf", "image/jpeg", "image/png"] as const;
 export type DocContentType = (typeof DOC_CONTENT_TYPES)[number];

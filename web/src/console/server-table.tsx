@@ -37,6 +37,8 @@ export interface ServerTableProps<T> {
   reloadKey?: number;
   /** Rows that open to their details. */
   expandable?: TableProps<T>["expandable"];
+  /** Row handlers (e.g. a click that opens the row's details below the table). */
+  onRow?: TableProps<T>["onRow"];
 }
 
 function query(params: Record<string, string | undefined>): string {
@@ -91,6 +93,7 @@ export function ServerTable<T extends object>(props: ServerTableProps<T>) {
           aria-label={props.label}
           rowKey={props.rowKey}
           expandable={props.expandable}
+          onRow={props.onRow}
           size="small"
           loading={data.loading}
           dataSource={rows}

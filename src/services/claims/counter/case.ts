@@ -6,7 +6,7 @@
 import type { Queryable, SqlParam } from "../../../db/database.js";
 import { type Fen, formatYuan, parseYuan } from "../../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../../domain/settlement.js";
-import { COUNTER_CASE_STATUS_LABELS } from "../../../domain/vocabulary.js";
+import { COUNTER_CASE_STATUS_LABELS, type GuardianRelation } from "../../../domain/vocabulary.js";
 import { blindIndex, decrypt } from "../../../platform/crypto.js";
 import { audit } from "../../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../../context.js";
@@ -139,6 +139,8 @@ export interface CounterCase {
   created_at: string;
   updated_at: string;
   events: { event: string; at: string; data: unknown }[];
+  /** Filed by a resident declaring guardianship of a minor: the relation, and whether a reviewer checked the proof. */
+  guardian: { relation: GuardianRelation; verified: boolean; verified_at: string | null } | null;
   /** Staff only: who did what. */
   review?: {
     assignee: string | null;
@@ -224,6 +226,14 @@ export async function viewOf(
     created_at: iso(row.created_at) as string,
     updated_at: iso(row.updated_at) as string,
     events: events.map((e) => ({ event: e.event, at: new Date(e.at).toISOString(), data: e.data })),
+    guardian:
+      row.guardian_relation === null
+        ? null
+        : {
+            relation: row.guardian_relation,
+            verified: row.guardian_checked_at !== null,
+            verified_at: iso(row.guardian_checked_at),
+          },
   };
   if (isStaff(actor)) {
     view.review = {

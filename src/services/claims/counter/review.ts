@@ -5,12 +5,13 @@
 import type { Queryable } from "../../../db/database.js";
 import { type Fen, formatYuan } from "../../../domain/money.js";
 import type { Settlement } from "../../../domain/settlement.js";
+import { COUNTER_DOC_KIND_LABELS } from "../../../domain/vocabulary.js";
 import type { Adjudication } from "../../../engine/adjudicate.js";
 import { decrypt } from "../../../platform/crypto.js";
 import { audit } from "../../audit.js";
 import { type Actor, type PlatformContext, ServiceError } from "../../context.js";
 import { previewPayout } from "../coverage.js";
-import { documentMeta, REQUIRED_DOC_KINDS } from "../documents.js";
+import { documentMeta, GUARDIAN_DOC_KIND, REQUIRED_DOC_KINDS } from "../documents.js";
 import { storableRecord } from "../records.js";
 import { addClaimEvent, revokeClaim, settleClaim } from "../settle.js";
 import {
@@ -108,6 +109,11 @@ export interface DecisionInput {
   readonly reason?: string | undefined;
   /** adjust: the corrected fields, merged over the submitted record (same setl_id and person). */
   readonly record?: unknown;
+  /**
+   * A case filed by a declared guardian (submit.ts): the reviewer confirms they checked the 监护关系证明
+   * (户口簿 or 出生医学证明). Required to approve or adjust such a case; recorded and audited.
+   */
+  readonly guardianshipChecked?: boolean | undefined;
 }
 
 /** One approval (or adjustment) on its way to being paid. */
@@ -119,6 +125,23 @@ interface Proposal {
   firstApprover: string;
   /** The countersigning operator, when there is one. */
   secondApprover: string | null;
+  /** A declared guardian's case whose proof the deciding operator has just confirmed checking. */
+  guardianChecked: boolean;
+}
+
+/** The case's columns and trail entry recording a reviewer's check of a declared guardian's proof. */
+async function recordGuardianCheck(
+  tx: Queryable,
+  actor: Actor,
+  programId: string,
+  row: CaseRow,
+  at: Date,
+): Promise<Record<string, string | Date>> {
+  await addClaimEvent(tx, programId, row.setl_id, "counter_guardian_verified", actor, at, {
+    case_id: row.case_id,
+    relation: row.guardian_relation,
+  });
+  return { guardian_checked_by: actor.id, guardian_checked_at: at };
 }
 
 function statusAfter(p: Proposal): "approved" | "adjusted" {
@@ -154,6 +177,16 @@ export async function decideCounterClaim(
     throw new ServiceError("conflict", "assigned_to_other", `案件已分配给 ${row.assignee}`, "assignee");
   }
   if (input.decision === "reject") return rejectCase(ctx, actor, programId, row, reason as string);
+  // Filed on a declared guardianship: paying needs the reviewer's word that the proof was checked.
+  const guardianChecked = row.guardian_relation !== null;
+  if (guardianChecked && input.guardianshipChecked !== true) {
+    throw new ServiceError(
+      "invalid",
+      "guardianship_unchecked",
+      "本案由申请人自述为未成年就诊人的监护人提交：请先核验监护关系证明（户口簿或出生医学证明），确认后勾选“已核验监护关系证明”再批准",
+      "guardianship_checked",
+    );
+  }
 
   let proposal: Proposal;
   if (countersigning) {
@@ -178,6 +211,7 @@ export async function decideCounterClaim(
       reason: row.pending_reason,
       firstApprover: row.pending_by ?? actor.id,
       secondApprover: actor.id,
+      guardianChecked,
     };
   } else if (input.decision === "approve") {
     if (input.record !== undefined)
@@ -193,6 +227,7 @@ export async function decideCounterClaim(
       reason: reason ?? null,
       firstApprover: actor.id,
       secondApprover: null,
+      guardianChecked,
     };
   } else {
     proposal = {
@@ -201,16 +236,18 @@ export async function decideCounterClaim(
       reason: reason ?? null,
       firstApprover: actor.id,
       secondApprover: null,
+      guardianChecked,
     };
   }
 
   const docs = await documentMeta(ctx.db, programId, caseId);
-  const missing = REQUIRED_DOC_KINDS.filter((k) => !docs.some((d) => d.doc_kind === k));
+  const required = guardianChecked ? [...REQUIRED_DOC_KINDS, GUARDIAN_DOC_KIND] : REQUIRED_DOC_KINDS;
+  const missing = required.filter((k) => !docs.some((d) => d.doc_kind === k));
   if (missing.length > 0)
     throw new ServiceError(
       "conflict",
       "documents_missing",
-      `批准前须上传单据：${missing.join("、")}`,
+      `批准前须上传单据：${missing.map((k) => COUNTER_DOC_KIND_LABELS[k].zh).join("、")}`,
       "documents",
     );
 
@@ -247,6 +284,7 @@ export async function decideCounterClaim(
         pending_second_by: proposal.secondApprover,
         pending_hmb_pay_fen: preview.hmbPay,
         pending_at: now,
+        ...(proposal.guardianChecked ? await recordGuardianCheck(tx, actor, programId, row, now) : {}),
       });
       await addClaimEvent(tx, programId, row.setl_id, "counter_resettling", actor, now, {
         case_id: caseId,
@@ -257,6 +295,7 @@ export async function decideCounterClaim(
         decision: proposal.decision,
         appeal: true,
         resettle: true,
+        ...(proposal.guardianChecked ? { guardianship_checked: true } : {}),
       });
     });
     return resumeResettlement(ctx, actor, programId, await loadCase(ctx.db, programId, caseId));
@@ -346,6 +385,7 @@ async function toPending(
       pending_second_by: null,
       pending_hmb_pay_fen: hmbPay,
       pending_at: now,
+      ...(proposal.guardianChecked ? await recordGuardianCheck(tx, actor, programId, row, now) : {}),
     });
     await addClaimEvent(tx, programId, row.setl_id, "counter_pending_second_approval", actor, now, {
       case_id: caseId,
@@ -371,6 +411,7 @@ async function toPending(
       decision: proposal.decision,
       four_eyes: "first",
       hmb_pay: formatYuan(hmbPay),
+      ...(proposal.guardianChecked ? { guardianship_checked: true } : {}),
     });
     return loadCase(tx, programId, caseId);
   });
@@ -420,6 +461,7 @@ async function pay(
       pending_second_by: null,
       pending_hmb_pay_fen: null,
       pending_at: null,
+      ...(proposal.guardianChecked ? await recordGuardianCheck(tx, actor, programId, locked, now) : {}),
       ...(inAppeal
         ? {
             appeal_outcome: "granted",
@@ -461,6 +503,7 @@ async function pay(
       four_eyes: proposal.secondApprover === null ? "single" : "countersigned",
       hmb_pay: amount,
       setl_id: paySetlId,
+      ...(proposal.guardianChecked ? { guardianship_checked: true } : {}),
     });
   };
   try {
@@ -516,6 +559,8 @@ async function resumeResettlement(
     reason: row.pending_reason,
     firstApprover: row.pending_by,
     secondApprover: row.pending_second_by,
+    // Checked (and recorded) by the decision that started the re-settlement.
+    guardianChecked: false,
   };
   if (!row.paid_setl_id.endsWith(APPEAL_SETL_SUFFIX)) {
     await revokeClaim(ctx, actor, programId, row.paid_setl_id, `申诉改判（案件 ${row.case_id}）`);

@@ -37,6 +37,7 @@
 
 import type { Queryable } from "../../../db/database.js";
 import type { Fen } from "../../../domain/money.js";
+import type { GuardianRelation } from "../../../domain/vocabulary.js";
 import { type Actor, ServiceError } from "../../context.js";
 import { type NewNotification, notify } from "../../notifications.js";
 
@@ -105,6 +106,11 @@ export interface CaseRow {
   appeal_decided_by: string | null;
   appeal_decided_at: Date | null;
   appeal_decision_reason: string | null;
+  /** A resident's declared guardianship of a minor they did not pay for (submit.ts), until a reviewer checks it. */
+  guardian_relation: GuardianRelation | null;
+  guardian_filer_psn_no: string | null;
+  guardian_checked_by: string | null;
+  guardian_checked_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

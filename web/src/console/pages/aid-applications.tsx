@@ -10,6 +10,7 @@ import {
   Button,
   Card,
   Col,
+  DatePicker,
   Descriptions,
   Form,
   Input,
@@ -17,13 +18,12 @@ import {
   Row,
   Select,
   Space,
-  Table,
   Tag,
 } from "antd";
 import { useState } from "react";
+import type { AidProgramList } from "../../../../src/contract/aid.js";
 import type {
   AidApplicationDetail,
-  AidApplicationList,
   AidApplicationView,
   LayeredBill,
 } from "../../../../src/contract/aid-claims.js";
@@ -31,7 +31,11 @@ import { AID_APPLICATION_STATE_LABELS, labelOf } from "../../../../src/domain/vo
 import { api } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
+import { ServerTable } from "../server-table.js";
 import { base, errorOf, Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
+
+/** A RangePicker's two days. */
+type DayRange = [{ format: (f: string) => string }, { format: (f: string) => string }];
 
 const STATE_TONES: Record<string, string> = {
   proposed: "default",
@@ -280,84 +284,121 @@ function Detail({ id, onChanged }: { id: string; onChanged: () => void }) {
   );
 }
 
+/**
+ * The queue: paged, filtered (state, aid program, Beijing days submitted or changed), sorted and exported on the
+ * server (GET /aid-applications, /aid-applications.xlsx); a row opens its application below the table, and a
+ * decision reloads the page of the queue.
+ */
 export function AidApplications() {
   const tr = useTr();
   const { lang } = useLang();
-  const [state, setState] = useState<string>("submitted");
+  const programs = useLoad<AidProgramList>("/aid-programs");
+  const [filters, setFilters] = useState<Record<string, string | undefined>>({ state: "submitted" });
   const [open, setOpen] = useState<string | undefined>();
   const [tick, setTick] = useState(0);
-  const list = useLoad<AidApplicationList>(`/aid-applications${state === "" ? "" : `?state=${state}`}`, [
-    state,
-  ]);
+  const all = { value: "", label: tr({ zh: "全部", en: "All" }) };
+  const day = (r: DayRange | undefined, i: 0 | 1) => r?.[i].format("YYYY-MM-DD");
   return (
     <>
-      <PageTitle
-        extra={
-          <Select
-            aria-label={tr({ zh: "按状态筛选", en: "Filter by state" })}
-            style={{ width: 200 }}
-            value={state}
-            onChange={(v) => setState(v)}
-            options={[
-              { value: "", label: tr({ zh: "全部", en: "All" }) },
-              ...Object.keys(AID_APPLICATION_STATE_LABELS).map((k) => ({
-                value: k,
-                label: labelOf(AID_APPLICATION_STATE_LABELS, k, lang),
-              })),
-            ]}
-          />
-        }
-      >
-        {tr({ zh: "救助申请", en: "Aid applications" })}
-      </PageTitle>
-      <Loading state={list}>
-        {(l) => (
-          <Table<AidApplicationView>
-            rowKey="application_id"
-            size="small"
-            aria-label={tr({ zh: "救助申请", en: "Aid applications" })}
-            dataSource={l.applications}
-            pagination={{ pageSize: 20 }}
-            onRow={(r) => ({ onClick: () => setOpen(r.application_id), style: { cursor: "pointer" } })}
-            columns={[
-              { title: tr({ zh: "救助项目", en: "Aid program" }), dataIndex: "program_name" },
-              { title: tr({ zh: "参保人", en: "Insured" }), dataIndex: "psn_no" },
-              {
-                title: tr({ zh: "建议金额（元）", en: "Proposed (yuan)" }),
-                dataIndex: "proposed",
-                align: "right",
-                render: (v: string) => yuan(v),
-              },
-              {
-                title: tr({ zh: "状态", en: "State" }),
-                dataIndex: "state",
-                render: (v: string) => (
-                  <Pill tone={STATE_TONES[v]}>{labelOf(AID_APPLICATION_STATE_LABELS, v, lang)}</Pill>
-                ),
-              },
-              {
-                title: tr({ zh: "委员会", en: "Committee" }),
-                dataIndex: "committee_required",
-                render: (v: boolean) => (v ? <Tag>{tr({ zh: "须评审", en: "Required" })}</Tag> : "—"),
-              },
-              {
-                title: tr({ zh: "更新时间", en: "Updated" }),
-                dataIndex: "updated_at",
-                render: (v: string) => beijing(v),
-              },
-            ]}
-          />
-        )}
-      </Loading>
-      {open === undefined ? null : (
-        <Detail
-          key={`${open}-${tick}`}
-          id={open}
-          onChanged={() => {
-            list.reload();
-            setTick((n) => n + 1);
-          }}
+      <PageTitle>{tr({ zh: "救助申请", en: "Aid applications" })}</PageTitle>
+      <Card>
+        <Form
+          layout="inline"
+          style={{ rowGap: 8, marginBottom: 12 }}
+          initialValues={{ state: "submitted", aid_program: "" }}
+          onFinish={(v: { state?: string; aid_program?: string; submitted?: DayRange; updated?: DayRange }) =>
+            setFilters({
+              state: v.state,
+              aid_program: v.aid_program,
+              submitted_from: day(v.submitted, 0),
+              submitted_to: day(v.submitted, 1),
+              updated_from: day(v.updated, 0),
+              updated_to: day(v.updated, 1),
+            })
+          }
+        >
+          <Form.Item label={tr({ zh: "状态", en: "State" })} name="state">
+            <Select
+              style={{ width: 180 }}
+              options={[
+                all,
+                ...Object.keys(AID_APPLICATION_STATE_LABELS).map((k) => ({
+                  value: k,
+                  label: labelOf(AID_APPLICATION_STATE_LABELS, k, lang),
+                })),
+              ]}
+            />
+          </Form.Item>
+          <Form.Item label={tr({ zh: "救助项目", en: "Aid program" })} name="aid_program">
+            <Select
+              style={{ width: 200 }}
+              options={[
+                all,
+                ...(programs.data?.aid_programs ?? []).map((p) => ({
+                  value: p.aid_program_id,
+                  label: p.name,
+                })),
+              ]}
+            />
+          </Form.Item>
+          <Form.Item label={tr({ zh: "提交日（北京时间）", en: "Submitted" })} name="submitted">
+            <DatePicker.RangePicker />
+          </Form.Item>
+          <Form.Item label={tr({ zh: "更新日（北京时间）", en: "Updated" })} name="updated">
+            <DatePicker.RangePicker />
+          </Form.Item>
+          <Button type="primary" htmlType="submit">
+            {tr({ zh: "筛选", en: "Filter" })}
+          </Button>
+        </Form>
+        <ServerTable<AidApplicationView>
+          path="/aid-applications"
+          itemsKey="applications"
+          filters={filters}
+          reloadKey={tick}
+          rowKey="application_id"
+          label={tr({ zh: "救助申请", en: "Aid applications" })}
+          empty={tr({ zh: "没有符合条件的救助申请：请放宽条件再试。", en: "No applications match." })}
+          exportPath="/aid-applications.xlsx"
+          exportName={tr({ zh: "救助申请", en: "aid-applications" })}
+          sortable={{ proposed: "proposed", updated_at: "updated_at", consent_at: "submitted_at" }}
+          onRow={(r) => ({ onClick: () => setOpen(r.application_id), style: { cursor: "pointer" } })}
+          columns={[
+            { title: tr({ zh: "救助项目", en: "Aid program" }), dataIndex: "program_name" },
+            { title: tr({ zh: "参保人", en: "Insured" }), dataIndex: "psn_no" },
+            {
+              title: tr({ zh: "建议金额（元）", en: "Proposed (yuan)" }),
+              dataIndex: "proposed",
+              align: "right",
+              render: (v: string) => yuan(v),
+            },
+            {
+              title: tr({ zh: "状态", en: "State" }),
+              dataIndex: "state",
+              render: (v: string) => (
+                <Pill tone={STATE_TONES[v]}>{labelOf(AID_APPLICATION_STATE_LABELS, v, lang)}</Pill>
+              ),
+            },
+            {
+              title: tr({ zh: "委员会", en: "Committee" }),
+              dataIndex: "committee_required",
+              render: (v: boolean) => (v ? <Tag>{tr({ zh: "须评审", en: "Required" })}</Tag> : "—"),
+            },
+            {
+              title: tr({ zh: "提交时间", en: "Submitted" }),
+              dataIndex: "consent_at",
+              render: (v: string | null) => (v === null ? "—" : beijing(v)),
+            },
+            {
+              title: tr({ zh: "更新时间", en: "Updated" }),
+              dataIndex: "updated_at",
+              render: (v: string) => beijing(v),
+            },
+          ]}
         />
+      </Card>
+      {open === undefined ? null : (
+        <Detail key={`${open}-${tick}`} id={open} onChanged={() => setTick((n) => n + 1)} />
       )}
     </>
   );

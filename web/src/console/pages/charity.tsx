@@ -1,7 +1,15 @@
 /** Charity pages: the pools with what went in and out, the persons they sponsored (masked), their claims. */
-import { Card, Col, Row, Table } from "antd";
+import { Button, Card, Col, DatePicker, Form, Row, Select } from "antd";
+import { useState } from "react";
+import {
+  CLAIM_CHANNEL_LABELS,
+  CLAIM_CHANNELS,
+  CLAIM_STATE_LABELS,
+  labelOf,
+} from "../../../../src/domain/vocabulary.js";
 import { beijing, yuan } from "../../shared/format.js";
-import type { PoolList, SponsoredClaim, SponsoredClaimPage } from "../../shared/types.js";
+import type { PoolList, SponsoredClaim } from "../../shared/types.js";
+import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
 import { Figure, Loading, PageTitle, useLoad, useTr } from "./common.js";
 import { PolicyList } from "./policies.js";
@@ -67,57 +75,117 @@ export function Sponsored() {
   return <PolicyList title={{ zh: "资助投保", en: "Sponsored enrollments" }} fixedKind="charity" />;
 }
 
-const KIND: Record<string, { zh: string; en: string }> = {
-  one_stop: { zh: "一站式结算", en: "One-stop" },
-  online: { zh: "线上理赔", en: "Online" },
-  counter: { zh: "柜面理赔", en: "Counter" },
-  special_drug: { zh: "特药", en: "Special drug" },
-};
-
+/**
+ * 资助对象理赔: the claims of sponsored persons (masked), paged, filtered (pool, channel, state, Beijing days),
+ * sorted and exported on the server (GET /charity-claims, /charity-claims.xlsx).
+ */
 export function SponsoredClaims() {
   const tr = useTr();
-  const claims = useLoad<SponsoredClaimPage>("/charity-claims?limit=200");
+  const lang = tr({ zh: "zh", en: "en" }) as "zh" | "en";
+  const pools = useLoad<PoolList>("/charity-pools");
+  const [filters, setFilters] = useState<Record<string, string | undefined>>({});
+  const all = { value: "", label: tr({ zh: "全部", en: "All" }) };
+  const options = (
+    labels: Readonly<Record<string, { zh: string; en: string }>>,
+    codes: readonly string[],
+  ) => [all, ...codes.map((c) => ({ value: c, label: labelOf(labels, c, lang) }))];
+  const poolName = (id: string, name: string | null) => name ?? id;
   return (
     <>
       <PageTitle>{tr({ zh: "资助对象理赔", en: "Their claims" })}</PageTitle>
       <Card>
-        <Loading
-          state={claims}
-          isEmpty={(d) => d.total === 0}
-          empty={tr({ zh: "资助对象暂无理赔。", en: "No claims of sponsored persons yet." })}
+        <Form
+          layout="inline"
+          style={{ rowGap: 8, marginBottom: 12 }}
+          initialValues={{ pool: "", kind: "", state: "" }}
+          onFinish={(v: {
+            pool?: string;
+            kind?: string;
+            state?: string;
+            range?: [{ format: (f: string) => string }, { format: (f: string) => string }];
+          }) =>
+            setFilters({
+              pool: v.pool,
+              kind: v.kind,
+              state: v.state,
+              from: v.range?.[0].format("YYYY-MM-DD"),
+              to: v.range?.[1].format("YYYY-MM-DD"),
+            })
+          }
         >
-          {(d) => (
-            <Table<SponsoredClaim>
-              rowKey="setl_id"
-              size="small"
-              dataSource={d.claims}
-              columns={[
-                { title: tr({ zh: "结算号", en: "Settlement" }), dataIndex: "setl_id" },
-                { title: tr({ zh: "参保人（脱敏）", en: "Person (masked)" }), dataIndex: "psn_no" },
-                {
-                  title: tr({ zh: "方式", en: "Kind" }),
-                  dataIndex: "kind",
-                  render: (k: string) => tr(KIND[k] ?? { zh: k, en: k }),
-                },
-                yuanColumn<SponsoredClaim>(tr({ zh: "个人负担（元）", en: "Person's part" }), "psn_part_amt"),
-                yuanColumn<SponsoredClaim>(tr({ zh: "惠民保赔付（元）", en: "Huiminbao paid" }), "hmb_pay"),
-                yuanColumn<SponsoredClaim>(
-                  tr({ zh: "赔付后仍需负担（元）", en: "Still to bear" }),
-                  "remaining",
-                ),
-                {
-                  title: tr({ zh: "状态", en: "State" }),
-                  dataIndex: "state",
-                  render: (s: string) =>
-                    s === "revoked"
-                      ? tr({ zh: "已撤销", en: "Revoked" })
-                      : tr({ zh: "已结算", en: "Settled" }),
-                },
-                { title: tr({ zh: "时间", en: "At" }), dataIndex: "settled_at", render: beijing },
-              ]}
+          <Form.Item label={tr({ zh: "资金池", en: "Pool" })} name="pool">
+            <Select
+              style={{ width: 160 }}
+              options={[all, ...(pools.data?.pools ?? []).map((p) => ({ value: p.pool_id, label: p.name }))]}
             />
-          )}
-        </Loading>
+          </Form.Item>
+          <Form.Item label={tr({ zh: "理赔方式", en: "Channel" })} name="kind">
+            <Select style={{ width: 140 }} options={options(CLAIM_CHANNEL_LABELS, CLAIM_CHANNELS)} />
+          </Form.Item>
+          <Form.Item label={tr({ zh: "结算状态", en: "State" })} name="state">
+            <Select
+              style={{ width: 110 }}
+              options={options(CLAIM_STATE_LABELS, Object.keys(CLAIM_STATE_LABELS))}
+            />
+          </Form.Item>
+          <Form.Item label={tr({ zh: "结算日（北京时间）", en: "Days" })} name="range">
+            <DatePicker.RangePicker />
+          </Form.Item>
+          <Button type="primary" htmlType="submit">
+            {tr({ zh: "筛选", en: "Filter" })}
+          </Button>
+        </Form>
+        <ServerTable<SponsoredClaim>
+          path="/charity-claims"
+          itemsKey="claims"
+          filters={filters}
+          rowKey="setl_id"
+          label={tr({ zh: "资助对象理赔", en: "Sponsored persons' claims" })}
+          empty={tr({
+            zh: "没有符合条件的资助对象理赔：请放宽条件再试。",
+            en: "No claims of sponsored persons match.",
+          })}
+          exportPath="/charity-claims.xlsx"
+          exportName={tr({ zh: "资助对象理赔", en: "sponsored-claims" })}
+          sortable={{ settled_at: "created_at", hmb_pay: "hmb_pay", remaining: "remaining" }}
+          columns={[
+            { title: tr({ zh: "结算号", en: "Settlement" }), dataIndex: "setl_id" },
+            {
+              title: tr({ zh: "资金池", en: "Pool" }),
+              key: "pool",
+              render: (_: unknown, c) => poolName(c.pool_id, c.pool_name),
+            },
+            { title: tr({ zh: "参保人（脱敏）", en: "Person (masked)" }), dataIndex: "psn_no" },
+            {
+              title: tr({ zh: "方式", en: "Kind" }),
+              dataIndex: "kind",
+              render: (k: string) => labelOf(CLAIM_CHANNEL_LABELS, k, lang),
+            },
+            yuanColumn<SponsoredClaim>(tr({ zh: "个人负担（元）", en: "Person's part" }), "psn_part_amt"),
+            {
+              ...yuanColumn<SponsoredClaim>(tr({ zh: "惠民保赔付（元）", en: "Huiminbao paid" }), "hmb_pay"),
+              key: "hmb_pay",
+            },
+            {
+              ...yuanColumn<SponsoredClaim>(
+                tr({ zh: "赔付后仍需负担（元）", en: "Still to bear" }),
+                "remaining",
+              ),
+              key: "remaining",
+            },
+            {
+              title: tr({ zh: "状态", en: "State" }),
+              dataIndex: "state",
+              render: (s: string) => labelOf(CLAIM_STATE_LABELS, s, lang),
+            },
+            {
+              title: tr({ zh: "时间", en: "At" }),
+              dataIndex: "settled_at",
+              key: "settled_at",
+              render: beijing,
+            },
+          ]}
+        />
       </Card>
     </>
   );

@@ -7,6 +7,7 @@ import {
   Alert,
   Button,
   Card,
+  Checkbox,
   DatePicker,
   Descriptions,
   Form,
@@ -24,6 +25,8 @@ import {
   CLAIM_EVENT_LABELS,
   CLAIM_STATE_LABELS,
   CLAIM_STATUS_LABELS,
+  COUNTER_DOC_KIND_LABELS,
+  GUARDIAN_RELATION_LABELS,
   labelOf,
 } from "../../../../src/domain/vocabulary.js";
 import { api, newIdempotencyKey, raw } from "../../shared/api.js";
@@ -47,12 +50,7 @@ export const STATUS: Record<string, { zh: string; en: string; color: string }> =
   appealed: { zh: "申诉中", en: "Appealed", color: "warning" },
 };
 
-const DOCS: Record<string, { zh: string; en: string }> = {
-  invoice: { zh: "发票", en: "Invoice" },
-  settlement_sheet: { zh: "结算单", en: "Settlement sheet" },
-  other: { zh: "其他材料", en: "Other" },
-  appeal: { zh: "申诉材料", en: "Appeal" },
-};
+const DOCS: Record<string, { zh: string; en: string }> = COUNTER_DOC_KIND_LABELS;
 
 const DECISIONS: Record<string, { zh: string; en: string }> = {
   approve: { zh: "批准", en: "Approved" },
@@ -331,6 +329,8 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [decision, setDecision] = useState<"approve" | "adjust" | "reject">("approve");
+  // A declared guardian's case: the reviewer ticks that the 监护关系证明 was checked before paying.
+  const [guardianChecked, setGuardianChecked] = useState(false);
 
   async function act(path: string, body: unknown, message: string) {
     setBusy(true);
@@ -415,6 +415,25 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                     : `${tr(DECISIONS[v.decision.decision] ?? { zh: v.decision.decision, en: v.decision.decision })}${v.decision.reason === null ? "" : `：${v.decision.reason}`}`}
                 </Descriptions.Item>
               </Descriptions>
+              {v.guardian === null ? null : (
+                <Alert
+                  style={{ marginTop: 12 }}
+                  type={v.guardian.verified ? "info" : "warning"}
+                  showIcon
+                  data-testid="case-guardian"
+                  title={
+                    v.guardian.verified
+                      ? tr({
+                          zh: `申请人为就诊人的${labelOf(GUARDIAN_RELATION_LABELS, v.guardian.relation, "zh")}（监护关系证明已于 ${v.guardian.verified_at === null ? "此前" : beijing(v.guardian.verified_at)} 核验）`,
+                          en: `Filed by the patient's ${labelOf(GUARDIAN_RELATION_LABELS, v.guardian.relation, "en").toLowerCase()} (proof of guardianship checked)`,
+                        })
+                      : tr({
+                          zh: `申请人自述为监护人（${labelOf(GUARDIAN_RELATION_LABELS, v.guardian.relation, "zh")}，待核验监护关系证明）：就诊人为未成年人，非申请人缴费投保。批准前请查看“监护关系证明”（户口簿或出生医学证明），核对申请人与就诊人的关系。`,
+                          en: `Applicant declares to be the guardian (${labelOf(GUARDIAN_RELATION_LABELS, v.guardian.relation, "en").toLowerCase()}; proof to be checked): check the proof of guardianship before approving.`,
+                        })
+                  }
+                />
+              )}
               {v.pending === null ? null : (
                 <Alert
                   style={{ marginTop: 12 }}
@@ -493,6 +512,9 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                           decision,
                           ...(values.reason ? { reason: values.reason } : {}),
                           ...(decision === "adjust" ? { record } : {}),
+                          ...(v.guardian !== null && decision !== "reject"
+                            ? { guardianship_checked: guardianChecked }
+                            : {}),
                         },
                         tr({ zh: "决定已提交。", en: "Decision recorded." }),
                       );
@@ -521,6 +543,19 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                           </Form.Item>
                         ))
                       : null}
+                    {v.guardian !== null && decision !== "reject" ? (
+                      <Form.Item>
+                        <Checkbox
+                          checked={guardianChecked}
+                          onChange={(e) => setGuardianChecked(e.target.checked)}
+                        >
+                          {tr({
+                            zh: "已核验监护关系证明（户口簿或出生医学证明），申请人确为就诊人的监护人",
+                            en: "I checked the proof of guardianship: the applicant is the patient's guardian",
+                          })}
+                        </Checkbox>
+                      </Form.Item>
+                    ) : null}
                     <Form.Item
                       label={tr({ zh: "理由", en: "Reason" })}
                       name="reason"
@@ -574,8 +609,8 @@ function DocumentUpload({
 }) {
   const tr = useTr();
   const kinds = appealing
-    ? ["invoice", "settlement_sheet", "other", "appeal"]
-    : ["invoice", "settlement_sheet", "other"];
+    ? ["invoice", "settlement_sheet", "guardianship", "other", "appeal"]
+    : ["invoice", "settlement_sheet", "guardianship", "other"];
   const [kind, setKind] = useState("invoice");
   const [file, setFile] = useState<File | undefined>();
   const [busy, setBusy] = useState(false);

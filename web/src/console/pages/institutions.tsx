@@ -3,9 +3,11 @@
  * secret and disabling / enabling it. A secret is shown once, in a modal that cannot be dismissed by a stray
  * click, with a copy button and the warning that it will never be shown again.
  */
-import { Alert, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Typography } from "antd";
+import { Alert, Button, Form, Input, Modal, Popconfirm, Select, Space, Typography } from "antd";
 import { useState } from "react";
 import {
+  INSTITUTION_KIND_LABELS,
+  INSTITUTION_KINDS,
   INSTITUTION_LEVEL_LABELS,
   INSTITUTION_LEVELS,
   INSTITUTION_STATUS_LABELS,
@@ -15,7 +17,8 @@ import { api } from "../../shared/api.js";
 import { beijing } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import type { InstitutionCredentials, InstitutionList, InstitutionView } from "../../shared/types.js";
-import { base, errorOf, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { ServerTable } from "../server-table.js";
+import { base, errorOf, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
 
 /** The institutions' code → name, for the pages that must show names, never codes (payouts, reconciliation). */
 export function useInstitutionNames(): (code: string | undefined) => string {
@@ -98,10 +101,13 @@ function SecretModal({ shown, onClose }: { shown: Shown | undefined; onClose: ()
   );
 }
 
+const ALL = "";
+
 export function Institutions() {
   const tr = useTr();
   const { lang } = useLang();
-  const list = useLoad<InstitutionList>("/institutions");
+  const [tick, setTick] = useState(0);
+  const [filters, setFilters] = useState({ status: ALL, level: ALL, kind: ALL, q: ALL });
   const [adding, setAdding] = useState(false);
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -109,6 +115,7 @@ export function Institutions() {
   const [shown, setShown] = useState<Shown | undefined>();
   const [form] = Form.useForm();
   const staff = role() === "operator" || role() === "admin";
+  const filtered = Object.values(filters).some((v) => v !== ALL);
 
   async function act<T>(key: string, run: () => Promise<T>, after: (r: T) => void) {
     setBusy(key);
@@ -116,7 +123,7 @@ export function Institutions() {
     setDone(undefined);
     try {
       after(await run());
-      list.reload();
+      setTick((t) => t + 1);
     } catch (e) {
       setError(errorOf(e));
     } finally {
@@ -124,8 +131,13 @@ export function Institutions() {
     }
   }
 
-  function register(v: { fixmedins_code: string; name: string; level?: string }) {
-    const body = { fixmedins_code: v.fixmedins_code.trim(), name: v.name.trim(), level: v.level };
+  function register(v: { fixmedins_code: string; name: string; level?: string; kind?: string }) {
+    const body = {
+      fixmedins_code: v.fixmedins_code.trim(),
+      name: v.name.trim(),
+      level: v.level,
+      kind: v.kind,
+    };
     void act(
       "add",
       () => api<InstitutionCredentials>("POST", `${base()}/institutions`, body),
@@ -159,6 +171,12 @@ export function Institutions() {
         ),
     );
 
+  const choice = (labels: Readonly<Record<string, { zh: string; en: string }>>) => [
+    { value: ALL, label: tr({ zh: "全部", en: "All" }) },
+    ...Object.keys(labels).map((k) => ({ value: k, label: labelOf(labels, k, lang) })),
+  ];
+  const set = (key: keyof typeof filters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }));
+
   return (
     <>
       <PageTitle
@@ -174,8 +192,8 @@ export function Institutions() {
       </PageTitle>
       <Typography.Paragraph type="secondary">
         {tr({
-          zh: "定点医药机构以签名密钥对接一站式结算与对账。停用后其请求一律拒绝，已有结算与赔款不受影响。",
-          en: "Institutions sign their settlement and reconciliation requests with a secret. A disabled institution's requests are refused; its settlements stay.",
+          zh: "定点医药机构以签名密钥对接一站式结算与对账；健康服务机构只能核销健康服务券。停用后其请求一律拒绝，已有结算与赔款不受影响。",
+          en: "Institutions sign their settlement and reconciliation requests with a secret; health-service providers can only redeem vouchers. A disabled institution's requests are refused; its settlements stay.",
         })}
       </Typography.Paragraph>
       {error === undefined ? null : (
@@ -184,96 +202,147 @@ export function Institutions() {
       {done === undefined ? null : (
         <Alert type="success" role="status" showIcon title={done} style={{ marginBottom: 12 }} />
       )}
-      <Loading
-        state={list}
-        isEmpty={(d) => d.institutions.length === 0}
-        empty={tr({ zh: "尚未登记定点机构", en: "No institution registered yet" })}
-      >
-        {(d) => (
-          <Table<InstitutionView>
-            rowKey="fixmedins_code"
-            size="small"
-            aria-label={tr({ zh: "定点机构列表", en: "Institutions" })}
-            dataSource={d.institutions}
-            pagination={{ pageSize: 20, hideOnSinglePage: true }}
-            columns={[
-              { title: tr({ zh: "机构名称", en: "Name" }), dataIndex: "name" },
-              { title: tr({ zh: "机构编码", en: "Code" }), dataIndex: "fixmedins_code" },
-              {
-                title: tr({ zh: "等级", en: "Level" }),
-                dataIndex: "level",
-                render: (l: InstitutionView["level"]) =>
-                  l === null
-                    ? tr({ zh: "未填写", en: "Not given" })
-                    : labelOf(INSTITUTION_LEVEL_LABELS, l, lang),
-              },
-              {
-                title: tr({ zh: "状态", en: "Status" }),
-                dataIndex: "status",
-                render: (s: InstitutionView["status"]) => (
-                  <Pill tone={s === "active" ? "success" : "error"}>
-                    {labelOf(INSTITUTION_STATUS_LABELS, s, lang)}
-                  </Pill>
-                ),
-              },
-              { title: tr({ zh: "登记时间", en: "Registered" }), dataIndex: "created_at", render: beijing },
-              {
-                title: tr({ zh: "密钥更换时间", en: "Secret rotated" }),
-                dataIndex: "secret_rotated_at",
-                render: (t: string | null) => (t === null ? tr({ zh: "未更换", en: "Never" }) : beijing(t)),
-              },
-              ...(staff
-                ? [
-                    {
-                      title: tr({ zh: "操作", en: "Actions" }),
-                      key: "actions",
-                      render: (_: unknown, i: InstitutionView) => (
-                        <Space>
-                          <Popconfirm
-                            title={tr({
-                              zh: `更换${i.name}的签名密钥？旧密钥将立即失效。`,
-                              en: `Rotate ${i.name}'s secret? The old one stops working at once.`,
-                            })}
-                            okText={tr({ zh: "更换", en: "Rotate" })}
-                            cancelText={tr({ zh: "取消", en: "Cancel" })}
-                            onConfirm={() => rotate(i)}
-                          >
-                            <Button size="small" loading={busy === `rotate:${i.fixmedins_code}`}>
-                              {tr({ zh: "更换密钥", en: "Rotate secret" })}
-                            </Button>
-                          </Popconfirm>
-                          {i.status === "active" ? (
-                            <Popconfirm
-                              title={tr({
-                                zh: `停用${i.name}？其结算与查询请求将被拒绝。`,
-                                en: `Disable ${i.name}? Its signed requests will be refused.`,
-                              })}
-                              okText={tr({ zh: "停用", en: "Disable" })}
-                              cancelText={tr({ zh: "取消", en: "Cancel" })}
-                              onConfirm={() => setStatus(i, "disabled")}
-                            >
-                              <Button size="small" loading={busy === `status:${i.fixmedins_code}`}>
-                                {tr({ zh: "停用", en: "Disable" })}
-                              </Button>
-                            </Popconfirm>
-                          ) : (
-                            <Button
-                              size="small"
-                              loading={busy === `status:${i.fixmedins_code}`}
-                              onClick={() => void setStatus(i, "active")}
-                            >
-                              {tr({ zh: "启用", en: "Enable" })}
-                            </Button>
-                          )}
-                        </Space>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
+      <Space wrap style={{ marginBottom: 12 }} align="end">
+        <Space orientation="vertical" size={2}>
+          <label htmlFor="institution-status">{tr({ zh: "状态", en: "Status" })}</label>
+          <Select
+            id="institution-status"
+            style={{ width: 120 }}
+            value={filters.status}
+            onChange={set("status")}
+            options={choice(INSTITUTION_STATUS_LABELS)}
           />
-        )}
-      </Loading>
+        </Space>
+        <Space orientation="vertical" size={2}>
+          <label htmlFor="institution-level">{tr({ zh: "等级", en: "Level" })}</label>
+          <Select
+            id="institution-level"
+            style={{ width: 150 }}
+            value={filters.level}
+            onChange={set("level")}
+            options={choice(INSTITUTION_LEVEL_LABELS)}
+          />
+        </Space>
+        <Space orientation="vertical" size={2}>
+          <label htmlFor="institution-kind">{tr({ zh: "类别", en: "Kind" })}</label>
+          <Select
+            id="institution-kind"
+            style={{ width: 170 }}
+            value={filters.kind}
+            onChange={set("kind")}
+            options={choice(INSTITUTION_KIND_LABELS)}
+          />
+        </Space>
+        <Space orientation="vertical" size={2}>
+          <label htmlFor="institution-q">{tr({ zh: "机构编码或名称", en: "Code or name" })}</label>
+          <Input.Search
+            id="institution-q"
+            allowClear
+            style={{ width: 240 }}
+            placeholder={tr({ zh: "输入开头几个字", en: "Start of the code or name" })}
+            onSearch={(v) => set("q")(v.trim())}
+          />
+        </Space>
+      </Space>
+      <ServerTable<InstitutionView>
+        path="/institutions"
+        itemsKey="institutions"
+        filters={filters}
+        rowKey="fixmedins_code"
+        reloadKey={tick}
+        exportPath="/institutions.xlsx"
+        exportName={tr({ zh: "定点机构", en: "institutions" })}
+        sortable={{ name: "name", fixmedins_code: "code", created_at: "created_at" }}
+        label={tr({ zh: "定点机构列表", en: "Institutions" })}
+        empty={
+          filtered
+            ? tr({ zh: "没有符合条件的机构：可以换个筛选条件。", en: "No institution matches the filters." })
+            : tr({ zh: "尚未登记定点机构", en: "No institution registered yet" })
+        }
+        columns={[
+          { title: tr({ zh: "机构名称", en: "Name" }), dataIndex: "name", key: "name" },
+          { title: tr({ zh: "机构编码", en: "Code" }), dataIndex: "fixmedins_code", key: "fixmedins_code" },
+          {
+            title: tr({ zh: "等级", en: "Level" }),
+            dataIndex: "level",
+            render: (l: InstitutionView["level"]) =>
+              l === null ? tr({ zh: "未填写", en: "Not given" }) : labelOf(INSTITUTION_LEVEL_LABELS, l, lang),
+          },
+          {
+            title: tr({ zh: "类别", en: "Kind" }),
+            dataIndex: "kind",
+            render: (k: InstitutionView["kind"]) => labelOf(INSTITUTION_KIND_LABELS, k, lang),
+          },
+          {
+            title: tr({ zh: "状态", en: "Status" }),
+            dataIndex: "status",
+            render: (s: InstitutionView["status"]) => (
+              <Pill tone={s === "active" ? "success" : "error"}>
+                {labelOf(INSTITUTION_STATUS_LABELS, s, lang)}
+              </Pill>
+            ),
+          },
+          {
+            title: tr({ zh: "登记时间", en: "Registered" }),
+            dataIndex: "created_at",
+            key: "created_at",
+            render: beijing,
+          },
+          {
+            title: tr({ zh: "密钥更换时间", en: "Secret rotated" }),
+            dataIndex: "secret_rotated_at",
+            render: (t: string | null) => (t === null ? tr({ zh: "未更换", en: "Never" }) : beijing(t)),
+          },
+          ...(staff
+            ? [
+                {
+                  title: tr({ zh: "操作", en: "Actions" }),
+                  key: "actions",
+                  render: (_: unknown, i: InstitutionView) => (
+                    <Space>
+                      <Popconfirm
+                        title={tr({
+                          zh: `更换${i.name}的签名密钥？旧密钥将立即失效。`,
+                          en: `Rotate ${i.name}'s secret? The old one stops working at once.`,
+                        })}
+                        okText={tr({ zh: "更换", en: "Rotate" })}
+                        cancelText={tr({ zh: "取消", en: "Cancel" })}
+                        onConfirm={() => rotate(i)}
+                      >
+                        <Button size="small" loading={busy === `rotate:${i.fixmedins_code}`}>
+                          {tr({ zh: "更换密钥", en: "Rotate secret" })}
+                        </Button>
+                      </Popconfirm>
+                      {i.status === "active" ? (
+                        <Popconfirm
+                          title={tr({
+                            zh: `停用${i.name}？其结算与查询请求将被拒绝。`,
+                            en: `Disable ${i.name}? Its signed requests will be refused.`,
+                          })}
+                          okText={tr({ zh: "停用", en: "Disable" })}
+                          cancelText={tr({ zh: "取消", en: "Cancel" })}
+                          onConfirm={() => setStatus(i, "disabled")}
+                        >
+                          <Button size="small" loading={busy === `status:${i.fixmedins_code}`}>
+                            {tr({ zh: "停用", en: "Disable" })}
+                          </Button>
+                        </Popconfirm>
+                      ) : (
+                        <Button
+                          size="small"
+                          loading={busy === `status:${i.fixmedins_code}`}
+                          onClick={() => void setStatus(i, "active")}
+                        >
+                          {tr({ zh: "启用", en: "Enable" })}
+                        </Button>
+                      )}
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
       <Modal
         open={adding}
         title={tr({ zh: "登记定点机构", en: "Register an institution" })}
@@ -309,6 +378,22 @@ export function Institutions() {
               options={INSTITUTION_LEVELS.map((l) => ({
                 value: l,
                 label: labelOf(INSTITUTION_LEVEL_LABELS, l, lang),
+              }))}
+            />
+          </Form.Item>
+          <Form.Item
+            label={tr({ zh: "类别", en: "Kind" })}
+            name="kind"
+            initialValue="medical"
+            extra={tr({
+              zh: "健康服务机构（体检、慢病管理等）只能核销健康服务券，不能结算理赔。",
+              en: "A health-service provider can only redeem vouchers, never settle claims.",
+            })}
+          >
+            <Select
+              options={INSTITUTION_KINDS.map((k) => ({
+                value: k,
+                label: labelOf(INSTITUTION_KIND_LABELS, k, lang),
               }))}
             />
           </Form.Item>

@@ -3,7 +3,7 @@
  * beside what the ledger booked for the same claims. An institution that disagrees with the ledger is
  * highlighted, with the settlements that differ; ledger postings no claim explains are listed too.
  */
-import { Alert, Button, Card, Form, Input, Select, Space, Table, Typography } from "antd";
+import { Alert, Button, Card, Checkbox, Form, Input, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { api } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
@@ -26,6 +26,7 @@ export function Reconciliation() {
   const [query, setQuery] = useState<Record<string, string> | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [onlyMismatched, setOnlyMismatched] = useState(false);
 
   async function run(v: { date: string; institution?: string }) {
     const q: Record<string, string> = { date: v.date };
@@ -99,7 +100,7 @@ export function Reconciliation() {
               <DownloadButtons
                 path={(format) => `${base()}/reconciliation?${new URLSearchParams({ ...query, format })}`}
                 name={tr({ zh: `对账-${query?.date ?? ""}`, en: `reconciliation-${query?.date ?? ""}` })}
-                formats={["csv"]}
+                formats={["xlsx", "csv"]}
               />
             }
           >
@@ -129,12 +130,24 @@ export function Reconciliation() {
                     })
               }
             />
+            {/* A day's report holds one row per institution (a city's few hundred at most), all in one answer:
+                filtered and paged here; the whole day downloads as Excel or CSV. */}
+            <Checkbox
+              checked={onlyMismatched}
+              onChange={(e) => setOnlyMismatched(e.target.checked)}
+              style={{ marginBottom: 8 }}
+            >
+              {tr({
+                zh: `只看不一致的机构（${mismatched.length} 家）`,
+                en: `Only mismatches (${mismatched.length})`,
+              })}
+            </Checkbox>
             <Table<Row>
               rowKey="fixmedins_code"
               size="small"
-              pagination={false}
+              pagination={{ pageSize: 50, hideOnSinglePage: true, showSizeChanger: false }}
               aria-label={tr({ zh: "各机构对账", en: "Per institution" })}
-              dataSource={report.institutions}
+              dataSource={onlyMismatched ? mismatched : report.institutions}
               locale={{ emptyText: tr({ zh: "当日没有机构结算或撤销", en: "No settlement that day" }) }}
               onRow={(r) => (r.matches ? {} : { style: MISMATCH_ROW, className: "reconciliation-mismatch" })}
               scroll={{ x: true }}

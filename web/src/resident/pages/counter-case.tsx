@@ -19,7 +19,7 @@ import { programPath } from "../product.js";
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** What a case needs before it can be approved; "other" and "appeal" are optional. */
 const REQUIRED_DOCS = ["invoice", "settlement_sheet"] as const;
-type DocKind = (typeof REQUIRED_DOCS)[number] | "other" | "appeal";
+type DocKind = (typeof REQUIRED_DOCS)[number] | "guardianship" | "other" | "appeal";
 
 /** Decided cases a resident may still appeal. */
 const APPEALABLE = new Set(["rejected", "adjusted"]);
@@ -43,7 +43,9 @@ function CaseView({ c, reload }: { c: CounterCaseView; reload: () => void }) {
   const [reason, setReason] = useState("");
   const [appealing, setAppealing] = useState(false);
   const have = new Set(c.documents.map((d) => d.doc_kind));
-  const missing = REQUIRED_DOCS.filter((k) => !have.has(k));
+  // Claimed as a minor's declared guardian: the 监护关系证明 is needed as well.
+  const required: DocKind[] = c.guardian === null ? [...REQUIRED_DOCS] : [...REQUIRED_DOCS, "guardianship"];
+  const missing = required.filter((k) => !have.has(k));
   const canAppeal = c.appeal === null && c.appeal_until !== null && APPEALABLE.has(c.status);
 
   async function upload(kind: DocKind, file: File | undefined) {
@@ -129,11 +131,19 @@ function CaseView({ c, reload }: { c: CounterCaseView; reload: () => void }) {
             </>
           ) : null}
         </dl>
+        {c.guardian === null ? null : (
+          <p className="muted small" role="note">
+            {c.guardian.verified ? t.counterCase.guardianVerified : t.counterCase.guardianPending}
+          </p>
+        )}
       </section>
       {missing.length > 0 ? (
         <section className="card notice" aria-labelledby="missing-title">
           <h2 id="missing-title">{t.counterCase.missingTitle}</h2>
           <p className="muted small">{t.counterCase.missingText}</p>
+          {missing.includes("guardianship") ? (
+            <p className="muted small">{t.counterCase.missingGuardian}</p>
+          ) : null}
           {missing.map(picker)}
         </section>
       ) : null}

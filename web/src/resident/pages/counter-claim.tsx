@@ -1,12 +1,14 @@
 /**
  * 票据理赔 from the phone: the resident (or the parent or family payer of an insured member) keys in what the
  * paper 结算单 says, the server checks it like any settlement record (Chinese errors naming the field) and
- * opens a case with what the engine would pay; the case page then takes the photos.
+ * opens a case with what the engine would pay; the case page then takes the photos. A parent whose child was
+ * insured by a unit or a charity (not paid for by them) claims as the child's declared guardian: the child's
+ * person number and ID number, the relation, and a photo of the 监护关系证明, checked by the reviewer.
  */
 import { Button } from "antd-mobile";
 import { type FormEvent, type ReactNode, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { api, errorText, newIdempotencyKey, raw } from "../../shared/api.js";
 import type { CounterSubmitted, ProductSheet, ResidentOverview } from "../../shared/types.js";
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
@@ -16,6 +18,11 @@ import { loadProduct, programPath } from "../product.js";
 const MED_TYPES = ["21", "14"] as const;
 /** 险种 (national insutype): employees' or residents' basic medical insurance. */
 const INSUTYPES = ["310", "390"] as const;
+/** The 就诊人 choice for a minor the resident did not pay for: claimed as their declared guardian. */
+const MINOR = "minor";
+const GUARDIAN_RELATIONS = ["parent", "guardian"] as const;
+/** The server's limit (services/claims/documents.ts). */
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 /** Who a claim may be for: the resident insured, and the members they enrolled and paid for. */
 function claimants(me: ResidentOverview) {
@@ -43,7 +50,11 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
   const t = useT();
   const navigate = useNavigate();
   const people = claimants(me);
-  const [psnNo, setPsnNo] = useState(people[0]?.psnNo ?? "");
+  const [psnNo, setPsnNo] = useState(people[0]?.psnNo ?? MINOR);
+  const minor = psnNo === MINOR;
+  const [minorPsnNo, setMinorPsnNo] = useState("");
+  const [relation, setRelation] = useState<string>("parent");
+  const [proof, setProof] = useState<File | undefined>();
   // Typed from the ID card: the overview shows even the resident's own number masked.
   const [certno, setCertno] = useState("");
   const [fields, setFields] = useState<Record<string, string>>({ med_type: "21", insutype: "390" });
@@ -51,8 +62,6 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
   const [error, setError] = useState<string | undefined>();
   const set = (name: string) => (e: { target: { value: string } }) =>
     setFields((f) => ({ ...f, [name]: e.target.value }));
-
-  if (people.length === 0) return <p className="card">{t.counter.noPolicy}</p>;
 
   function pickPerson(next: string) {
     setPsnNo(next);
@@ -62,6 +71,18 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(undefined);
+    if (minor && (minorPsnNo.trim() === "" || certno.trim() === "")) {
+      setError(t.counter.minorMissing);
+      return;
+    }
+    if (minor && proof === undefined) {
+      setError(t.counter.proofMissing);
+      return;
+    }
+    if (minor && (proof?.size ?? 0) > MAX_UPLOAD_BYTES) {
+      setError(t.counter.proofTooLarge);
+      return;
+    }
     const total = Number(fields.medfee_sumamt ?? "");
     const fund = Number(fields.fund_pay_sumamt ?? "");
     if (!Number.isFinite(total) || !Number.isFinite(fund) || fund > total) {
@@ -69,11 +90,13 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
       return;
     }
     setBusy(true);
+    const claimant = minor ? minorPsnNo.trim() : psnNo;
+    const idNumber = certno.trim().toUpperCase();
     try {
       const record = {
         setl_id: fields.setl_id?.trim(),
-        psn_no: psnNo,
-        certno: certno.trim().toUpperCase(),
+        psn_no: claimant,
+        certno: idNumber,
         insutype: fields.insutype,
         med_type: fields.med_type,
         begntime: `${fields.begntime ?? ""} 00:00:00`,
@@ -92,9 +115,21 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
       const r = await api<CounterSubmitted>(
         "POST",
         programPath("/counter-claims"),
-        { psn_no: psnNo, record },
+        {
+          psn_no: claimant,
+          record,
+          ...(minor ? { guardian: { certno: idNumber, relation } } : {}),
+        },
         { idempotencyKey: newIdempotencyKey() },
       );
+      if (minor && proof !== undefined) {
+        // The case exists now; should the photo fail, the case page asks for it again.
+        await raw(
+          "PUT",
+          programPath(`/counter-claims/${encodeURIComponent(r.case_id)}/documents/guardianship`),
+          proof,
+        ).catch(() => undefined);
+      }
       navigate(`/claims/counter/${r.case_id}`);
     } catch (err) {
       setError(errorText(err));
@@ -139,6 +174,7 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
     <form className="card" onSubmit={submit} noValidate aria-labelledby="counter-title">
       <h2 id="counter-title">{t.counter.title}</h2>
       <p className="muted small">{t.counter.intro}</p>
+      {people.length === 0 ? <p className="muted small">{t.counter.noPolicy}</p> : null}
       {choice(
         "counter-person",
         t.counter.person,
@@ -148,11 +184,34 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
               {p.self ? t.counter.self(p.name) : p.name}
             </option>
           ))}
+          <option value={MINOR}>{t.counter.minorOption}</option>
         </select>,
       )}
+      {minor ? (
+        <>
+          <p className="muted small" id="counter-minor-intro">
+            {t.counter.minorIntro}
+          </p>
+          <div className="field">
+            <label className="label" htmlFor="counter-minor-psn">
+              {t.counter.minorPsnNo}
+            </label>
+            <input
+              id="counter-minor-psn"
+              aria-describedby="counter-minor-psn-hint"
+              value={minorPsnNo}
+              onChange={(e) => setMinorPsnNo(e.target.value)}
+              autoComplete="off"
+            />
+            <span className="muted small hint" id="counter-minor-psn-hint">
+              {t.counter.minorPsnNoHint}
+            </span>
+          </div>
+        </>
+      ) : null}
       {choice(
         "counter-certno",
-        t.counter.certno,
+        minor ? t.counter.minorCertno : t.counter.certno,
         <input
           id="counter-certno"
           value={certno}
@@ -160,6 +219,31 @@ function CounterForm({ product, me }: { product: ProductSheet; me: ResidentOverv
           autoComplete="off"
         />,
       )}
+      {minor ? (
+        <>
+          {choice(
+            "counter-relation",
+            t.counter.relation,
+            <select id="counter-relation" value={relation} onChange={(e) => setRelation(e.target.value)}>
+              {GUARDIAN_RELATIONS.map((v) => (
+                <option key={v} value={v}>
+                  {t.counter.relations[v]}
+                </option>
+              ))}
+            </select>,
+          )}
+          <label className="upload">
+            <span className="label">{t.counter.proof}</span>
+            <input
+              type="file"
+              accept="image/jpeg,image/png,application/pdf"
+              capture="environment"
+              aria-label={t.counter.proofLabel}
+              onChange={(e) => setProof(e.target.files?.[0] ?? undefined)}
+            />
+          </label>
+        </>
+      ) : null}
       {choice(
         "counter-insutype",
         t.counter.insutype,
