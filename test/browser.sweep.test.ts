@@ -81,9 +81,38 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Until the page has fetched its data and drawn it: no request in flight, no loading indicator left. */
+/** How long no request may be in flight before a page counts as having fetched its data. */
+const QUIET_MS = 150;
+/** Requests in flight per page, counted from the page's own events (see `watchRequests`). */
+const inFlight = new WeakMap<Page, { count: number }>();
+
+/** Counts the page's requests in flight, so that `settled` need not wait Playwright's fixed 500 ms networkidle. */
+function watchRequests(page: Page): void {
+  const state = { count: 0 };
+  inFlight.set(page, state);
+  page.on("request", () => {
+    state.count++;
+  });
+  const done = () => {
+    state.count = Math.max(0, state.count - 1);
+  };
+  page.on("requestfinished", done);
+  page.on("requestfailed", done);
+}
+
+/** Until the page has fetched its data and drawn it: no request in flight for QUIET_MS, no loading indicator left. */
 async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState("networkidle");
+  await page.waitForLoadState("load");
+  const state = inFlight.get(page);
+  if (state === undefined) await page.waitForLoadState("networkidle");
+  else
+    for (let quietSince = -1; ; ) {
+      await page.waitForTimeout(25);
+      const now = performance.now();
+      if (state.count > 0) quietSince = -1;
+      else if (quietSince < 0) quietSince = now;
+      else if (now - quietSince >= QUIET_MS) break;
+    }
   await page.getByRole("status").filter({ hasText: "正在加载" }).first().waitFor({ state: "detached" });
 }
 
@@ -124,6 +153,7 @@ describe.skipIf(skip)("every screen in Chinese, no raw code, no console error", 
   it.each(CONSOLE_LOGINS)("console as %s: every menu page", async (role, username, password) => {
     const page = await desktopPage(suite.browser);
     const errors = watchErrors(page);
+    watchRequests(page);
     try {
       await page.goto(suite.url("/console/login"));
       await page.getByLabel("账号").fill(username);
@@ -137,7 +167,7 @@ describe.skipIf(skip)("every screen in Chinese, no raw code, no console error", 
       for (const [i, name] of links.entries()) {
         await menu.getByRole("link", { name, exact: true }).click();
         await settled(page);
-        await screenshot(page, `sweep-console-${role}-${i}`);
+        await screenshot(page, `sweep-console-${role}-${i}`, { fullPage: false });
         for (const p of await rawCodesOn(page)) problems.push(`${name}: ${p}`);
       }
       expect(problems).toEqual([]);
@@ -150,12 +180,13 @@ describe.skipIf(skip)("every screen in Chinese, no raw code, no console error", 
   it("resident H5: every route", async () => {
     const page = await phonePage(suite.browser);
     const errors = watchErrors(page);
+    watchRequests(page);
     try {
       const problems: string[] = [];
       const visit = async (path: string, shot: string) => {
         await page.goto(suite.url(path));
         await settled(page);
-        await screenshot(page, `sweep-h5-${shot}`);
+        await screenshot(page, `sweep-h5-${shot}`, { fullPage: false });
         for (const p of await rawCodesOn(page)) problems.push(`${path}: ${p}`);
       };
       await visit("/", "home");

@@ -2,12 +2,9 @@
  * 保单 export (issue 14): the console's filtered policy list as an Excel workbook, made on the server from the
  * same search (services/console.ts listPolicies — its filters and masking), every code in Chinese.
  */
-import ExcelJS from "exceljs";
-import { type Fen, formatYuan } from "../domain/money.js";
-import { formatBusinessTime } from "../domain/time.js";
+import { EXPORT_MAX_ROWS, PAGE_SIZE_MAX } from "../contract/paging.js";
 import {
   ENROLLMENT_KIND_LABELS,
-  labelOf,
   PAYMENT_CHANNEL_LABELS,
   POLICY_STATUS_LABELS,
   RELATION_LABELS,
@@ -15,39 +12,29 @@ import {
 import { audit } from "./audit.js";
 import { listPolicies, type PolicyListItem } from "./console.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
-import { addTableSheet, type Cell } from "./reports/table.js";
+import { cells, type ExportColumn, tableXlsx } from "./table-export.js";
 
 /** The most rows one export holds; a larger list is refused with what to do (narrow the filters). */
-export const POLICY_EXPORT_MAX_ROWS = 20_000;
+export const POLICY_EXPORT_MAX_ROWS = EXPORT_MAX_ROWS;
 /** The list's page size (its maximum) while collecting the rows. */
-const PAGE = 200;
-/** Column widths in points, as the report tables give them (addTableSheet turns them into characters). */
-const WIDTHS = [150, 90, 70, 80, 70, 80, 80, 70, 70, 70, 120, 120];
-const POINTS_PER_CHAR = 6;
+const PAGE = PAGE_SIZE_MAX;
 
 export type PolicyExportQuery = Omit<Parameters<typeof listPolicies>[3], "limit" | "offset">;
 
-const text = (value: string | null): Cell => ({ kind: "text", value });
-// A yuan cell as the report tables write one (render.ts): the one formatter, a number in the workbook.
-const yuan = (fen: Fen): Cell => ({ kind: "yuan", value: formatYuan(fen) });
-const time = (iso: string | null) => (iso === null ? null : formatBusinessTime(new Date(iso).getTime()));
-
-function rowOf(p: PolicyListItem): Cell[] {
-  return [
-    text(p.policy_no),
-    text(p.psn_no),
-    text(p.psn_name),
-    text(p.plan_name),
-    text(labelOf(ENROLLMENT_KIND_LABELS, p.enrollment_kind)),
-    text(labelOf(RELATION_LABELS, p.relation)),
-    text(p.unit_code ?? p.pool_id ?? "—"),
-    yuan(p.premium_fen),
-    text(labelOf(POLICY_STATUS_LABELS, p.status)),
-    text(labelOf(PAYMENT_CHANNEL_LABELS, p.paid_channel)),
-    text(time(p.issued_at)),
-    text(time(p.cancelled_at)),
-  ];
-}
+const POLICY_EXPORT: readonly ExportColumn<PolicyListItem>[] = [
+  { header: "保单号", width: 150, cell: (p) => cells.text(p.policy_no) },
+  { header: "人员编号", width: 90, cell: (p) => cells.text(p.psn_no) },
+  { header: "姓名", width: 70, cell: (p) => cells.text(p.psn_name) },
+  { header: "方案", width: 80, cell: (p) => cells.text(p.plan_name) },
+  { header: "投保方式", width: 70, cell: (p) => cells.label(ENROLLMENT_KIND_LABELS, p.enrollment_kind) },
+  { header: "关系", width: 80, cell: (p) => cells.label(RELATION_LABELS, p.relation) },
+  { header: "单位/资金池", width: 80, cell: (p) => cells.text(p.unit_code ?? p.pool_id ?? "—") },
+  { header: "保费（元）", width: 70, cell: (p) => cells.fen(p.premium_fen) },
+  { header: "状态", width: 70, cell: (p) => cells.label(POLICY_STATUS_LABELS, p.status) },
+  { header: "缴费渠道", width: 70, cell: (p) => cells.label(PAYMENT_CHANNEL_LABELS, p.paid_channel) },
+  { header: "出单时间", width: 120, cell: (p) => cells.time(p.issued_at) },
+  { header: "退保时间", width: 120, cell: (p) => cells.time(p.cancelled_at) },
+];
 
 /** The filtered policies as an .xlsx workbook; audited once, as the export (not page by page). */
 export async function policiesXlsx(
@@ -76,38 +63,17 @@ export async function policiesXlsx(
     rows.push(...page.policies);
     if (page.policies.length < PAGE || rows.length >= page.total) break;
   }
-  const wb = new ExcelJS.Workbook();
-  wb.creator = "hmb";
-  addTableSheet(
-    wb,
-    {
-      id: "保单清单",
-      title: `保单清单（${rows.length} 件，导出于 ${formatBusinessTime(ctx.clock.now().getTime())}）`,
-      headers: [
-        "保单号",
-        "人员编号",
-        "姓名",
-        "方案",
-        "投保方式",
-        "关系",
-        "单位/资金池",
-        "保费（元）",
-        "状态",
-        "缴费渠道",
-        "出单时间",
-        "退保时间",
-      ],
-      widths: WIDTHS,
-      rows: rows.map(rowOf),
-      note: "姓名已脱敏；共保公司与慈善机构导出的人员编号亦为脱敏。",
-    },
-    POINTS_PER_CHAR,
-  );
   await audit(ctx.db, actor, programId, "policy.export", query.status ?? "*", {
     kind: query.kind ?? null,
     channel: query.channel ?? null,
     search: query.policyNo !== undefined || query.psnNo !== undefined || query.name !== undefined,
     count: rows.length,
   });
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  return tableXlsx({
+    sheet: "保单清单",
+    columns: POLICY_EXPORT,
+    rows,
+    now: ctx.clock.now(),
+    note: "姓名已脱敏；共保公司与慈善机构导出的人员编号亦为脱敏。",
+  });
 }

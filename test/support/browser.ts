@@ -137,10 +137,14 @@ export function clearScreenshots(prefix: string): void {
   for (const f of readdirSync(RESULTS_DIR)) if (f.startsWith(prefix)) rmSync(join(RESULTS_DIR, f));
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage: boolean } = { fullPage: true },
+): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: options.fullPage });
   return path;
 }
 

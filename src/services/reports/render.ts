@@ -12,9 +12,6 @@ import type { DisclosureReport } from "./disclosure.js";
 import { openReportPdf } from "./pdf.js";
 import { addTableSheet, type Cell, forPeople, type Table } from "./table.js";
 
-// Until every report imports the table module directly (other modules still name this one).
-export { addTableSheet, type Cell, cellText, type Table } from "./table.js";
-
 const text = (value: string | null): Cell => ({ kind: "text", value });
 const int = (value: number): Cell => ({ kind: "int", value });
 const yuan = (value: string | null): Cell => ({ kind: "yuan", value });
