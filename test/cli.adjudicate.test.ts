@@ -3,22 +3,20 @@
  * order, the fixed key set, yuan as 2-decimal strings, exit 0 / 2, file and stdin input.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CX_AWAY, CX_LOCAL, jsonl, record, Y } from "./fixtures.js";
+import { buildCli } from "./support/cli.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "hmb.js");
-const MAIN = join(ROOT, "dist", "src", "cli", "main.js");
 let dir = "";
 
 beforeAll(() => {
-  // Build so the binary runs the current sources. tsc emits even when another module has a type error, so a
-  // half-edited neighbour does not block these tests; a missing entry point does.
-  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (!existsSync(MAIN)) throw new Error(`build produced no ${MAIN}:\n${build.stdout}\n${build.stderr}`);
+  // The binary runs the current sources: built only when older than them (support/cli.ts).
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), "hmb-cli-"));
 });
 

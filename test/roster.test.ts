@@ -25,6 +25,7 @@ import {
 } from "../src/services/roster.js";
 import { createUser } from "../src/services/users.js";
 import { rosterWorkbooks } from "./support/broken-xlsx.js";
+import { buildCli } from "./support/cli.js";
 import { BACKENDS, openTestPlatform, type TestPlatform, testServer } from "./support/platform.js";
 import { addRosterPersons } from "./support/roster.js";
 
@@ -566,7 +567,7 @@ describe("hmb roster import (real binary)", () => {
   const randomKey = randomBytes(32).toString("base64");
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "hmb-roster-cli-"));
-    await run("npm", ["run", "build"], { cwd: process.cwd() });
+    buildCli();
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ import {
   type SynthStats,
   synthesizeSettlements,
 } from "../src/synth/settlements.js";
+import { buildCli } from "./support/cli.js";
 
 function generate(options: SynthOptions): { text: string; lines: string[]; stats: SynthStats } {
   const gen = synthesizeSettlements(options);
@@ -310,12 +311,10 @@ describe("encoding helpers", () => {
 describe("hmb synth settlements (real binary)", () => {
   const ROOT = resolve(import.meta.dirname, "..");
   const BIN = join(ROOT, "bin", "hmb.js");
-  const MAIN = join(ROOT, "dist", "src", "cli", "main.js");
   let dir = "";
 
   beforeAll(() => {
-    const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-    if (!existsSync(MAIN)) throw new Error(`build produced no ${MAIN}:\n${build.stdout}\n${build.stderr}`);
+    buildCli();
     dir = mkdtempSync(join(tmpdir(), "hmb-synth-"));
   });
 

@@ -41,7 +41,13 @@ function builtAndFresh(outputs: readonly string[]): boolean {
  */
 export function buildCli(outputs: readonly string[] = ["dist/src/cli/main.js"]): void {
   if (builtAndFresh(outputs)) return;
-  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+  // Vitest sets NODE_ENV=test; the front ends built under it would be antd's test build (one element id for
+  // many), which the browser tests must never be served.
+  const build = spawnSync("npm", ["run", "build"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
   for (const o of outputs) {
     if (!existsSync(join(ROOT, o)))
       throw new Error(`build produced no ${o}:\n${build.stdout}\n${build.stderr}`);
