@@ -344,7 +344,9 @@ describe.each(BACKENDS)("server-side tables on %s", (backend) => {
     const ascending = (await get("/enrollments?sort=premium&order=asc&page_size=200")).json();
     const premiums = ascending.enrollments.map((e: Enrollment) => Number(e.premium));
     expect(premiums).toEqual([...premiums].sort((a, b) => a - b));
-    expect((await get("/enrollments?from=2023-13-01")).json().error.field).toBe("from");
+    const badDay = (await get("/enrollments?from=2023-02-30")).json().error;
+    expect(badDay.field).toBe("from");
+    expect(badDay.message).toContain("起始日期不是有效的日期");
     expect((await get("/enrollments?sort=name")).json().error.field).toBe("sort");
     expect((await get("/enrollments?page=0")).json().error.field).toBe("page");
 
@@ -377,7 +379,9 @@ describe.each(BACKENDS)("server-side tables on %s", (backend) => {
         ? "一致"
         : "不一致",
     );
-    expect((await get(`/reconciliation?date=${DAYS[0]}&format=pdf`)).json().error.field).toBe("format");
+    const badFormat = (await get(`/reconciliation?date=${DAYS[0]}&format=pdf`)).json().error;
+    expect(badFormat.field).toBe("format");
+    expect(badFormat.message).toContain("「文件格式」");
   });
 
   it("pages the audit log by page/page_size or limit/offset, and exports the same search", async () => {

@@ -475,7 +475,7 @@ export const ReconciliationQuery = z
     format: z
       .enum(["csv", "json", "xlsx"])
       .default("json")
-      .meta({ description: "json（默认）、csv 或 xlsx（Excel，机构名称与中文表头）" }),
+      .meta({ description: "文件格式：json（默认）、csv 或 xlsx（Excel，机构名称与中文表头）" }),
   })
   .strict();
 export type ReconciliationQuery = z.infer<typeof ReconciliationQuery>;

@@ -187,14 +187,15 @@ export function dayRange(
   to: string | undefined,
   fields: { from: string; to: string } = { from: "from", to: "to" },
 ): { from: Date | null; to: Date | null } {
-  const start = (day: string, field: string) => {
+  // The message names the field as a person reads it; `field` names it for programs.
+  const start = (day: string, field: string, words: string) => {
     const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? parseBusinessTime(day) : undefined;
-    if (ms === undefined) throw bad(`${field} 须为日期 yyyy-mm-dd`, field);
+    if (ms === undefined) throw bad(`${words}不是有效的日期：应为 yyyy-mm-dd，如 2023-10-10`, field);
     return new Date(ms);
   };
-  const f = from === undefined ? null : start(from, fields.from);
-  const t = to === undefined ? null : new Date(start(to, fields.to).getTime() + 24 * 3600_000);
-  if (f !== null && t !== null && t <= f) throw bad(`${fields.to} 不能早于 ${fields.from}`, fields.to);
+  const f = from === undefined ? null : start(from, fields.from, "起始日期");
+  const t = to === undefined ? null : new Date(start(to, fields.to, "截止日期").getTime() + 24 * 3600_000);
+  if (f !== null && t !== null && t <= f) throw bad("截止日期不能早于起始日期", fields.to);
   return { from: f, to: t };
 }
 
