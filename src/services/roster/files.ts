@@ -6,7 +6,7 @@
  */
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
-import { type Readable, Transform, type TransformCallback, type Writable } from "node:stream";
+import { type Duplex, type Readable, Transform, type TransformCallback, type Writable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import ExcelJS from "exceljs";
 import { ServiceError } from "../context.js";
@@ -140,6 +140,27 @@ const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const STALL_CHECK_MS = 100;
 const STALL_CHECKS = 20;
 
+/**
+ * unzipper's Parse stream (0.10, under exceljs 4.4) emits "end" itself as soon as its writable side finishes —
+ * while entries it has already pushed may still wait in its readable buffer for a consumer that is busy (exceljs
+ * writes a worksheet that precedes the shared strings to a temporary file first). exceljs takes that "end" as
+ * the last entry, so the entries still buffered — typically xl/workbook.xml, last in files exceljs writes — are
+ * never read and the reader fails ("reading 'sheets'") or, had it been a worksheet, would return fewer rows.
+ * This happened under load, about once in a thousand reads. Here that early "end" becomes the end of the readable
+ * side (push(null)), which Node emits as "end" only once every buffered entry has been consumed.
+ */
+function endUnzipWhenRead(unzip: Duplex): void {
+  const emit = unzip.emit.bind(unzip);
+  unzip.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === "end" && !unzip.readableEnded) {
+      // A second push(null) is ignored: after the central directory the parser has pushed it itself already.
+      unzip.push(null);
+      return false;
+    }
+    return emit(event, ...args);
+  };
+}
+
 const unreadableXlsx = (why: string) =>
   new ServiceError("invalid", "invalid_xlsx", `无法读取 Excel 文件：${why}`, "file");
 
@@ -200,6 +221,7 @@ class XlsxGate {
     const pipe = this.stream.pipe.bind(this.stream);
     this.stream.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
       (destination as unknown as Writable).on("error", () => this.fail(unreadableXlsx("文件已损坏")));
+      endUnzipWhenRead(destination as unknown as Duplex);
       return pipe(destination, options);
     };
     input.on("error", (e) =>
