@@ -146,7 +146,6 @@ export async function runProgramReplayBench(options: {
     await client.query(POLICY_SQL, [PROGRAM]);
     await client.query("alter table roster_persons enable trigger oversight_roster_insert");
     await client.query("alter table policies enable trigger oversight_policies");
-    await client.query("analyze");
     const loadSeconds = (performance.now() - t0) / 1000;
     const designs: ReplayDesign[] = DESIGNS.slice(0, options.designs).map((label) => {
       const [product, planId] = label.split(":") as [string, string];

@@ -22,6 +22,7 @@ import { publishProduct } from "../src/services/products.js";
 import { createProgram, loadProgram } from "../src/services/programs.js";
 import { programReplay } from "../src/services/replay.js";
 import { record } from "./fixtures.js";
+import { buildCli } from "./support/cli.js";
 import { BACKENDS, openTestPlatform, type TestPlatform } from "./support/platform.js";
 
 const DATABASE_TEST_MS = 300_000;
@@ -223,4 +224,28 @@ describe.each(BACKENDS)("program replay reproduces the platform's payouts (%s)",
     if (!again.result.ok) throw new Error("second replay failed");
     expect(again.result.designs).toEqual(result.designs);
   });
+
+  // Worker threads read by COPY, which only a PostgreSQL server offers (PGlite replays in one thread).
+  it.skipIf(backend !== "postgres")(
+    "gives the same figures in worker threads, each with a share of the persons and a family kept whole",
+    async () => {
+      buildCli(["dist/src/services/replay-worker.js"]);
+      const { ctx } = tp;
+      const program = await loadProgram(ctx, SZ_2024);
+      const designs = [
+        { label: "own", product: program.product, planId: "standard" },
+        { label: "2023", product: (await loadProgram(ctx, SZ_2023)).product, planId: "standard" },
+      ];
+      const one = await programReplay(ctx, SZ_2024, designs, undefined, { threads: 1 });
+      if (!one.result.ok) throw new Error(JSON.stringify(one.result.errors));
+      expect(one.result.designs[0]?.claims).toBe(6);
+      // Five persons in two to four shares: some share holds E and F's family, whose pool pays F's stay.
+      for (const threads of [2, 3, 4]) {
+        const parallel = await programReplay(ctx, SZ_2024, designs, undefined, { threads });
+        expect(parallel.insured, `${threads} threads`).toBe(one.insured);
+        expect(parallel.result, `${threads} threads`).toEqual(one.result);
+      }
+    },
+    DATABASE_TEST_MS,
+  );
 });

@@ -31,6 +31,7 @@ import { type CompiledPlan, compilePlan } from "../engine/compile.js";
 import { adjudicateEnrolled, type EnrolledEvent, type EnrolledPerson } from "../engine/enrolled.js";
 import { FUND_OF } from "../engine/preexisting.js";
 import {
+  addReplayTotals,
   designReplay,
   payoutBands,
   type ReplayDesign,
@@ -229,7 +230,7 @@ const byTimeThenId = (x: StoredRecord, y: StoredRecord): number => {
 };
 
 /**
- * Persons (addPerson) and records (addRecord) in any order, then finish(); flush() may adjudicate a person
+ * Persons (addPerson) and records (addRecord) in any order, then finish(); addPersonRecords may adjudicate a person
  * whose records are all in early. Records of persons who are not enrolled are left out (they were never
  * insured); the claims counted are the records not revoked.
  */
@@ -270,14 +271,38 @@ export class StoredReplay {
   /** An enrolled person; their premium under each design's plan is counted at finish(). */
   addPerson(p: StoredPerson): void {
     this.persons.set(p.psnNo, p);
-    const key = `${p.birthDate ?? ""}|${p.cohort ?? ""}|${p.sex ?? ""}`;
+    const key = this.premiumKey(p);
     const same = this.premiumSubjects.get(key);
     if (same === undefined) this.premiumSubjects.set(key, { person: p, count: 1 });
     else same.count++;
   }
 
-  /** Persons by what their premium depends on (birth date, cohort, sex): one premium per design each. */
-  private readonly premiumSubjects = new Map<string, { person: StoredPerson; count: number }>();
+  /**
+   * Persons by what their premium depends on (birth date, cohort, sex): one premium per design each. The key is
+   * a number (a string built per person and hashed cost a second per half million persons).
+   */
+  private readonly premiumSubjects = new Map<number, { person: StoredPerson; count: number }>();
+  /** Each cohort (or none) seen, numbered for premiumKey. */
+  private readonly cohortNumbers = new Map<string | undefined, number>();
+
+  /** Birth date digits, cohort number and sex in one number; persons with equal keys pay equal premiums. */
+  private premiumKey(p: StoredPerson): number {
+    let cohort = this.cohortNumbers.get(p.cohort);
+    if (cohort === undefined) {
+      cohort = this.cohortNumbers.size;
+      this.cohortNumbers.set(p.cohort, cohort);
+    }
+    const sex = p.sex === "1" ? 1 : p.sex === "2" ? 2 : p.sex === undefined ? 0 : 3;
+    // yyyy-MM-dd as the number yyyyMMdd (0 when unknown); anything else gets a key of its own below.
+    const b = p.birthDate;
+    let date = 0;
+    if (b !== undefined) {
+      date = Number(b.slice(0, 4)) * 10_000 + Number(b.slice(5, 7)) * 100 + Number(b.slice(8, 10));
+      if (b.length !== 10 || !Number.isSafeInteger(date)) date = -1 - this.premiumSubjects.size;
+    }
+    // An unusual sex code (3) is passed to the premium rule as unknown, like "no sex": the same premium.
+    return (date * 1024 + cohort) * 4 + (sex === 3 ? 0 : sex);
+  }
 
   private addPremiums(): void {
     for (const s of this.states) {
@@ -306,19 +331,33 @@ export class StoredReplay {
   }
 
   /**
-   * Adjudicates a person's records now, when all of them are in (records streamed in psn_no order) and the
-   * person is known and not of a family enrollment (a family waits for finish()): memory then holds one
-   * person's records at a time instead of the whole program's.
+   * All of one person's records at once (records streamed in psn_no order, none read whole later): adjudicated
+   * now unless the person is of a family enrollment (then they wait for finish(), like addRecord's); records
+   * of a person not enrolled are left out, as finish() leaves them out.
    */
-  flush(psnNo: string): void {
+  addPersonRecords(psnNo: string, events: StoredRecord[]): void {
     const person = this.persons.get(psnNo);
-    const events = this.records.get(psnNo);
-    if (person === undefined || events === undefined || person.familyKey !== undefined) return;
-    this.records.delete(psnNo);
+    if (person === undefined) return;
+    if (person.familyKey !== undefined) {
+      for (const e of events) this.addRecord(e);
+      return;
+    }
     if (events.some((e) => !e.revoked)) this.adjudicateGroup([{ person, events }]);
   }
 
   finish(): ReplayResult {
+    return storedReplayResult(
+      this.states.map((s) => s.design),
+      [this.partial()],
+    );
+  }
+
+  /**
+   * What this replay saw, summed: the insured count and, per design, the totals and the premium. Replays over
+   * disjoint sets of persons (whole families) add up (storedReplayResult): the parallel replay's workers each
+   * send theirs.
+   */
+  partial(): StoredReplayPartial {
     // Groups adjudicated together: a family enrollment's members, else one person.
     const families = new Map<string, PersonEvents[]>();
     for (const [psnNo, events] of this.records) {
@@ -337,19 +376,23 @@ export class StoredReplay {
     for (const members of families.values()) this.adjudicateGroup(members);
     this.records.clear();
     this.addPremiums();
-    const designs = this.states.map((s) => {
-      const bands = payoutBands(s.payouts);
-      let beneficiaries = 0;
-      for (const p of s.payouts) if (p > 0) beneficiaries++;
-      const totals: ReplayTotals = {
-        ...s.totals,
-        beneficiaries,
-        bandPersons: bands.map((b) => b.persons),
-        bandPay: bands.map((b) => b.hmbPay),
-      };
-      return designReplay(s.design, totals, s.premium);
-    });
-    return { ok: true, designs };
+    return {
+      insured: this.persons.size,
+      designs: this.states.map((s) => {
+        const bands = payoutBands(s.payouts);
+        let beneficiaries = 0;
+        for (const p of s.payouts) if (p > 0) beneficiaries++;
+        return {
+          premium: s.premium,
+          totals: {
+            ...s.totals,
+            beneficiaries,
+            bandPersons: bands.map((b) => b.persons),
+            bandPay: bands.map((b) => b.hmbPay),
+          },
+        };
+      }),
+    };
   }
 
   private adjudicateGroup(members: readonly PersonEvents[]): void {
@@ -371,6 +414,34 @@ export class StoredReplay {
       for (const p of paid) s.payouts.push(p);
     }
   }
+}
+
+/** A replay's sums over its persons (StoredReplay.partial), per design in the order of its designs. */
+export interface StoredReplayPartial {
+  readonly insured: number;
+  readonly designs: readonly { readonly totals: ReplayTotals; readonly premium: Fen }[];
+}
+
+/** The figures of `designs` from the partials of replays over disjoint sets of persons (whole families). */
+export function storedReplayResult(
+  designs: readonly ReplayDesign[],
+  partials: readonly StoredReplayPartial[],
+): Extract<ReplayResult, { ok: true }> {
+  return {
+    ok: true,
+    designs: designs.map((design, i) => {
+      const parts = partials.map((p) => p.designs[i] as StoredReplayPartial["designs"][number]);
+      const [first, ...others] = parts;
+      if (first === undefined) throw new Error("storedReplayResult: no partial");
+      let totals = first.totals;
+      let premium = first.premium;
+      for (const o of others) {
+        totals = addReplayTotals(totals, o.totals);
+        premium += o.premium;
+      }
+      return designReplay(design, totals, premium);
+    }),
+  };
 }
 
 /** The stored result of a replay with no errors (stored records were valid when they came in). */

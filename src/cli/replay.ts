@@ -45,7 +45,10 @@ interface ReplayOptions {
   design: string[];
   insured?: string;
   json?: boolean;
-  /** --threads: worker threads for --input (1: single-threaded); default: threadCount's choice. */
+  /**
+   * --threads: worker threads (1: single-threaded); default for --input threadCount's choice, for --program
+   * services/replay.ts's (every core up to 4 for a program of 100,000 records or more).
+   */
   threads?: string;
 }
 
@@ -97,6 +100,8 @@ function insuredOf(text: string | undefined): number {
 export type ProgramReplaySource = (
   programId: string,
   designs: readonly ReplayDesign[],
+  /** --threads when given. */
+  threads: number | undefined,
 ) => Promise<{ insured: number; result: ReplayResult }>;
 
 /** The whole command without process globals; `fromProgram` serves --program. */
@@ -129,7 +134,7 @@ export async function runReplay(
   if (options.program !== undefined) {
     if (fromProgram === undefined) throw new Error("replay: --program needs the platform");
     source = `项目 ${options.program} 的结算记录`;
-    ({ insured, result } = await fromProgram(options.program, designs));
+    ({ insured, result } = await fromProgram(options.program, designs, threads));
   } else {
     const input = options.input as string;
     source = input;
@@ -242,7 +247,7 @@ export function registerReplayCommand(program: Command): void {
     .option("--json", "机器可读输出（固定格式，见 docs/replay.md）")
     .option(
       "--threads <n>",
-      "--input 的工作线程数（默认：16 MiB 以上的文件用全部核心，最多 4 个；1 = 单线程）；结果相同",
+      "工作线程数（默认：16 MiB 以上的 --input 文件、10 万条以上结算记录的 --program 用全部核心，最多 4 个；1 = 单线程）；结果相同",
     )
     .action(async (opts: ReplayOptions) => {
       const emit = (result: Awaited<ReturnType<typeof runReplay>>) => {
@@ -260,7 +265,11 @@ export function registerReplayCommand(program: Command): void {
         import("../services/replay.js"),
       ]);
       await withPlatform(async (ctx) => {
-        emit(await runReplay(opts, (id, designs) => programReplay(ctx, id, designs)));
+        emit(
+          await runReplay(opts, (id, designs, threads) =>
+            programReplay(ctx, id, designs, undefined, { threads }),
+          ),
+        );
       });
     });
 }

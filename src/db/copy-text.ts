@@ -28,24 +28,41 @@ export function copyTextColumns(line: string): (string | null)[] {
   return columns;
 }
 
+/**
+ * Rows of a COPY text stream fed chunk by chunk (a worker thread is handed chunks as messages): `row` is called
+ * with each complete row as it is written, in order; end() flushes the last one.
+ */
+export class CopyTextRows {
+  private readonly decoder = new StringDecoder("utf8");
+  private rest = "";
+
+  constructor(private readonly row: (columns: (string | null)[]) => void) {}
+
+  write(chunk: Uint8Array): void {
+    const text = this.rest + this.decoder.write(chunk as Buffer);
+    let start = 0;
+    let end = text.indexOf("\n", start);
+    while (end >= 0) {
+      this.row(copyTextColumns(text.slice(start, end)));
+      start = end + 1;
+      end = text.indexOf("\n", start);
+    }
+    this.rest = text.slice(start);
+  }
+
+  end(): void {
+    const rest = this.rest + this.decoder.end();
+    this.rest = "";
+    if (rest !== "") this.row(copyTextColumns(rest));
+  }
+}
+
 /** Calls `row` with each row of a COPY text stream, in order. */
 export async function forEachCopyTextRow(
   chunks: AsyncIterable<Buffer>,
   row: (columns: (string | null)[]) => void,
 ): Promise<void> {
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
-  for await (const chunk of chunks) {
-    const text = rest + decoder.write(chunk);
-    let start = 0;
-    let end = text.indexOf("\n", start);
-    while (end >= 0) {
-      row(copyTextColumns(text.slice(start, end)));
-      start = end + 1;
-      end = text.indexOf("\n", start);
-    }
-    rest = text.slice(start);
-  }
-  rest += decoder.end();
-  if (rest !== "") row(copyTextColumns(rest));
+  const rows = new CopyTextRows(row);
+  for await (const chunk of chunks) rows.write(chunk);
+  rows.end();
 }

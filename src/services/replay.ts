@@ -9,29 +9,43 @@
  * pools, enrollment date, roster), is src/actuarial/stored-replay.ts.
  *
  * Speed (issue 13 item 2: a million claims in < 10 s): on a PostgreSQL server the persons and the records
- * stream at once, each by COPY … TO STDOUT on a connection of its own, as text rows of only the columns the
- * engine reads — the stored instants and amounts, a few national fields, the whole record only when it has
- * fee items — so nothing is read row by row through the driver and no JSON document is parsed per claim.
- * Elsewhere (PGlite) the same statements run as queries.
+ * stream by COPY … TO STDOUT on connections of their own, as text rows of only the columns the engine reads —
+ * the stored instants and amounts, a few national fields, the whole record only when it has fee items — so
+ * nothing is read row by row through the driver and no JSON document is parsed per claim. A large program is
+ * replayed in worker threads (replay-worker.ts), each with a share of the persons (a family whole) and that
+ * share's records; the shares' sums are the figures. Elsewhere (PGlite) the same statements run as queries,
+ * in this thread.
  */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { type DesignReplay, planProblem, type ReplayDesign, type ReplayResult } from "../actuarial/replay.js";
 import {
   fundColumns,
-  PLACEHOLDER_CERTNO,
-  STORED_RECORD_COLUMNS,
-  type StoredPerson,
   type StoredRecord,
   StoredReplay,
-  storedSettlement,
+  type StoredReplayPartial,
+  storedReplayResult,
 } from "../actuarial/stored-replay.js";
 import { forEachCopyTextRow } from "../db/copy-text.js";
 import type { Product } from "../domain/product.js";
-import { type FundPayments, parseSettlement, type Settlement } from "../domain/settlement.js";
+import type { FundPayments } from "../domain/settlement.js";
 import type { Adjudication } from "../engine/adjudicate.js";
 import { getProduct } from "../products/index.js";
 import { loadProductJson, ProductLoadError } from "../products/load.js";
 import { type PlatformContext, ServiceError } from "./context.js";
 import { loadProgram } from "./programs.js";
+import {
+  MAX_SHARES,
+  parseStored,
+  personsSql,
+  RecordsByPerson,
+  recordsSql,
+  storedPerson,
+  type WholeRow,
+} from "./replay-rows.js";
+import type { FromReplayWorker, ReplayWorkerJob, ToReplayWorker } from "./replay-worker.js";
 
 export interface ProgramReplay {
   /** Persons enrolled (issued policies). */
@@ -42,132 +56,230 @@ export interface ProgramReplay {
 /** Program ids are slugs (programs.ts); checked again before one is written into a COPY statement. */
 const SAFE_PROGRAM_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** A select list with every column named c0, c1, …: PGlite answers rows as objects, keyed by name. */
-const selectList = (columns: readonly string[]) => columns.map((c, i) => `${c} as c${i}`).join(",\n       ");
-
-/** Enrolled persons with what the live settle path knows of them (stored-replay.ts StoredPerson). */
-function personsSql(program: string): string {
-  return `select ${selectList([
-    "p.psn_no",
-    "p.insured_years::text",
-    "p.claim_free_years::text",
-    "p.pre_existing_locked::text",
-    "round(date_part('epoch', p.created_at) * 1000)::int8::text",
-    "case when p.enrollment_kind = 'family' then p.enrollment_id end",
-    "r.cohort",
-    "r.gend",
-    "to_char(r.brdy, 'YYYY-MM-DD')",
-  ])}
-  from policies p
-  join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
- where p.program_id = ${program} and r.program_id = ${program}
-   and p.status in ('active', 'pending_effective') and p.issued_at is not null`;
-}
-
-/** The program's records as STORED_RECORD_COLUMNS, then the funds the designs' pre-existing rules read. */
-function recordsSql(program: string, funds: readonly (keyof FundPayments)[]): string {
-  return `select ${selectList([
-    "m.setl_id",
-    "m.psn_no",
-    "m.med_type",
-    "round(date_part('epoch', m.admitted_at) * 1000)::int8::text",
-    "round(date_part('epoch', m.settled_at) * 1000)::int8::text",
-    "m.fixmedins_code",
-    "m.diagnosis_code",
-    "m.psn_part_amt_fen::text",
-    "m.record->>'insutype'",
-    "m.record->>'mdtrtarea_admvs'",
-    "m.record->>'endtime'",
-    "m.record->>'fulamt_ownpay_amt'",
-    "m.record->>'overlmt_selfpay'",
-    "m.record->>'preselfpay_amt'",
-    "case when m.record->'feedetail' <> '[]'::jsonb then m.record::text end",
-    "(r.setl_id is not null)::text",
-    ...funds.map((f) => `m.funds->>'${f}'`),
-  ])}
-  from medical_records m
-  left join (select setl_id from claims where program_id = ${program} and state = 'revoked') r
-         on r.setl_id = m.setl_id
- where m.program_id = ${program}
- order by m.psn_no collate "C"`;
-}
-
-/** A stored record parsed whole, as the platform parsed it (with the placeholder certno). */
-function parseStored(json: string): Settlement | undefined {
-  const parsed = parseSettlement({ ...(JSON.parse(json) as object), certno: PLACEHOLDER_CERTNO });
-  return parsed.ok ? parsed.settlement : undefined;
-}
-
-function storedPerson(c: readonly (string | null)[]): StoredPerson {
-  return {
-    psnNo: c[0] as string,
-    insuredYears: c[1] == null ? 1 : Number(c[1]),
-    claimFreeYears: c[2] == null ? 0 : Number(c[2]),
-    preExistingLocked: c[3] == null ? null : (JSON.parse(c[3]) as Record<string, boolean>),
-    enrolledAt: c[4] == null ? undefined : Number(c[4]),
-    familyKey: c[5] ?? undefined,
-    cohort: c[6] ?? undefined,
-    sex: c[7] ?? undefined,
-    birthDate: c[8] ?? undefined,
-  };
-}
-
 /**
- * Memory for sorting a program's records by person in one pass: a million rows of the few columns read take
- * ~200 MB; sorted on disk instead (the default 4 MB) the statement takes twice the time.
+ * Settings of the two bulk reads. Memory for sorting a program's records by person in one pass: a million rows
+ * of the few columns read take ~300 MB; sorted on disk instead (the default 4 MB) the statement takes twice the
+ * time. No nested loops: a replay reads whole programs, but on tables nobody has analyzed since their bulk
+ * loads (a roster import, an enrollment campaign — PostgreSQL's autovacuum may be off or not yet round) the
+ * planner takes a program's half million policies for ten rows and joins the roster to them one index probe at
+ * a time (4.4 s instead of 1 s); a hash join is right for any size a replay reads.
  */
-const SORT_SETTINGS = { work_mem: "512MB" };
+const BULK_READ_SETTINGS = { work_mem: "512MB", enable_nestloop: "off" };
 
-/** Rows of `sql`: streamed by COPY on a PostgreSQL server, else queried (every column is text or null). */
+/** Calls `row` with every row of a stream of COPY text chunks, or of `sql` queried (PGlite). */
 async function forEachRow(
   ctx: PlatformContext,
-  sql: string,
+  source: AsyncIterable<Buffer> | string,
   row: (columns: (string | null)[]) => void,
 ): Promise<void> {
-  if (ctx.db.copyOut !== undefined) return forEachCopyTextRow(ctx.db.copyOut(sql, SORT_SETTINGS), row);
-  const rows = await ctx.db.query<Record<string, string | null>>(sql);
+  if (typeof source !== "string") return forEachCopyTextRow(source, row);
+  const rows = await ctx.db.query<Record<string, string | null>>(source);
   for (const r of rows) row(Object.values(r));
 }
 
 /**
+ * The records' COPY, started now: PostgreSQL scans and sorts the program's records (most of its part of the
+ * work, and nothing reaches the client before the sort ends) while the persons stream in on another connection.
+ * Without COPY (PGlite) the statement itself, queried when read.
+ */
+function startRecords(
+  ctx: PlatformContext,
+  sql: string,
+): { source: AsyncIterable<Buffer> | string; stop(): void } {
+  if (ctx.db.copyOut === undefined) return { source: sql, stop: () => undefined };
+  const chunks = ctx.db.copyOut(sql, BULK_READ_SETTINGS)[Symbol.asyncIterator]();
+  const first = chunks.next();
+  // Read below, or abandoned with stop() when the persons fail first: never an unhandled rejection.
+  first.catch(() => undefined);
+  let taken = false;
+  return {
+    source: {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          if (taken) return chunks.next();
+          taken = true;
+          return first;
+        },
+        return: async () => (await chunks.return?.()) ?? { done: true, value: undefined },
+      }),
+    },
+    stop: () => {
+      // The generator ends its COPY and drops the connection (postgres.ts) once its pending chunk is in.
+      void first.then(() => chunks.return?.()).catch(() => undefined);
+    },
+  };
+}
+
+/** Worker threads of a parallel replay at most: each has a share of the persons and two COPYs of its own. */
+const MAX_REPLAY_THREADS = 4;
+/** Below this many records a replay runs in one thread: starting workers would cost more than it saves. */
+const PARALLEL_MIN_RECORDS = 100_000;
+
+export interface ProgramReplayOptions {
+  /**
+   * Worker threads (PostgreSQL only; 1 = in this thread). By default every core up to MAX_REPLAY_THREADS when
+   * the program has PARALLEL_MIN_RECORDS records or more, else 1.
+   */
+  readonly threads?: number | undefined;
+}
+
+/**
  * Throws ServiceError not_found for an unknown program. `onClaim` is told each claim's adjudication under
- * each design (StoredReplay).
+ * each design (StoredReplay); it runs the replay in this thread.
  */
 export async function programReplay(
   ctx: PlatformContext,
   programId: string,
   designs: readonly ReplayDesign[],
   onClaim?: (design: number, a: Adjudication) => void,
+  options: ProgramReplayOptions = {},
 ): Promise<ProgramReplay> {
   await loadProgram(ctx, programId);
   if (!SAFE_PROGRAM_ID.test(programId)) throw new Error(`program id ${programId} is not a slug`);
   const program = `'${programId}'`;
-  const replay = new StoredReplay(designs, onClaim);
   const funds = fundColumns(designs);
-  // Rows whose few columns did not decode as expected: read whole and parsed after the stream.
-  const whole: { setlId: string; revoked: boolean }[] = [];
-  const revokedAt = STORED_RECORD_COLUMNS.indexOf("revoked");
+  if (ctx.db.copyOut !== undefined && onClaim === undefined) {
+    // Shares are told apart by one digit (replay-rows.ts): more threads than that are not asked of the database.
+    const threads = Math.min(options.threads ?? (await defaultThreads(ctx, programId)), MAX_SHARES);
+    if (threads > 1) {
+      const parallel = await parallelReplay(ctx, program, designs, funds, threads);
+      // undefined: a record must be read whole, which the workers cannot do; the replay in one thread can.
+      if (parallel !== undefined) return parallel;
+    }
+  }
+  const replay = new StoredReplay(designs, onClaim);
   // Persons first, then the records by person: each person is adjudicated as soon as their last record is in.
-  await forEachRow(ctx, personsSql(program), (c) => replay.addPerson(storedPerson(c)));
-  let last: string | undefined;
-  await forEachRow(ctx, recordsSql(program, funds), (c) => {
-    const psnNo = c[1] as string;
-    if (last !== undefined && psnNo !== last && whole.length === 0) replay.flush(last);
-    last = psnNo;
-    const r = storedSettlement(c, funds, parseStored);
-    if (r !== undefined) replay.addRecord(r);
-    else whole.push({ setlId: c[0] as string, revoked: c[revokedAt] === "true" });
-  });
-  if (last !== undefined && whole.length === 0) replay.flush(last);
-  if (whole.length > 0) await addWhole(ctx, programId, whole, replay);
+  const records = startRecords(ctx, recordsSql(program, funds));
+  try {
+    const persons =
+      ctx.db.copyOut === undefined
+        ? personsSql(program)
+        : ctx.db.copyOut(personsSql(program), BULK_READ_SETTINGS);
+    await forEachRow(ctx, persons, (c) => replay.addPerson(storedPerson(c)));
+  } catch (e) {
+    records.stop();
+    throw e;
+  }
+  const byPerson = new RecordsByPerson(replay, funds);
+  await forEachRow(ctx, records.source, byPerson.row);
+  byPerson.end();
+  if (byPerson.whole.length > 0) await addWhole(ctx, programId, byPerson.whole, replay);
   return { insured: replay.insured, result: replay.finish() };
+}
+
+/** Cores up to MAX_REPLAY_THREADS for a program of PARALLEL_MIN_RECORDS records or more. */
+async function defaultThreads(ctx: PlatformContext, programId: string): Promise<number> {
+  const cores = Math.min(availableParallelism(), MAX_REPLAY_THREADS);
+  if (cores < 2) return 1;
+  // Counts no further than the threshold: a bounded look at the primary key, whatever the program's size.
+  const rows = await ctx.db.query<{ large: boolean }>(
+    "select count(*) >= $2 as large from (select 1 from medical_records where program_id = $1 limit $2) r",
+    [programId, PARALLEL_MIN_RECORDS],
+  );
+  return rows[0]?.large === true ? cores : 1;
+}
+
+/**
+ * COPY text rows that end with their share's digit (personsSql with shares), handed on share by share: a
+ * chunk's complete rows as one buffer per share, in order; a row cut by the chunk's end waits for the next.
+ * Bytes only, never decoded: a row cannot hold a raw newline (COPY escapes it), nor can a UTF-8 character.
+ */
+class RowsByShare {
+  private rest: Buffer = Buffer.alloc(0);
+  constructor(private readonly shares: number) {}
+
+  route(chunk: Buffer, to: (share: number, rows: Buffer) => void): void {
+    const data = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
+    const parts: Buffer[][] = Array.from({ length: this.shares }, () => []);
+    let start = 0;
+    for (let end = data.indexOf(NEWLINE, start); end >= 0; end = data.indexOf(NEWLINE, start)) {
+      const share = (data[end - 1] as number) - DIGIT_ZERO;
+      const part = parts[share];
+      if (part === undefined) throw new Error(`persons row without its share: ${data.subarray(start, end)}`);
+      part.push(data.subarray(start, end + 1));
+      start = end + 1;
+    }
+    this.rest = Buffer.from(data.subarray(start));
+    parts.forEach((rows, share) => {
+      if (rows.length > 0) to(share, Buffer.concat(rows));
+    });
+  }
+}
+
+const NEWLINE = 0x0a;
+const DIGIT_ZERO = 0x30;
+
+function replayWorkerUrl(): URL {
+  const here = new URL("./replay-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  // Under vitest this module is the .ts source, which a worker thread cannot load: use the build's worker.
+  return new URL("../../dist/src/services/replay-worker.js", import.meta.url);
+}
+
+/**
+ * The replay in `threads` worker threads, each given one share of the persons (whole families) and its
+ * records, both streamed by COPY on connections of their own: PostgreSQL scans and sorts each share's records
+ * while its worker takes in the persons, and the workers adjudicate side by side. The sums of the shares are the
+ * replay's figures (storedReplayResult). Undefined when a record must be read whole.
+ */
+async function parallelReplay(
+  ctx: PlatformContext,
+  program: string,
+  designs: readonly ReplayDesign[],
+  funds: readonly (keyof FundPayments)[],
+  threads: number,
+): Promise<ProgramReplay | undefined> {
+  const copyOut = ctx.db.copyOut as NonNullable<PlatformContext["db"]["copyOut"]>;
+  const job: ReplayWorkerJob = { designs, funds };
+  const workers = Array.from({ length: threads }, () => new Worker(replayWorkerUrl(), { workerData: job }));
+  const answers = workers.map((worker) => {
+    const answer = new Promise<FromReplayWorker>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`replay worker exited with ${code}`)));
+    });
+    answer.catch(() => undefined);
+    return answer;
+  });
+  const send = (worker: Worker, m: ToReplayWorker) => worker.postMessage(m);
+  const shares = workers.map((worker, index) => ({
+    worker,
+    records: startRecords(ctx, recordsSql(program, funds, { index, of: threads })),
+  }));
+  const stream = async ({ worker, records }: (typeof shares)[number]): Promise<FromReplayWorker> => {
+    for await (const chunk of records.source as AsyncIterable<Buffer>)
+      send(worker, { kind: "records", chunk });
+    send(worker, { kind: "end" });
+    return answers[workers.indexOf(worker)] as Promise<FromReplayWorker>;
+  };
+  try {
+    try {
+      const rows = new RowsByShare(threads);
+      for await (const chunk of copyOut(personsSql(program, threads), BULK_READ_SETTINGS))
+        rows.route(chunk, (index, part) => send(workers[index] as Worker, { kind: "persons", chunk: part }));
+    } catch (e) {
+      for (const share of shares) share.records.stop();
+      throw e;
+    }
+    const partials: StoredReplayPartial[] = [];
+    for (const a of await Promise.all(shares.map(stream))) {
+      if (a.kind === "whole") return undefined;
+      partials.push(a.partial);
+    }
+    return {
+      insured: partials.reduce((sum, p) => sum + p.insured, 0),
+      result: storedReplayResult(designs, partials),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** Records read whole and parsed as the platform parsed them (rows storedSettlement could not decode). */
 async function addWhole(
   ctx: PlatformContext,
   programId: string,
-  rows: readonly { setlId: string; revoked: boolean }[],
+  rows: readonly WholeRow[],
   replay: StoredReplay,
 ): Promise<void> {
   const revoked = new Map(rows.map((r) => [r.setlId, r.revoked]));
