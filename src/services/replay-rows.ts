@@ -14,20 +14,18 @@ import {
 import { type FundPayments, parseSettlement, type Settlement } from "../domain/settlement.js";
 
 /**
- * One of `of` disjoint shares of a program's enrolled persons. A family enrollment's members share one (their
- * family pools are adjudicated together), everyone else is shared out by psn_no.
+ * The share of `key` (hashtext may be negative: its sign bit is cleared). A family enrollment's members share
+ * one (their family pools are adjudicated together): the key is the family's enrollment_id, else the psn_no.
  */
-export interface ReplayShare {
-  readonly index: number;
-  readonly of: number;
-}
+const shareOf = (key: string) => `(hashtext(${key}) & 2147483647)`;
 
-/** Which of `of` shares a policy belongs to (SQL over `policies p`); hashtext may be negative: sign bit cleared. */
-const shareOf = (of: number) =>
-  `(hashtext(case when p.enrollment_kind = 'family' then p.enrollment_id else p.psn_no end) & 2147483647) % ${of}`;
-
-/** Shares are told apart by the last byte of a persons row (PERSON_SHARE_COLUMN): one digit. */
+/** Shares are told apart by the last byte of a row: one digit. */
 export const MAX_SHARES = 10;
+
+function checkShares(shares: number | undefined): void {
+  if (shares !== undefined && !(Number.isInteger(shares) && shares >= 1 && shares <= MAX_SHARES))
+    throw new Error(`replay shares must be 1–${MAX_SHARES}, got ${shares}`);
+}
 
 /** Issued policies (active or awaiting their start, not cancelled) of `p`. */
 const ISSUED = "p.status in ('active', 'pending_effective') and p.issued_at is not null";
@@ -40,8 +38,7 @@ const selectList = (columns: readonly string[]) => columns.map((c, i) => `${c} a
  * `shares`, each row ends with its share (a digit: the main thread of a parallel replay routes rows by it).
  */
 export function personsSql(program: string, shares?: number): string {
-  if (shares !== undefined && !(Number.isInteger(shares) && shares >= 1 && shares <= MAX_SHARES))
-    throw new Error(`replay shares must be 1–${MAX_SHARES}, got ${shares}`);
+  checkShares(shares);
   return `select ${selectList([
     "p.psn_no",
     "p.insured_years::text",
@@ -52,7 +49,11 @@ export function personsSql(program: string, shares?: number): string {
     "r.cohort",
     "r.gend",
     "to_char(r.brdy, 'YYYY-MM-DD')",
-    ...(shares === undefined ? [] : [shareOf(shares)]),
+    ...(shares === undefined
+      ? []
+      : [
+          `${shareOf("case when p.enrollment_kind = 'family' then p.enrollment_id else p.psn_no end")} % ${shares}`,
+        ]),
   ])}
   from policies p
   join roster_persons r on r.program_id = p.program_id and r.psn_no = p.psn_no
@@ -62,14 +63,11 @@ export function personsSql(program: string, shares?: number): string {
 
 /**
  * The program's records as STORED_RECORD_COLUMNS, then the funds the designs' pre-existing rules read, by
- * person; with a share, only the records of its persons (the others' records are never read: they were not
- * insured, and the replay leaves them out anyway).
+ * person; split into `shares`, each row ends with its person's share (as personsSql's rows do: a family
+ * member's is the family's).
  */
-export function recordsSql(
-  program: string,
-  funds: readonly (keyof FundPayments)[],
-  share?: ReplayShare,
-): string {
+export function recordsSql(program: string, funds: readonly (keyof FundPayments)[], shares?: number): string {
+  checkShares(shares);
   return `select ${selectList([
     "m.setl_id",
     "m.psn_no",
@@ -88,15 +86,19 @@ export function recordsSql(
     "case when m.record->'feedetail' <> '[]'::jsonb then m.record::text end",
     "(r.setl_id is not null)::text",
     ...funds.map((f) => `m.funds->>'${f}'`),
+    ...(shares === undefined ? [] : [`${shareOf("coalesce(f.enrollment_id, m.psn_no)")} % ${shares}`]),
   ])}
   from medical_records m
   left join (select setl_id from claims where program_id = ${program} and state = 'revoked') r
-         on r.setl_id = m.setl_id
- where m.program_id = ${program}${
-   share === undefined
-     ? ""
-     : `\n   and m.psn_no in (select p.psn_no from policies p where p.program_id = ${program} and ${ISSUED} and ${shareOf(share.of)} = ${share.index})`
- }
+         on r.setl_id = m.setl_id${
+           shares === undefined
+             ? ""
+             : `
+  left join (select p.psn_no, p.enrollment_id from policies p
+              where p.program_id = ${program} and p.enrollment_kind = 'family' and ${ISSUED}) f
+         on f.psn_no = m.psn_no`
+         }
+ where m.program_id = ${program}
  order by m.psn_no collate "C"`;
 }
 

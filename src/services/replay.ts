@@ -180,7 +180,7 @@ async function defaultThreads(ctx: PlatformContext, programId: string): Promise<
 }
 
 /**
- * COPY text rows that end with their share's digit (personsSql with shares), handed on share by share: a
+ * COPY text rows that end with their share's digit (personsSql, recordsSql with shares), handed on share by share: a
  * chunk's complete rows as one buffer per share, in order; a row cut by the chunk's end waits for the next.
  * Bytes only, never decoded: a row cannot hold a raw newline (COPY escapes it), nor can a UTF-8 character.
  */
@@ -195,7 +195,7 @@ class RowsByShare {
     for (let end = data.indexOf(NEWLINE, start); end >= 0; end = data.indexOf(NEWLINE, start)) {
       const share = (data[end - 1] as number) - DIGIT_ZERO;
       const part = parts[share];
-      if (part === undefined) throw new Error(`persons row without its share: ${data.subarray(start, end)}`);
+      if (part === undefined) throw new Error(`replay row without its share: ${data.subarray(start, end)}`);
       part.push(data.subarray(start, end + 1));
       start = end + 1;
     }
@@ -217,10 +217,11 @@ function replayWorkerUrl(): URL {
 }
 
 /**
- * The replay in `threads` worker threads, each given one share of the persons (whole families) and its
- * records, both streamed by COPY on connections of their own: PostgreSQL scans and sorts each share's records
- * while its worker takes in the persons, and the workers adjudicate side by side. The sums of the shares are the
- * replay's figures (storedReplayResult). Undefined when a record must be read whole.
+ * The replay in `threads` worker threads, each given one share of the persons (a family whole) and their
+ * records. One COPY of the persons and one of the records (started first: PostgreSQL scans and sorts the
+ * records while the persons stream), each row routed by the share it ends with; the workers decode and
+ * adjudicate side by side, and the sums of the shares are the replay's figures (storedReplayResult).
+ * Undefined when a record must be read whole.
  */
 async function parallelReplay(
   ctx: PlatformContext,
@@ -242,27 +243,24 @@ async function parallelReplay(
     return answer;
   });
   const send = (worker: Worker, m: ToReplayWorker) => worker.postMessage(m);
-  const shares = workers.map((worker, index) => ({
-    worker,
-    records: startRecords(ctx, recordsSql(program, funds, { index, of: threads })),
-  }));
-  const stream = async ({ worker, records }: (typeof shares)[number]): Promise<FromReplayWorker> => {
-    for await (const chunk of records.source as AsyncIterable<Buffer>)
-      send(worker, { kind: "records", chunk });
-    send(worker, { kind: "end" });
-    return answers[workers.indexOf(worker)] as Promise<FromReplayWorker>;
+  /** A COPY's rows, each to its share's worker. */
+  const route = async (chunks: AsyncIterable<Buffer>, kind: "persons" | "records") => {
+    const rows = new RowsByShare(threads);
+    for await (const chunk of chunks)
+      rows.route(chunk, (index, part) => send(workers[index] as Worker, { kind, chunk: part }));
   };
+  const records = startRecords(ctx, recordsSql(program, funds, threads));
   try {
     try {
-      const rows = new RowsByShare(threads);
-      for await (const chunk of copyOut(personsSql(program, threads), BULK_READ_SETTINGS))
-        rows.route(chunk, (index, part) => send(workers[index] as Worker, { kind: "persons", chunk: part }));
+      await route(copyOut(personsSql(program, threads), BULK_READ_SETTINGS), "persons");
     } catch (e) {
-      for (const share of shares) share.records.stop();
+      records.stop();
       throw e;
     }
+    await route(records.source as AsyncIterable<Buffer>, "records");
+    for (const worker of workers) send(worker, { kind: "end" });
     const partials: StoredReplayPartial[] = [];
-    for (const a of await Promise.all(shares.map(stream))) {
+    for (const a of await Promise.all(answers)) {
       if (a.kind === "whole") return undefined;
       partials.push(a.partial);
     }
