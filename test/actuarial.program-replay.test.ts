@@ -238,10 +238,12 @@ describe.each(BACKENDS)("program replay reproduces the platform's payouts (%s)",
       ];
       const one = await programReplay(ctx, SZ_2024, designs, undefined, { threads: 1 });
       if (!one.result.ok) throw new Error(JSON.stringify(one.result.errors));
+      expect(one.threads).toBe(1);
       expect(one.result.designs[0]?.claims).toBe(6);
       // Five persons in two to four shares: some share holds E and F's family, whose pool pays F's stay.
       for (const threads of [2, 3, 4]) {
         const parallel = await programReplay(ctx, SZ_2024, designs, undefined, { threads });
+        expect(parallel.threads, "ran in worker threads").toBe(threads);
         expect(parallel.insured, `${threads} threads`).toBe(one.insured);
         expect(parallel.result, `${threads} threads`).toEqual(one.result);
       }

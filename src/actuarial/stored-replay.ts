@@ -205,6 +205,9 @@ export function storedSettlement(
 
 const NO_ITEMS: never[] = [];
 
+/** The premium rules' cohorts numbered from 1 (0: none) for StoredReplay's premium keys. */
+const COHORT_NUMBERS = new Map(Object.keys(COHORTS).map((c, i) => [c, i + 1]));
+
 /** An enrolled person as the live settle path sees them (see the module comment). */
 export type StoredPerson = EnrolledPerson;
 
@@ -282,17 +285,14 @@ export class StoredReplay {
    * a number (a string built per person and hashed cost a second per half million persons).
    */
   private readonly premiumSubjects = new Map<number, { person: StoredPerson; count: number }>();
-  /** Each cohort (or none) seen, numbered for premiumKey. */
-  private readonly cohortNumbers = new Map<string | undefined, number>();
-
-  /** Birth date digits, cohort number and sex in one number; persons with equal keys pay equal premiums. */
+  /**
+   * Birth date digits, cohort and sex in one number; persons with equal keys pay equal premiums. A cohort the
+   * premium rules do not know is priced as none (addPremiums), so it is keyed as none.
+   */
   private premiumKey(p: StoredPerson): number {
-    let cohort = this.cohortNumbers.get(p.cohort);
-    if (cohort === undefined) {
-      cohort = this.cohortNumbers.size;
-      this.cohortNumbers.set(p.cohort, cohort);
-    }
-    const sex = p.sex === "1" ? 1 : p.sex === "2" ? 2 : p.sex === undefined ? 0 : 3;
+    const cohort = p.cohort === undefined ? 0 : (COHORT_NUMBERS.get(p.cohort) ?? 0);
+    // Any sex code but 1 and 2 is passed to the premium rule as unknown (addPremiums): keyed as none.
+    const sex = p.sex === "1" ? 1 : p.sex === "2" ? 2 : 0;
     // yyyy-MM-dd as the number yyyyMMdd (0 when unknown); anything else gets a key of its own below.
     const b = p.birthDate;
     let date = 0;
@@ -300,8 +300,7 @@ export class StoredReplay {
       date = Number(b.slice(0, 4)) * 10_000 + Number(b.slice(5, 7)) * 100 + Number(b.slice(8, 10));
       if (b.length !== 10 || !Number.isSafeInteger(date)) date = -1 - this.premiumSubjects.size;
     }
-    // An unusual sex code (3) is passed to the premium rule as unknown, like "no sex": the same premium.
-    return (date * 1024 + cohort) * 4 + (sex === 3 ? 0 : sex);
+    return (date * (COHORT_NUMBERS.size + 1) + cohort) * 3 + sex;
   }
 
   private addPremiums(): void {
@@ -355,7 +354,7 @@ export class StoredReplay {
   /**
    * What this replay saw, summed: the insured count and, per design, the totals and the premium. Replays over
    * disjoint sets of persons (whole families) add up (storedReplayResult): the parallel replay's workers each
-   * send theirs.
+   * send theirs. Once, after the last record: it adjudicates the families and counts the premiums.
    */
   partial(): StoredReplayPartial {
     // Groups adjudicated together: a family enrollment's members, else one person.

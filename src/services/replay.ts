@@ -50,6 +50,8 @@ import type { FromReplayWorker, ReplayWorkerJob, ToReplayWorker } from "./replay
 export interface ProgramReplay {
   /** Persons enrolled (issued policies). */
   readonly insured: number;
+  /** Worker threads the replay ran in; 1 when it ran in the calling thread. */
+  readonly threads: number;
   readonly result: ReplayResult;
 }
 
@@ -110,7 +112,7 @@ function startRecords(
   };
 }
 
-/** Worker threads of a parallel replay at most: each has a share of the persons and two COPYs of its own. */
+/** Worker threads of a parallel replay by default at most (each takes a share of the persons and their records). */
 const MAX_REPLAY_THREADS = 4;
 /** Below this many records a replay runs in one thread: starting workers would cost more than it saves. */
 const PARALLEL_MIN_RECORDS = 100_000;
@@ -164,7 +166,7 @@ export async function programReplay(
   await forEachRow(ctx, records.source, byPerson.row);
   byPerson.end();
   if (byPerson.whole.length > 0) await addWhole(ctx, programId, byPerson.whole, replay);
-  return { insured: replay.insured, result: replay.finish() };
+  return { insured: replay.insured, threads: 1, result: replay.finish() };
 }
 
 /** Cores up to MAX_REPLAY_THREADS for a program of PARALLEL_MIN_RECORDS records or more. */
@@ -266,6 +268,7 @@ async function parallelReplay(
     }
     return {
       insured: partials.reduce((sum, p) => sum + p.insured, 0),
+      threads,
       result: storedReplayResult(designs, partials),
     };
   } finally {
