@@ -6,6 +6,12 @@ export type EpochMs = number;
 
 /** Beijing time is UTC+8 all year (China has no daylight saving time). */
 export const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
+/** The Beijing calendar day an instant falls in, yyyy-MM-dd. */
+export function beijingDay(at: EpochMs | Date): string {
+  const ms = typeof at === "number" ? at : at.getTime();
+  return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
 const NATIONAL = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 /** Parses national format (Beijing time) or ISO 8601 with an explicit offset; undefined when unparseable. */

@@ -31,7 +31,7 @@ import type { Queryable } from "../db/database.js";
 import { ageAt } from "../domain/premium.js";
 import type { Product } from "../domain/product.js";
 import type { FundPayments } from "../domain/settlement.js";
-import { BEIJING_OFFSET_MS } from "../domain/time.js";
+import { beijingDay } from "../domain/time.js";
 import { type HistoryFacts, meetsPreExistingRule } from "../engine/preexisting.js";
 import type { PlatformContext } from "./context.js";
 import { loadProgram, type ProgramRecord } from "./programs.js";
@@ -177,7 +177,6 @@ function preExistingAt(
 }
 
 /** yyyy-MM-dd of an instant on the Beijing calendar. */
-const beijingDay = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 
 /**
  * The anti-selection report of a program and the programs it follows. Unknown program: ServiceError

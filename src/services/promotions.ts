@@ -11,7 +11,7 @@
 import { randomInt } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { countyNames, findRegion } from "../domain/regions.js";
-import { BEIJING_OFFSET_MS } from "../domain/time.js";
+import { beijingDay } from "../domain/time.js";
 import {
   labelOf,
   PROMOTION_KIND_LABELS,
@@ -58,11 +58,6 @@ function drawCode(): string {
   let code = "";
   for (let i = 0; i < PROMO_CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   return code;
-}
-
-/** The Beijing calendar day of an instant, yyyy-mm-dd: the funnel counts per local day. */
-function beijingDay(at: Date): string {
-  return new Date(at.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** A co-insurer acts for itself only; staff name the co-insurer. */

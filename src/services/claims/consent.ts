@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Queryable } from "../../db/database.js";
 import { statementPeriod } from "../../domain/ledger.js";
-import { BEIJING_OFFSET_MS } from "../../domain/time.js";
+import { beijingDay } from "../../domain/time.js";
 import { audit } from "../audit.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { assertProgramExists } from "../roster.js";
@@ -52,11 +52,6 @@ interface ConsentRow {
 }
 
 const COLUMNS = "consent_id, psn_no, scope, records_from, records_until, granted_at, expires_at, revoked_at";
-
-/** yyyy-mm-dd of the Beijing day an instant falls in. */
-function beijingDay(at: Date): string {
-  return new Date(at.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 function viewOf(row: ConsentRow, now: Date): ConsentView {
   const revokedAt = row.revoked_at === null ? null : new Date(row.revoked_at);

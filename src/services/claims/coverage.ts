@@ -19,6 +19,7 @@
  */
 import { prepared, type Queryable } from "../../db/database.js";
 import type { Cohort } from "../../domain/cohort.js";
+import type { Fen } from "../../domain/money.js";
 import { ageAt } from "../../domain/premium.js";
 import type { FundPayments, Settlement } from "../../domain/settlement.js";
 import {
@@ -498,6 +499,8 @@ export interface Payout {
   readonly state: string | undefined;
   /** The family's shared pools after it, as stored JSON, when they were attached (cover.family). */
   readonly familyState?: string | undefined;
+  /** The person's cumulative payout after it (the accumulators' paidTotal); 0 without a policy. */
+  readonly paidTotalAfter: Fen;
 }
 
 /**
@@ -511,7 +514,7 @@ export function payout(
   revoking?: Adjudication,
 ): Payout {
   if (policy === undefined || cover === undefined)
-    return { adjudication: notCovered(s, "no_policy"), state: undefined };
+    return { adjudication: notCovered(s, "no_policy"), state: undefined, paidTotalAfter: 0 };
   const accumulators =
     cover.state === undefined
       ? emptyAccumulators(policy.plan)
@@ -538,6 +541,7 @@ export function payout(
     adjudication,
     state: JSON.stringify(accumulatorsToJson(accumulators)),
     familyState: accumulators.family === undefined ? undefined : JSON.stringify(accumulators.family),
+    paidTotalAfter: accumulators.paidTotal,
   };
 }
 
