@@ -75,6 +75,7 @@ export async function programTriangle(
   const payments: MonthlyPayment[] = rows.map((r) => ({
     originMonth: r.origin_month,
     // Settled by the platform by as_of, so paid by then whatever setl_time a hospital's clock wrote.
+    // biome-ignore lint/complexity/useMathMinMax: the months are "yyyy-MM" strings, compared as text
     paidMonth: r.paid_month > valuation ? valuation : r.paid_month,
     fen: Number(r.fen),
   }));
