@@ -371,7 +371,7 @@ interface WriteShape {
 
 /**
  * Adjudicates and stores the claim in one statement: the record (when it came with the request and is not
- * stored yet), the accumulators, the claim, its first event and the payout journal. With a policy, every
+ * stored yet), the accumulators, the claim, its first event, the day's oversight rollup and the payout journal. With a policy, every
  * insert reads `from acc`, so it inserts its row exactly when the accumulators' update (or creation) took
  * effect, which requires seq to be what was read; undefined when it was not.
  */
