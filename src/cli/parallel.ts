@@ -16,10 +16,9 @@
  * sit in different workers, so each worker reports hashes of the setl_ids it saw first, and the few that
  * collide are compared exactly and the later lines rejected before anything is adjudicated.
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   addReplayTotals,
@@ -33,6 +32,7 @@ import {
 import type { Fen } from "../domain/money.js";
 import { findPlan } from "../domain/product.js";
 import { compilePlan } from "../engine/compile.js";
+import { workerModuleUrl } from "../platform/worker-url.js";
 import { ChunkedWriter } from "./lines.js";
 import type { ParallelJob, ToMain, ToWorker } from "./parallel-protocol.js";
 
@@ -74,13 +74,6 @@ export function parseThreads(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-function workerUrl(): URL {
-  const here = new URL("./parallel-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  // Under vitest this module is the .ts source, which a worker thread cannot load: use the build's worker.
-  return new URL("../../dist/src/cli/parallel-worker.js", import.meta.url);
-}
-
 interface OutChunk {
   bytes: Uint8Array;
   lens: Uint32Array;
@@ -99,7 +92,7 @@ class Link {
   failure: Error | undefined;
 
   constructor(job: ParallelJob) {
-    this.worker = new Worker(workerUrl(), { workerData: job });
+    this.worker = new Worker(workerModuleUrl("./parallel-worker.js", import.meta.url), { workerData: job });
     this.worker.on("message", (m: ToMain) => this.receive(m));
     this.worker.on("error", (e: Error) => this.fail(e));
     this.worker.on("exit", (code) => {

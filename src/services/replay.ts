@@ -16,9 +16,7 @@
  * share's records; the shares' sums are the figures. Elsewhere (PGlite) the same statements run as queries,
  * in this thread.
  */
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type DesignReplay, planProblem, type ReplayDesign, type ReplayResult } from "../actuarial/replay.js";
 import {
@@ -32,6 +30,7 @@ import { forEachCopyTextRow } from "../db/copy-text.js";
 import type { Product } from "../domain/product.js";
 import type { FundPayments } from "../domain/settlement.js";
 import type { Adjudication } from "../engine/adjudicate.js";
+import { workerModuleUrl } from "../platform/worker-url.js";
 import { getProduct } from "../products/index.js";
 import { loadProductJson, ProductLoadError } from "../products/load.js";
 import { type PlatformContext, ServiceError } from "./context.js";
@@ -211,13 +210,6 @@ class RowsByShare {
 const NEWLINE = 0x0a;
 const DIGIT_ZERO = 0x30;
 
-function replayWorkerUrl(): URL {
-  const here = new URL("./replay-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  // Under vitest this module is the .ts source, which a worker thread cannot load: use the build's worker.
-  return new URL("../../dist/src/services/replay-worker.js", import.meta.url);
-}
-
 /**
  * The replay in `threads` worker threads, each given one share of the persons (a family whole) and their
  * records. One COPY of the persons and one of the records (started first: PostgreSQL scans and sorts the
@@ -234,7 +226,10 @@ async function parallelReplay(
 ): Promise<ProgramReplay | undefined> {
   const copyOut = ctx.db.copyOut as NonNullable<PlatformContext["db"]["copyOut"]>;
   const job: ReplayWorkerJob = { designs, funds };
-  const workers = Array.from({ length: threads }, () => new Worker(replayWorkerUrl(), { workerData: job }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(workerModuleUrl("./replay-worker.js", import.meta.url), { workerData: job }),
+  );
   const answers = workers.map((worker) => {
     const answer = new Promise<FromReplayWorker>((resolve, reject) => {
       worker.once("message", resolve);
