@@ -87,10 +87,23 @@ const PoolId = z
 export const CreatePoolBody = z.strictObject({
   pool_id: PoolId,
   name: z.string().min(1).max(200).describe("资金池名称"),
+  keeper: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      "管理该资金池的慈善机构账号（经办人员可指定；慈善机构账号开设的资金池由其自己管理；不指定则为项目公共资金池，各慈善机构均可见）",
+    ),
 });
 export type CreatePoolBody = z.infer<typeof CreatePoolBody>;
 
-export const PoolCreated = z.object({ pool_id: z.string(), name: z.string(), balance_fen: Fen });
+export const PoolCreated = z.object({
+  pool_id: z.string(),
+  name: z.string(),
+  balance_fen: Fen,
+  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池"),
+});
 export type PoolCreated = z.infer<typeof PoolCreated>;
 
 export const PoolParams = z.object({

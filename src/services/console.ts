@@ -22,6 +22,8 @@ import {
   ROLE_LABELS,
 } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
+import { charityPoolScope } from "./charity-keeper.js";
+import { SqlParams } from "./claims/sql-params.js";
 import { type Actor, type PlatformContext, ServiceError } from "./context.js";
 import { dayRange, Filter, type ListStatement, orderBy, pageSpec, selectAll, selectPage } from "./paging.js";
 import { maskName } from "./policies.js";
@@ -328,7 +330,9 @@ export async function listPolicies(
   }
   const where = `where program_id = $1 and ($2::text is null or status = $2)
       and ($3::text is null or enrollment_kind = $3) and ($4::text is null or pool_id = $4)
-      and ($5::boolean is false or pool_id is not null)
+      and ($5::boolean is false or exists (select 1 from charity_pools cp
+            where cp.program_id = policies.program_id and cp.pool_id = policies.pool_id
+              and ${charityPoolScope(actor, "cp", () => "$10::text")}))
       and ($6::text is null or policy_no = $6) and ($7::text is null or psn_no = $7)
       and ($8::text is null or paid_channel = $8)
       and ($9::text is null or exists (select 1 from roster_persons r
@@ -343,6 +347,8 @@ export async function listPolicies(
     query.psnNo ?? null,
     query.channel ?? null,
     query.name?.trim() ?? null,
+    // $10, the charity's own id for the pool scope (charity-keeper.ts), only when the scope names it.
+    ...(charity ? [actor.id] : []),
   ];
   const [count] = await ctx.db.query<{ n: number }>(
     `select count(*)::int as n from policies ${where}`,
@@ -421,13 +427,18 @@ export interface PoolSummary {
   sponsored_persons: number;
 }
 
-/** Every charity pool of the program with what went in and out (no persons). */
+/**
+ * The program's charity pools with what went in and out (no persons): every pool for staff and read-only roles;
+ * for a charity, the pools it keeps and the program's own (charity-keeper.ts).
+ */
 export async function listCharityPools(
   ctx: PlatformContext,
   actor: Actor,
   programId: string,
 ): Promise<{ program_id: string; pools: PoolSummary[] }> {
   await loadProgram(ctx, programId);
+  const q = new SqlParams();
+  const program = q.add(programId);
   const rows = await ctx.db.query<{
     pool_id: string;
     name: string;
@@ -449,8 +460,9 @@ export async function listCharityPools(
               where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'donation')::int as donations,
             (select count(*) from policies x
               where x.program_id = p.program_id and x.pool_id = p.pool_id and x.status <> 'cancelled')::int as persons
-       from charity_pools p where p.program_id = $1 order by p.pool_id`,
-    [programId],
+       from charity_pools p where p.program_id = ${program} and ${charityPoolScope(actor, "p", (v) => q.add(v))}
+      order by p.pool_id`,
+    q.values,
   );
   await audit(ctx.db, actor, programId, "charity_pool.list", "*", { count: rows.length });
   const amount = (v: number | string): Fen => Math.abs(Number(v));
@@ -522,10 +534,10 @@ interface SponsoredClaimRow {
 const REMAINING_SQL = "(c.psn_part_amt_fen - case when c.state = 'revoked' then 0 else c.hmb_pay_fen end)";
 
 /**
- * The statement of the sponsored persons' claims (shared by the page and the export). Every charity account
- * sees every pool's claims: charity_pools names no keeper account, so there is nothing to scope by.
+ * The statement of the sponsored persons' claims (shared by the page and the export). A charity sees the
+ * claims of persons sponsored from its own pools and the program's own (charity-keeper.ts).
  */
-function sponsoredClaimStatement(programId: string, query: SponsoredClaimQuery): ListStatement {
+function sponsoredClaimStatement(actor: Actor, programId: string, query: SponsoredClaimQuery): ListStatement {
   const oneOf = (values: readonly string[], value: string | undefined, field: string, what: string) => {
     if (value !== undefined && !values.includes(value))
       throw new ServiceError("invalid", "invalid_value", `未知的${what} ${value}`, field);
@@ -537,7 +549,8 @@ function sponsoredClaimStatement(programId: string, query: SponsoredClaimQuery):
     .eq("p.pool_id", query.pool)
     .eq("c.kind", query.kind)
     .eq("c.state", query.state)
-    .between("c.created_at", dayRange(query.from, query.to));
+    .between("c.created_at", dayRange(query.from, query.to))
+    .where((p) => charityPoolScope(actor, "cp", p));
   return {
     select: `c.setl_id, c.kind, c.psn_no, p.pool_id, cp.name as pool_name, c.status, c.state, c.hmb_pay_fen,
              c.psn_part_amt_fen, c.created_at`,
@@ -612,7 +625,7 @@ export async function listSponsoredClaims(
   const spec = pageSpec(query);
   const { rows, total } = await selectPage<SponsoredClaimRow>(
     ctx.db,
-    sponsoredClaimStatement(programId, query),
+    sponsoredClaimStatement(actor, programId, query),
     spec,
   );
   await audit(
@@ -656,7 +669,7 @@ export async function sponsoredClaimsXlsx(
 ): Promise<Buffer> {
   await loadProgram(ctx, programId);
   const rows = (
-    await selectAll<SponsoredClaimRow>(ctx.db, sponsoredClaimStatement(programId, query), "受助人理赔")
+    await selectAll<SponsoredClaimRow>(ctx.db, sponsoredClaimStatement(actor, programId, query), "受助人理赔")
   ).map(sponsoredClaimOf);
   await audit(
     ctx.db,

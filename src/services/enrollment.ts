@@ -28,6 +28,7 @@ import { hasForbiddenInLine } from "../domain/text.js";
 import { formatBusinessTime } from "../domain/time.js";
 import type { EnrollmentKind } from "../domain/vocabulary.js";
 import { audit } from "./audit.js";
+import { keeperOfNewPool, mayUseCharityPool } from "./charity-keeper.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "./context.js";
 import {
   createOrderTx,
@@ -621,6 +622,7 @@ async function coverageStartAfterCancellation(
 /** A charity enrollment's premiums out of its pool, all or nothing, with one sponsorship per policy. */
 async function debitCharityPool(
   tx: Queryable,
+  actor: Actor,
   v: ValidEnrollment,
   e: EnrollmentRecord,
   policies: readonly EnrolledPolicy[],
@@ -628,6 +630,14 @@ async function debitCharityPool(
 ): Promise<void> {
   const { programId } = v.input;
   const poolId = v.poolId;
+  // A charity sponsors only from a pool it keeps or the program's own (charity-keeper.ts); another charity's
+  // pool is answered as not found, as if it did not exist. A pool's keeper never changes, so it is read first.
+  const pool = await tx.query<{ keeper: string | null }>(
+    "select keeper from charity_pools where program_id = $1 and pool_id = $2",
+    [programId, poolId],
+  );
+  if (pool[0] === undefined || !mayUseCharityPool(actor, pool[0].keeper))
+    throw notFound(`慈善资金池 ${poolId}`, "channel");
   const debited = await tx.query(
     "update charity_pools set balance_fen = balance_fen - $3 where program_id = $1 and pool_id = $2 and balance_fen >= $3 returning pool_id",
     [programId, poolId, total],
@@ -637,7 +647,6 @@ async function debitCharityPool(
       "select balance_fen from charity_pools where program_id = $1 and pool_id = $2",
       [programId, poolId],
     );
-    if (exists.length === 0) throw notFound(`慈善资金池 ${poolId}`, "channel");
     throw new ServiceError(
       "conflict",
       "insufficient_funds",
@@ -673,7 +682,7 @@ async function orderPayment(
   const orderNo = newOrderNo(e.at);
   const items = policies.map((p) => ({ policyNo: p.policy_no, psnNo: p.psn_no, amount: p.premium_fen }));
   const total = items.reduce((s, i) => s + i.amount, 0);
-  if (channel === "charity") await debitCharityPool(tx, v, e, policies, total);
+  if (channel === "charity") await debitCharityPool(tx, actor, v, e, policies, total);
   const status: OrderRow["status"] = channel === "personal_account" ? "preauthorized" : "created";
   const order = await createOrderTx(tx, {
     programId: input.programId,
@@ -879,32 +888,53 @@ export async function preauthorizePersonalAccount(
   return { payment: orderView(order, ctx.clock.now(), payUrl), policies };
 }
 
+/**
+ * Opens a charity pool. A charity account keeps the pools it opens; an operator or admin may name a charity
+ * account of the program as keeper, or none (the program's own pool, shared by its charity partners). Same id
+ * and same facts again: the existing pool (a replay); same id, other facts: a conflict.
+ */
 export async function createCharityPool(
   ctx: PlatformContext,
   actor: Actor,
-  input: { programId: string; poolId: string; name: string },
-): Promise<{ pool_id: string; name: string; balance_fen: number }> {
+  input: { programId: string; poolId: string; name: string; keeper?: string | undefined },
+): Promise<{ pool_id: string; name: string; balance_fen: number; keeper: string | null }> {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(input.poolId))
     throw bad("pool_id 只能包含小写字母、数字、_ 和 -", "pool_id");
   if (input.name.trim() === "" || input.name.length > 200) throw bad("name 不能为空", "name");
+  const keeper = keeperOfNewPool(actor, input.keeper);
   await loadProgram(ctx, input.programId);
   return ctx.db.transaction(async (tx) => {
+    if (keeper !== null && actor.role !== "charity") {
+      const users = await tx.query(
+        "select 1 from users where program_id in ($1, '*') and username = $2 and role = 'charity'",
+        [input.programId, keeper],
+      );
+      if (users.length === 0) throw bad(`${keeper} 不是本项目的慈善机构账号`, "keeper");
+    }
     const rows = await tx.query<{ name: string; balance_fen: number }>(
-      `insert into charity_pools (program_id, pool_id, name, created_at) values ($1,$2,$3,$4)
+      `insert into charity_pools (program_id, pool_id, name, keeper, created_at) values ($1,$2,$3,$4,$5)
        on conflict (program_id, pool_id) do nothing returning name, balance_fen`,
-      [input.programId, input.poolId, input.name, ctx.clock.now()],
+      [input.programId, input.poolId, input.name, keeper, ctx.clock.now()],
     );
     if (rows.length === 0) {
-      const existing = await tx.query<{ name: string; balance_fen: number }>(
-        "select name, balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+      const existing = await tx.query<{ name: string; balance_fen: number; keeper: string | null }>(
+        "select name, balance_fen, keeper from charity_pools where program_id = $1 and pool_id = $2",
         [input.programId, input.poolId],
       );
-      if (existing[0]?.name !== input.name)
+      const pool = existing[0];
+      if (pool === undefined || pool.name !== input.name || pool.keeper !== keeper)
         throw new ServiceError("conflict", "conflict", `资金池 ${input.poolId} 已存在`, "pool_id");
-      return { pool_id: input.poolId, name: input.name, balance_fen: Number(existing[0]?.balance_fen) };
+      return { pool_id: input.poolId, name: input.name, balance_fen: Number(pool.balance_fen), keeper };
     }
-    await audit(tx, actor, input.programId, "charity_pool.create", input.poolId, {});
-    return { pool_id: input.poolId, name: input.name, balance_fen: 0 };
+    await audit(
+      tx,
+      actor,
+      input.programId,
+      "charity_pool.create",
+      input.poolId,
+      keeper === null ? {} : { keeper },
+    );
+    return { pool_id: input.poolId, name: input.name, balance_fen: 0, keeper };
   });
 }
 
@@ -919,6 +949,13 @@ export async function donate(
 ): Promise<{ pool_id: string; balance_fen: number }> {
   if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw bad("金额必须为正", "amount");
   return ctx.db.transaction(async (tx) => {
+    // Another charity's pool is answered as not found (charity-keeper.ts).
+    const pool = await tx.query<{ keeper: string | null }>(
+      "select keeper from charity_pools where program_id = $1 and pool_id = $2",
+      [input.programId, input.poolId],
+    );
+    if (pool[0] === undefined || !mayUseCharityPool(actor, pool[0].keeper))
+      throw notFound(`慈善资金池 ${input.poolId}`, "pool_id");
     const replay = await tx.query(
       "select 1 from charity_pool_movements where program_id = $1 and pool_id = $2 and kind = 'donation' and ref = $3",
       [input.programId, input.poolId, input.ref],
@@ -952,15 +989,17 @@ export interface CharityPoolBalance {
 
 export async function getCharityPool(
   ctx: PlatformContext,
+  actor: Actor,
   programId: string,
   poolId: string,
 ): Promise<CharityPoolBalance> {
-  const rows = await ctx.db.query<{ name: string; balance_fen: number }>(
-    "select name, balance_fen from charity_pools where program_id = $1 and pool_id = $2",
+  const rows = await ctx.db.query<{ name: string; balance_fen: number; keeper: string | null }>(
+    "select name, balance_fen, keeper from charity_pools where program_id = $1 and pool_id = $2",
     [programId, poolId],
   );
   const r = rows[0];
-  if (r === undefined) throw notFound(`慈善资金池 ${poolId}`, "pool_id");
+  if (r === undefined || !mayUseCharityPool(actor, r.keeper))
+    throw notFound(`慈善资金池 ${poolId}`, "pool_id");
   return {
     pool_id: poolId,
     name: r.name,

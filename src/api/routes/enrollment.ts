@@ -106,6 +106,7 @@ export const enrollmentRoutes =
           programId: request.params.program_id,
           poolId: request.body.pool_id,
           name: request.body.name,
+          keeper: request.body.keeper,
         });
         return reply.status(201).send(r);
       },
@@ -159,7 +160,12 @@ export const enrollmentRoutes =
         },
       },
       async (request) => {
-        const r = await getCharityPool(ctx, request.params.program_id, request.params.pool_id);
+        const r = await getCharityPool(
+          ctx,
+          requireActor(request),
+          request.params.program_id,
+          request.params.pool_id,
+        );
         await audit(
           ctx.db,
           requireActor(request),

@@ -3,15 +3,12 @@
  * elapsed, ISO weeks. Pure: no I/O.
  */
 import { beijingDayStart } from "../../domain/ledger.js";
-import { formatBusinessTime } from "../../domain/time.js";
+import { beijingDay } from "../../domain/time.js";
 import { ServiceError } from "../context.js";
 
-export const DAY_MS = 86_400_000;
+export { beijingDay };
 
-/** The Beijing calendar day of an instant. */
-export function beijingDay(at: Date | number): string {
-  return formatBusinessTime(typeof at === "number" ? at : at.getTime()).slice(0, 10);
-}
+export const DAY_MS = 86_400_000;
 
 /** A "yyyy-mm-dd" query value, or a 400 naming `field`. */
 export function parseDay(value: string, field: string): string {

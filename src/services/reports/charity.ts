@@ -19,6 +19,7 @@ import { COHORTS } from "../../domain/cohort.js";
 import { beijingDayStart } from "../../domain/ledger.js";
 import { type Bps, type Fen, FULL_RATIO_BPS, formatPercent, formatYuan } from "../../domain/money.js";
 import { audit } from "../audit.js";
+import { mayUseCharityPool } from "../charity-keeper.js";
 import { type Actor, notFound, type PlatformContext, ServiceError } from "../context.js";
 import { beijingDay, DAY_MS } from "../oversight/dates.js";
 import { loadProgram } from "../programs.js";
@@ -323,11 +324,12 @@ export async function charityReport(
     kind = "aid_fund";
     f = await aidFundFigures(ctx, programId, fundId, w);
   } else {
-    const pool = await ctx.db.query<{ name: string }>(
-      "select name from charity_pools where program_id = $1 and pool_id = $2",
+    const pool = await ctx.db.query<{ name: string; keeper: string | null }>(
+      "select name, keeper from charity_pools where program_id = $1 and pool_id = $2",
       [programId, fundId],
     );
-    if (pool[0] === undefined) throw notFound(`资金 ${fundId}`, "fund");
+    if (pool[0] === undefined || !mayUseCharityPool(actor, pool[0].keeper))
+      throw notFound(`资金 ${fundId}`, "fund");
     fundName = pool[0].name;
     kind = "charity_pool";
     f = await poolFigures(ctx, programId, fundId, w);
