@@ -59,12 +59,7 @@ describe.each(BACKENDS)("charity pools with a keeper on %s", (backend) => {
     // pool-a: the program's own pool (no keeper), sponsoring P007.
     await sponsorByCharity(platform.ctx, "P007");
     for (const u of ["op1", "ins1", "ch1"]) as.set(u, await authHeaders(app, u));
-    const login = await app.inject({
-      method: "POST",
-      url: "/api/v1/auth/login",
-      payload: { program_id: PROGRAM, username: "ch2", password: "ch2-pass-12" },
-    });
-    as.set("ch2", { authorization: `Bearer ${login.json().token as string}` });
+    as.set("ch2", await authHeaders(app, "ch2", "ch2-pass-12"));
   });
   afterAll(async () => {
     await app.close();

@@ -69,12 +69,7 @@ describe.each(BACKENDS)("console read routes on %s", (backend) => {
       expect(res.statusCode).toBe(200);
     }
     for (const u of ["admin", "op1", "bureau1", "ins1", "res1", "ch1"]) as.set(u, await authHeaders(app, u));
-    const reg = await app.inject({
-      method: "POST",
-      url: "/api/v1/auth/login",
-      payload: { program_id: PROGRAM, username: "reg1", password: "reg-pass-12" },
-    });
-    as.set("reg1", { authorization: `Bearer ${reg.json().token as string}` });
+    as.set("reg1", await authHeaders(app, "reg1", "reg-pass-12"));
   });
   afterAll(async () => {
     await app.close();
