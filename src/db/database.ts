@@ -14,6 +14,14 @@ export type BackendKind = "pglite" | "postgres";
 
 export interface Database extends Queryable {
   readonly kind: BackendKind;
+  /**
+   * One statement committed on its own, like `query` — except that on a PostgreSQL server the statements
+   * submitted while an earlier one is committing go out together, in one transaction with one commit and one
+   * round trip (group commit, db/group-commit.ts). Each still commits or fails on its own: a group with a
+   * failing statement is rolled back and its statements run again alone. For short writes that need no
+   * transaction of their own; PGlite (one session) runs it as `query`.
+   */
+  groupCommit<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
@@ -41,6 +49,14 @@ export interface Database extends Queryable {
    */
   interrupt(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** `db` as a Queryable whose statements go through `groupCommit` (each committed on its own, maybe with others). */
+export function groupCommitted(db: Database): Queryable {
+  return {
+    query: <Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]) =>
+      db.groupCommit<Row>(sql, params),
+  };
 }
 
 export class DatabaseError extends Error {
@@ -109,6 +125,10 @@ export function observeStatements<D extends Database>(db: D, observer: Statement
     query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
       observer(sql, params);
       return db.query<Row>(sql, params);
+    },
+    groupCommit<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+      observer(sql, params);
+      return db.groupCommit<Row>(sql, params);
     },
     transaction: (work) => db.transaction((tx) => work(observed(tx))),
     exec(sql) {

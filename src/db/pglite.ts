@@ -108,6 +108,9 @@ export async function openPglite(dataDir?: string, lock?: DataDirLock): Promise<
     query<Row>(sql: string, params?: readonly SqlParam[]) {
       return gate.run(() => base.query<Row>(sql, params));
     },
+    groupCommit<Row>(sql: string, params?: readonly SqlParam[]) {
+      return gate.run(() => base.query<Row>(sql, params));
+    },
     transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       return gate.run(() => db.transaction(async (tx) => work(wrap(tx, gate))));
     },

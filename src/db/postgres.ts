@@ -6,6 +6,7 @@ import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from "./copy-binary.js";
 import { type Database, DatabaseError, preparedNameOf, type Queryable, type SqlParam } from "./database.js";
+import { groupCommitter } from "./group-commit.js";
 import { ADMIN_SHUTDOWN } from "./session-gate.js";
 
 // Keep int8 (bigint) columns as JS numbers: every amount is bounded far below 2^53 (see domain/money.ts).
@@ -51,6 +52,11 @@ export interface PostgresOptions {
   namedStatements?: boolean;
   /** Splits copyBinary into COPYs of about this many bytes (the embedded database's socket holds each). */
   copyBatchBytes?: number;
+  /**
+   * Group commit for Database.groupCommit (db/group-commit.ts); off for the local socket of an embedded
+   * database (its one session cannot hold a group's transaction beside other clients' statements).
+   */
+  groupCommit?: boolean;
   /** Whether interrupt() cancels this pool's running statements (pg_cancel_backend). */
   cancelOnInterrupt?: boolean;
 }
@@ -75,6 +81,15 @@ export async function openPostgresPool(
   await pool.query("select 1");
   const state = { closing: false, namedStatements: options.namedStatements ?? true };
   const base = queryable(pool, state);
+  const groups =
+    (options.groupCommit ?? state.namedStatements)
+      ? groupCommitter(config, (sql, params) => base.query(sql, params))
+      : undefined;
+  if (groups !== undefined) {
+    groups.pool.on("acquire", (c) => busy.add(c));
+    groups.pool.on("release", (_e, c) => busy.delete(c));
+    groups.pool.on("remove", (c) => busy.delete(c as pg.PoolClient));
+  }
   const copyBatchBytes = options.copyBatchBytes ?? Number.POSITIVE_INFINITY;
   let ended: Promise<void> | undefined;
 
@@ -121,6 +136,10 @@ export async function openPostgresPool(
   return {
     kind: "postgres",
     query: base.query,
+    async groupCommit<Row>(sql: string, params: readonly SqlParam[] = []) {
+      if (state.closing) throw closingError();
+      return groups === undefined ? base.query<Row>(sql, params) : groups.query<Row>(sql, params);
+    },
     ...(Number.isFinite(copyBatchBytes) ? {} : { copyOut }),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       if (state.closing) throw closingError();
@@ -183,7 +202,7 @@ export async function openPostgresPool(
       }
     },
     close() {
-      ended ??= pool.end();
+      ended ??= Promise.all([pool.end(), groups?.close()]).then(() => undefined);
       return ended;
     },
   };

@@ -16,7 +16,7 @@
  */
 
 import type { ClaimView, SettlementResponse } from "../../contract/settlement.js";
-import { prepared, type Queryable, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
+import { groupCommitted, prepared, type Queryable, sqlStateOf, UNIQUE_VIOLATION } from "../../db/database.js";
 import type { JournalKind, Leg } from "../../domain/ledger.js";
 import { type Fen, formatYuan } from "../../domain/money.js";
 import { latestPossibleSettlement, parseSettlement, type Settlement } from "../../domain/settlement.js";
@@ -335,7 +335,14 @@ async function settleOptimistically(a: Arrival): Promise<ClaimOutcome | undefine
   const policy = await policyInForce(ctx, ctx.db, read, s, input.programId);
   // A family's shared pools are written only under their lock (coverage.ts): the locked way.
   if (policy?.familyKey !== undefined) return settleLocked(a);
-  return writeClaim(ctx.db, a, read, policy, policy === undefined ? undefined : stateFromRead(read));
+  // The write commits on its own; under load it shares a commit with the writes submitted beside it.
+  return writeClaim(
+    groupCommitted(ctx.db),
+    a,
+    read,
+    policy,
+    policy === undefined ? undefined : stateFromRead(read),
+  );
 }
 
 async function settleLocked(a: Arrival): Promise<ClaimOutcome> {
