@@ -181,7 +181,8 @@ async function load(
   const clientBefore = process.cpuUsage();
   const pgBefore = new Map((await backends()).map((b) => [b, cpuOf(b)]));
   const started = performance.now();
-  const result = await autocannon({
+  let lastResponse = started;
+  const options: autocannon.Options = {
     url,
     connections,
     amount: requests.length,
@@ -195,8 +196,16 @@ async function load(
         },
       },
     ],
+  };
+  // autocannon notices the last response only at its next one-second sample: time the run to that response,
+  // not to the end of the sample (up to a second more, ~6 % of a 20,000-settlement run).
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(options, (err, r) => (err ? reject(err) : resolve(r)));
+    run.on("response", () => {
+      lastResponse = performance.now();
+    });
   });
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (lastResponse - started) / 1000;
   clearInterval(sampler);
   const cpuAfter = cpuOf(pid);
   const client = process.cpuUsage(clientBefore);

@@ -2,18 +2,19 @@
  * Group commit for short autocommitted writes on a PostgreSQL server (Database.groupCommit).
  *
  * A settlement's write is one statement committed on its own. Under load, hundreds of them a second each pay
- * a round trip, an executor's transaction start and a commit with its WAL flush. Here, while one write (or
- * group) is on its way, the writes submitted meanwhile wait and then go out together: `begin`, the
- * statements, `commit`, written to one pipelined connection in one send and answered in one reply.
+ * a round trip, an executor's transaction start and a commit with its WAL flush. Here the writes submitted
+ * while earlier ones are on their way wait and then go out together: `begin`, the statements, `commit`,
+ * written to one pipelined connection (node-postgres `pipeline`) in one send and answered in one reply.
  *
  * Invariants, the reason this is equivalent to committing each statement alone, one after another:
  *  - a group is one transaction: all of its statements commit together, or none does;
- *  - when any statement of a group fails (or the commit does, with a server error), the server has rolled
- *    the whole group back, and each of its statements runs again alone (plain autocommit), so each caller
- *    gets its own statement's outcome — a failing statement never takes another's write with it;
- *  - when the connection breaks, whether the commit happened is unknown: every statement of the group fails
- *    with that error, as a lone statement on a broken connection does (never re-run: it may have committed);
- *  - at most MAX_GROUPS_IN_FLIGHT groups run at once, so groups cannot deadlock on each other's row locks.
+ *  - when any statement of a group fails (or the commit does, with an ERROR), the server has rolled the whole
+ *    group back, and each of its statements runs again alone (plain autocommit, the main pool), so each
+ *    caller gets its own statement's outcome — a failing statement never takes another's write with it;
+ *  - when the connection breaks, whether a commit happened is unknown: every statement of every group on it
+ *    fails with that error, as a lone statement on a broken connection does (never re-run: it may have
+ *    committed); the next group opens a new connection;
+ *  - all groups run on one connection, one after another, so groups cannot deadlock on each other's locks.
  * A statement sent this way must not depend on running in a transaction of its own (no `begin`, no session
  * state) and should be short: it holds its locks until its whole group commits.
  */
@@ -24,8 +25,9 @@ import { preparedNameOf, type SqlParam } from "./database.js";
 export const MAX_GROUP_STATEMENTS = 32;
 
 /**
- * One group at a time. Writes of one policy in two groups, taken in opposite orders, would deadlock (and
- * PostgreSQL breaks a deadlock only after deadlock_timeout, 1 s by default); one group in flight cannot.
+ * Groups written to the connection and not yet answered. Measured on the settlement benchmark, writing the
+ * next group behind the running one (2) gained nothing and split the waiting statements into smaller groups
+ * (more commits for the same work); on two connections it also costs more CPU per settlement.
  */
 export const MAX_GROUPS_IN_FLIGHT = 1;
 
@@ -41,26 +43,41 @@ interface Pending {
 
 export interface GroupCommitter {
   query<Row>(sql: string, params: readonly SqlParam[]): Promise<Row[]>;
-  /** The pooled connections, for interrupt() to cancel what they run. */
-  readonly pool: pg.Pool;
+  /** The server process of the groups' connection, if open: for interrupt() to cancel what it runs. */
+  backendPid(): number | undefined;
   close(): Promise<void>;
 }
 
-/**
- * `alone` runs one statement committed on its own (the main pool): the fallback after a failed group. The
- * groups run on a pool of their own whose connections pipeline (node-postgres `pipeline`).
- */
+/** `alone` runs one statement committed on its own (the main pool): the fallback after a failed group. */
 export function groupCommitter(
-  config: pg.PoolConfig,
+  config: pg.ClientConfig,
   alone: (sql: string, params: readonly SqlParam[]) => Promise<unknown[]>,
 ): GroupCommitter {
-  const pool = new pg.Pool({ ...config, max: MAX_GROUPS_IN_FLIGHT, pipeline: true } as pg.PoolConfig);
-  pool.on("error", () => undefined);
-  // A connection that breaks while a group holds it fails that group's queries (handled below); its 'error'
-  // event must not end the process.
-  pool.on("connect", (client) => client.on("error", () => undefined));
   const waiting: Pending[] = [];
   let inFlight = 0;
+  let current: { readonly client: pg.Client; readonly ready: Promise<pg.Client> } | undefined;
+  let closing = false;
+
+  /** The groups' connection, opened on first use and again after it broke. */
+  function connect(): Promise<pg.Client> {
+    if (current !== undefined) return current.ready;
+    const client = new pg.Client({ ...config, pipeline: true } as pg.ClientConfig);
+    const forget = () => {
+      if (current?.client === client) current = undefined;
+    };
+    // A connection that breaks fails the queries on it (handled in runGroup); its events must not end the process.
+    client.on("error", forget);
+    client.on("end", forget);
+    const ready = client.connect().then(
+      () => client,
+      (e: unknown) => {
+        forget();
+        throw e;
+      },
+    );
+    current = { client, ready };
+    return ready;
+  }
 
   const named = (sql: string, params: readonly SqlParam[]) => {
     const name = preparedNameOf(sql);
@@ -70,9 +87,9 @@ export function groupCommitter(
   };
 
   async function runGroup(group: Pending[]): Promise<void> {
-    let client: pg.PoolClient;
+    let client: pg.Client;
     try {
-      client = await pool.connect();
+      client = await connect();
     } catch (e) {
       for (const p of group) p.reject(e);
       return;
@@ -81,19 +98,14 @@ export function groupCommitter(
       const [only] = group as [Pending];
       try {
         only.resolve((await client.query(named(only.sql, only.params))).rows);
-        client.release();
       } catch (e) {
-        client.release(true);
         only.reject(e);
       }
       return;
     }
     // Everything in one send: the stream is corked around the queries the pipelined client writes at once.
-    const stream = (
-      client as unknown as {
-        connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } };
-      }
-    ).connection.stream;
+    const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } })
+      .connection.stream;
     stream.cork();
     const begin = client.query("begin");
     const statements = group.map((p) => client.query(named(p.sql, p.params)));
@@ -105,7 +117,6 @@ export function groupCommitter(
       // Committed: every statement that ran is in; one refused before it ran (a value the driver could not
       // send) failed alone, as it would have outside the group. (Had `begin` failed, each statement would
       // have committed on its own at its sync: its own outcome again.)
-      client.release();
       group.forEach((p, i) => {
         const s = settled[i] as PromiseSettledResult<pg.QueryResult>;
         if (s.status === "fulfilled") p.resolve(s.value.rows);
@@ -113,8 +124,6 @@ export function groupCommitter(
       });
       return;
     }
-    // A fresh connection for the next group: a failed pipeline may leave statements half-prepared.
-    client.release(true);
     // A statement failed (the commit then answers ROLLBACK), or the commit itself failed with an ERROR: the
     // server rolled the group back. Anything else (a broken connection, FATAL) leaves the outcome unknown.
     const rolledBack =
@@ -150,11 +159,17 @@ export function groupCommitter(
   return {
     query<Row>(sql: string, params: readonly SqlParam[]) {
       return new Promise<Row[]>((resolve, reject) => {
+        if (closing) throw new Error("group commit closed");
         waiting.push({ sql, params, resolve: resolve as (rows: unknown[]) => void, reject });
         pump();
       });
     },
-    pool,
-    close: () => pool.end(),
+    backendPid: () =>
+      (current?.client as unknown as { processID?: number | null } | undefined)?.processID ?? undefined,
+    async close() {
+      closing = true;
+      const client = await current?.ready.catch(() => undefined);
+      await client?.end().catch(() => undefined);
+    },
   };
 }

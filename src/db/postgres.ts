@@ -85,11 +85,6 @@ export async function openPostgresPool(
     (options.groupCommit ?? state.namedStatements)
       ? groupCommitter(config, (sql, params) => base.query(sql, params))
       : undefined;
-  if (groups !== undefined) {
-    groups.pool.on("acquire", (c) => busy.add(c));
-    groups.pool.on("release", (_e, c) => busy.delete(c));
-    groups.pool.on("remove", (c) => busy.delete(c as pg.PoolClient));
-  }
   const copyBatchBytes = options.copyBatchBytes ?? Number.POSITIVE_INFINITY;
   let ended: Promise<void> | undefined;
 
@@ -188,7 +183,7 @@ export async function openPostgresPool(
       if (state.closing) return;
       state.closing = true;
       const pids = [...busy].map((c) => (c as unknown as { processID: number | null }).processID);
-      const running = pids.filter((p): p is number => typeof p === "number");
+      const running = [...pids, groups?.backendPid()].filter((p): p is number => typeof p === "number");
       if (options.cancelOnInterrupt === false || running.length === 0) return;
       // Cancel on a connection of its own: the pool's may all be busy with the statements to cancel.
       const admin = new pg.Client(config);
