@@ -328,28 +328,29 @@ export async function listPolicies(
     const field = query.psnNo !== undefined ? "psn_no" : "name";
     throw new ServiceError("forbidden", "forbidden", "只有经办人员可以按人员编号或姓名查找保单", field);
   }
-  const where = `where program_id = $1 and ($2::text is null or status = $2)
-      and ($3::text is null or enrollment_kind = $3) and ($4::text is null or pool_id = $4)
-      and ($5::boolean is false or exists (select 1 from charity_pools cp
+  const filter = new Filter()
+    .eq("program_id", programId)
+    .eq("status", query.status)
+    .eq("enrollment_kind", kind)
+    .eq("pool_id", query.pool)
+    .eq("policy_no", query.policyNo)
+    .eq("psn_no", query.psnNo)
+    .eq("paid_channel", query.channel);
+  // A charity sees the persons its pools sponsored: pools it keeps and the program's own (charity-keeper.ts).
+  if (charity)
+    filter.where(
+      (p) => `exists (select 1 from charity_pools cp
             where cp.program_id = policies.program_id and cp.pool_id = policies.pool_id
-              and ${charityPoolScope(actor, "cp", () => "$10::text")}))
-      and ($6::text is null or policy_no = $6) and ($7::text is null or psn_no = $7)
-      and ($8::text is null or paid_channel = $8)
-      and ($9::text is null or exists (select 1 from roster_persons r
-            where r.program_id = policies.program_id and r.psn_no = policies.psn_no and r.psn_name = $9))`;
-  const params = [
-    programId,
-    query.status ?? null,
-    kind,
-    query.pool ?? null,
-    charity,
-    query.policyNo ?? null,
-    query.psnNo ?? null,
-    query.channel ?? null,
-    query.name?.trim() ?? null,
-    // $10, the charity's own id for the pool scope (charity-keeper.ts), only when the scope names it.
-    ...(charity ? [actor.id] : []),
-  ];
+              and ${charityPoolScope(actor, "cp", (v) => p(v, "text"))})`,
+    );
+  const name = query.name?.trim();
+  if (name !== undefined)
+    filter.where(
+      (p) => `exists (select 1 from roster_persons r
+            where r.program_id = policies.program_id and r.psn_no = policies.psn_no and r.psn_name = ${p(name, "text")})`,
+    );
+  const where = filter.sql();
+  const params = filter.params.values;
   const [count] = await ctx.db.query<{ n: number }>(
     `select count(*)::int as n from policies ${where}`,
     params,
