@@ -394,6 +394,8 @@ describe.skipIf(skip).each(BROWSER_BACKENDS)("console shell in Chromium on %s", 
     await visit("资金池", "资金池", "charity-pools", () =>
       suite.page.getByText("资助人数").first().waitFor(),
     );
+    // The demo's pool has no keeper: the program's own, shared by every charity, and the card says so.
+    await suite.page.getByText("项目公共资金池（各慈善机构共用）").first().waitFor();
     await visit("资助投保", "资助投保", "charity-sponsored");
     const cells = await suite.page.getByRole("row").nth(1).getByRole("cell").allTextContents();
     expect(cells.some((c) => /^P.\*+..$/.test(c) || c.includes("*"))).toBe(true);

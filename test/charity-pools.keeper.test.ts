@@ -108,6 +108,15 @@ describe.each(BACKENDS)("charity pools with a keeper on %s", (backend) => {
     expect(await poolIds("ch1")).toEqual(["pool-a", "pool-c"]);
     expect(await poolIds("ch2")).toEqual(["pool-a", "pool-b"]);
     expect(await poolIds("op1")).toEqual(["pool-a", "pool-b", "pool-c"]);
+    // Each pool says who keeps it (null: the program's own, shared).
+    const keepers = (await call("op1", "GET", "/charity-pools"))
+      .json()
+      .pools.map((p: { pool_id: string; keeper: string | null }) => [p.pool_id, p.keeper]);
+    expect(keepers).toEqual([
+      ["pool-a", null],
+      ["pool-b", "ch2"],
+      ["pool-c", "ch1"],
+    ]);
     expect((await call("ch1", "GET", "/charity-pools/pool-b")).statusCode).toBe(404);
     expect((await call("ch2", "GET", "/charity-pools/pool-b")).statusCode).toBe(200);
     expect((await call("ch1", "GET", "/charity-pools/pool-a")).statusCode).toBe(200);

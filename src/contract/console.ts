@@ -165,6 +165,7 @@ export const PoolSummary = z.object({
   refunded: Yuan.describe("退回资金池"),
   donations: z.number().int().describe("捐款笔数"),
   sponsored_persons: z.number().int().describe("资助人数（有效保单）"),
+  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池，各慈善机构共用"),
 });
 export type PoolSummary = z.infer<typeof PoolSummary>;
 

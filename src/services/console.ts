@@ -426,6 +426,8 @@ export interface PoolSummary {
   refunded_fen: Fen;
   donations: number;
   sponsored_persons: number;
+  /** The charity account that keeps the pool (charity-keeper.ts); null: the program's own, shared by all. */
+  keeper: string | null;
 }
 
 /**
@@ -449,8 +451,9 @@ export async function listCharityPools(
     refunded: number | string;
     donations: number;
     persons: number;
+    keeper: string | null;
   }>(
-    `select p.pool_id, p.name, p.balance_fen,
+    `select p.pool_id, p.name, p.balance_fen, p.keeper,
             coalesce((select sum(amount_fen) from charity_pool_movements m
                        where m.program_id = p.program_id and m.pool_id = p.pool_id and m.kind = 'donation'), 0)::bigint as donated,
             coalesce((select sum(amount_fen) from charity_pool_movements m
@@ -478,6 +481,7 @@ export async function listCharityPools(
       refunded_fen: amount(r.refunded),
       donations: Number(r.donations),
       sponsored_persons: Number(r.persons),
+      keeper: r.keeper,
     })),
   };
 }

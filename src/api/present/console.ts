@@ -60,6 +60,7 @@ function presentPool(p: PoolSummaryView): PoolSummary {
     refunded: formatYuan(p.refunded_fen),
     donations: p.donations,
     sponsored_persons: p.sponsored_persons,
+    keeper: p.keeper,
   };
 }
 

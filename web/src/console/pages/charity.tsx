@@ -7,12 +7,32 @@ import {
   CLAIM_STATE_LABELS,
   labelOf,
 } from "../../../../src/domain/vocabulary.js";
+import { loadSession } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import type { PoolList, SponsoredClaim } from "../../shared/types.js";
 import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
-import { Figure, Loading, PageTitle, useLoad, useTr } from "./common.js";
+import { Figure, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
 import { PolicyList } from "./policies.js";
+
+/**
+ * Who keeps a pool, in words: a charity sees "kept by us" or "the program's shared pool"; staff see the keeping
+ * charity's login, as on the aid funds page.
+ */
+function KeeperPill({ keeper }: { keeper: string | null }) {
+  const tr = useTr();
+  if (keeper === null)
+    return (
+      <Pill tone="default">
+        {tr({ zh: "项目公共资金池（各慈善机构共用）", en: "Program's shared pool" })}
+      </Pill>
+    );
+  if (role() === "charity")
+    return keeper === loadSession()?.username ? (
+      <Pill tone="processing">{tr({ zh: "本机构管理", en: "Kept by us" })}</Pill>
+    ) : null;
+  return <Pill tone="processing">{tr({ zh: `管理账号：${keeper}`, en: `Kept by ${keeper}` })}</Pill>;
+}
 
 export function Pools() {
   const tr = useTr();
@@ -34,6 +54,7 @@ export function Pools() {
               <Card
                 key={p.pool_id}
                 title={<h3 style={{ margin: 0, fontSize: 16 }}>{p.name}</h3>}
+                extra={<KeeperPill keeper={p.keeper} />}
                 style={{ marginBottom: 12 }}
               >
                 <Row gutter={[12, 12]}>
