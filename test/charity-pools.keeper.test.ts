@@ -27,7 +27,7 @@ describe.each(BACKENDS)("charity pools with a keeper on %s", (backend) => {
   let app: FastifyInstance;
   let fx: ClaimsFixture;
   const as = new Map<string, Record<string, string>>();
-  const call = (user: string, method: "GET" | "POST", path: string, payload?: unknown) =>
+  const call = (user: string, method: "GET" | "POST" | "PUT", path: string, payload?: unknown) =>
     app.inject({
       method,
       url: `${BASE}${path}`,
@@ -179,5 +179,48 @@ describe.each(BACKENDS)("charity pools with a keeper on %s", (backend) => {
     const report = (user: string) => call(user, "GET", "/reports/charity?fund=pool-b&format=json");
     expect((await report("ch1")).statusCode).toBe(404);
     expect((await report("ch2")).statusCode).toBe(200);
+  });
+
+  it("lets staff hand a pool to another charity or back to the program; the new keeper sees it whole", async () => {
+    // The last case left: pool-a shared (P007), pool-b kept by ch2 (P002 and its claim S-CH-B).
+    const keeper = (user: string, pool: string, body: unknown) =>
+      call(user, "PUT", `/charity-pools/${pool}/keeper`, body);
+    // Only staff; only charity accounts of the program; a missing pool is not found. Nothing changes.
+    expect((await keeper("ch2", "pool-b", { keeper: "ch1" })).statusCode).toBe(403);
+    const notCharity = await keeper("op1", "pool-b", { keeper: "ins1" });
+    expect(notCharity.statusCode).toBe(400);
+    expect(notCharity.json().error.field).toBe("keeper");
+    expect((await keeper("op1", "pool-x", { keeper: "ch1" })).statusCode).toBe(404);
+    expect((await keeper("op1", "pool-b", {})).statusCode).toBe(400);
+    expect(await poolIds("ch1")).toEqual(["pool-a", "pool-c"]);
+
+    const moved = await keeper("op1", "pool-b", { keeper: "ch1" });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toEqual({ pool_id: "pool-b", keeper: "ch1" });
+    expect(await poolIds("ch1")).toEqual(["pool-a", "pool-b", "pool-c"]);
+    expect(await poolIds("ch2")).toEqual(["pool-a"]);
+    const claims = async (user: string) =>
+      (await call(user, "GET", "/charity-claims"))
+        .json()
+        .claims.map((c: { setl_id: string }) => c.setl_id)
+        .sort();
+    expect(await claims("ch1")).toEqual(["S-CH-A", "S-CH-B"]);
+    expect(await claims("ch2")).toEqual(["S-CH-A"]);
+
+    // Back to the program: shared again, and the hand-overs are in the audit trail with before and after.
+    expect((await keeper("op1", "pool-b", { keeper: null })).json()).toEqual({
+      pool_id: "pool-b",
+      keeper: null,
+    });
+    expect(await poolIds("ch2")).toEqual(["pool-a", "pool-b"]);
+    expect((await keeper("op1", "pool-b", { keeper: null })).statusCode).toBe(200);
+    const trail = await platform.ctx.db.query<{ detail: { from: string | null; to: string | null } }>(
+      "select detail from audit_log where program_id = $1 and action = 'charity_pool.keeper' and subject = 'pool-b' order by audit_id",
+      [PROGRAM],
+    );
+    expect(trail.map((t) => t.detail)).toEqual([
+      { from: "ch2", to: "ch1" },
+      { from: "ch1", to: null },
+    ]);
   });
 });

@@ -106,6 +106,24 @@ export const PoolCreated = z.object({
 });
 export type PoolCreated = z.infer<typeof PoolCreated>;
 
+export const PoolKeeperBody = z.strictObject({
+  keeper: z
+    .string()
+    .min(1)
+    .max(64)
+    .nullable()
+    .describe(
+      "接管该资金池的慈善机构账号（本项目的慈善机构登录名）；null 交回项目，成为各慈善机构共用的公共资金池",
+    ),
+});
+export type PoolKeeperBody = z.infer<typeof PoolKeeperBody>;
+
+export const PoolKeeper = z.object({
+  pool_id: z.string(),
+  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池"),
+});
+export type PoolKeeper = z.infer<typeof PoolKeeper>;
+
 export const PoolParams = z.object({
   program_id: ProgramId,
   pool_id: z.string().max(64).describe("资金池编号"),

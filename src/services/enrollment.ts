@@ -904,13 +904,7 @@ export async function createCharityPool(
   const keeper = keeperOfNewPool(actor, input.keeper);
   await loadProgram(ctx, input.programId);
   return ctx.db.transaction(async (tx) => {
-    if (keeper !== null && actor.role !== "charity") {
-      const users = await tx.query(
-        "select 1 from users where program_id in ($1, '*') and username = $2 and role = 'charity'",
-        [input.programId, keeper],
-      );
-      if (users.length === 0) throw bad(`${keeper} 不是本项目的慈善机构账号`, "keeper");
-    }
+    if (keeper !== null && actor.role !== "charity") await requireCharityAccount(tx, input.programId, keeper);
     const rows = await tx.query<{ name: string; balance_fen: number }>(
       `insert into charity_pools (program_id, pool_id, name, keeper, created_at) values ($1,$2,$3,$4,$5)
        on conflict (program_id, pool_id) do nothing returning name, balance_fen`,
@@ -935,6 +929,48 @@ export async function createCharityPool(
       keeper === null ? {} : { keeper },
     );
     return { pool_id: input.poolId, name: input.name, balance_fen: 0, keeper };
+  });
+}
+
+/** A keeper named by staff must be a charity account of the program (or a platform-wide one). */
+async function requireCharityAccount(tx: Queryable, programId: string, keeper: string): Promise<void> {
+  const users = await tx.query(
+    "select 1 from users where program_id in ($1, '*') and username = $2 and role = 'charity'",
+    [programId, keeper],
+  );
+  if (users.length === 0) throw bad(`${keeper} 不是本项目的慈善机构账号`, "keeper");
+}
+
+/**
+ * Staff hand a pool to a charity account, or back to the program (keeper null) — for pools opened before pools
+ * had keepers, or when the charity running a pool changes. From then on charity-keeper.ts's rule applies to
+ * the pool as a whole: its balance, donations, sponsored persons and claims follow the new keeper. Audited
+ * with the keeper before and after; naming the keeper it already has changes nothing.
+ */
+export async function assignPoolKeeper(
+  ctx: PlatformContext,
+  actor: Actor,
+  input: { programId: string; poolId: string; keeper: string | null },
+): Promise<{ pool_id: string; keeper: string | null }> {
+  await loadProgram(ctx, input.programId);
+  return ctx.db.transaction(async (tx) => {
+    const [pool] = await tx.query<{ keeper: string | null }>(
+      "select keeper from charity_pools where program_id = $1 and pool_id = $2 for update",
+      [input.programId, input.poolId],
+    );
+    if (pool === undefined) throw notFound(`慈善资金池 ${input.poolId}`, "pool_id");
+    if (pool.keeper === input.keeper) return { pool_id: input.poolId, keeper: input.keeper };
+    if (input.keeper !== null) await requireCharityAccount(tx, input.programId, input.keeper);
+    await tx.query("update charity_pools set keeper = $3 where program_id = $1 and pool_id = $2", [
+      input.programId,
+      input.poolId,
+      input.keeper,
+    ]);
+    await audit(tx, actor, input.programId, "charity_pool.keeper", input.poolId, {
+      from: pool.keeper,
+      to: input.keeper,
+    });
+    return { pool_id: input.poolId, keeper: input.keeper };
   });
 }
 

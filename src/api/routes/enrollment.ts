@@ -8,6 +8,8 @@ import {
   EnrollmentResult,
   PoolBalance,
   PoolCreated,
+  PoolKeeper,
+  PoolKeeperBody,
   PoolParams,
   PreauthBody,
   PreauthResult,
@@ -18,6 +20,7 @@ import { audit } from "../../services/audit.js";
 import type { PlatformContext } from "../../services/context.js";
 import { ServiceError } from "../../services/context.js";
 import {
+  assignPoolKeeper,
   createCharityPool,
   donate,
   enroll,
@@ -110,6 +113,27 @@ export const enrollmentRoutes =
         });
         return reply.status(201).send(r);
       },
+    );
+
+    app.put<{ Params: { program_id: string; pool_id: string }; Body: PoolKeeperBody }>(
+      "/programs/:program_id/charity-pools/:pool_id/keeper",
+      {
+        config: { roles: ["operator", "admin"] },
+        schema: {
+          tags: ["charity"],
+          summary:
+            "更换资金池的管理机构：交给本项目的一个慈善机构账号，或交回项目（keeper 为 null，公共资金池）；此后资金池的余额、捐款、资助对象及其理赔随之归新的管理机构查看",
+          params: request(PoolParams),
+          body: request(PoolKeeperBody),
+          response: { 200: reply(PoolKeeper), ...errors() },
+        },
+      },
+      async (request) =>
+        assignPoolKeeper(ctx, requireActor(request), {
+          programId: request.params.program_id,
+          poolId: request.params.pool_id,
+          keeper: request.body.keeper,
+        }),
     );
 
     app.post<{

@@ -75,7 +75,7 @@ const GENERIC: Record<string, string> = {
 };
 
 export async function api<T>(
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   body?: unknown,
   options: { idempotencyKey?: string; accept?: string } = {},

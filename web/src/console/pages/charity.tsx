@@ -1,5 +1,5 @@
 /** Charity pages: the pools with what went in and out, the persons they sponsored (masked), their claims. */
-import { Button, Card, Col, DatePicker, Form, Row, Select } from "antd";
+import { Alert, Button, Card, Col, DatePicker, Form, Input, Row, Select, Space } from "antd";
 import { useState } from "react";
 import {
   CLAIM_CHANNEL_LABELS,
@@ -7,12 +7,12 @@ import {
   CLAIM_STATE_LABELS,
   labelOf,
 } from "../../../../src/domain/vocabulary.js";
-import { loadSession } from "../../shared/api.js";
+import { api, loadSession } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import type { PoolList, SponsoredClaim } from "../../shared/types.js";
 import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
-import { Figure, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, errorOf, Figure, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
 import { PolicyList } from "./policies.js";
 
 /**
@@ -34,9 +34,68 @@ function KeeperPill({ keeper }: { keeper: string | null }) {
   return <Pill tone="processing">{tr({ zh: `管理账号：${keeper}`, en: `Kept by ${keeper}` })}</Pill>;
 }
 
+/**
+ * Staff hand a pool to a charity account of the program, or back to the program (PUT …/keeper): the pool's
+ * balance, donations, sponsored persons and their claims then follow the new keeper.
+ */
+function KeeperForm({
+  poolId,
+  keeper,
+  onChanged,
+}: {
+  poolId: string;
+  keeper: string | null;
+  onChanged: () => void;
+}) {
+  const tr = useTr();
+  const [login, setLogin] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const assign = async (to: string | null) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api("PUT", `${base()}/charity-pools/${encodeURIComponent(poolId)}/keeper`, { keeper: to });
+      setLogin("");
+      onChanged();
+    } catch (e) {
+      setError(errorOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div style={{ marginTop: 12 }}>
+      <Space wrap>
+        <Input
+          aria-label={tr({ zh: "接管的慈善机构登录名", en: "Charity login to hand the pool to" })}
+          placeholder={tr({ zh: "慈善机构登录名", en: "Charity login" })}
+          value={login}
+          maxLength={64}
+          autoComplete="off"
+          style={{ width: 200 }}
+          onChange={(e) => setLogin(e.target.value)}
+        />
+        <Button loading={busy} disabled={login.trim() === ""} onClick={() => void assign(login.trim())}>
+          {tr({ zh: "交由该机构管理", en: "Hand to this charity" })}
+        </Button>
+        {keeper === null ? null : (
+          <Button loading={busy} onClick={() => void assign(null)}>
+            {tr({ zh: "交回项目（公共资金池）", en: "Back to the program (shared)" })}
+          </Button>
+        )}
+      </Space>
+      {error === undefined ? null : (
+        <Alert type="error" role="alert" showIcon title={error} style={{ marginTop: 8 }} />
+      )}
+    </div>
+  );
+}
+
 export function Pools() {
   const tr = useTr();
   const pools = useLoad<PoolList>("/charity-pools");
+  const staff = role() === "operator" || role() === "admin";
   return (
     <>
       <PageTitle>{tr({ zh: "资金池", en: "Pools" })}</PageTitle>
@@ -83,6 +142,7 @@ export function Pools() {
                     />
                   </Col>
                 </Row>
+                {staff ? <KeeperForm poolId={p.pool_id} keeper={p.keeper} onChanged={pools.reload} /> : null}
               </Card>
             ))}
           </>
