@@ -128,6 +128,9 @@ describe.skipIf(skip).each(BROWSER_BACKENDS)("console shell in Chromium on %s", 
     expect(links).toEqual(
       expect.arrayContaining(["概览", "项目与产品", "参保名单导入", "理赔审核", "审计日志", "保费与赔付率"]),
     );
+    // The header names the program, not its code.
+    await suite.page.getByText("demo-operator（运营）· 2023年度文山惠民保").waitFor();
+    expect(await suite.page.getByRole("banner").textContent()).not.toContain("wenshan-2023");
     await menu().getByRole("link", { name: "理赔审核" }).click();
     await suite.page.waitForURL(/\/console\/claims$/);
     await suite.page.getByRole("heading", { name: "理赔审核", exact: true }).waitFor();

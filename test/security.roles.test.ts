@@ -38,6 +38,8 @@ const P = "/api/v1/programs/:program_id";
 
 /** Every route 民政 may call: the watch (list, counts), aid programs (read) and the application review. */
 const CIVIL_AFFAIRS_ROUTES = [
+  // The program's description (product, region, co-insurers): its name heads the console.
+  `GET ${P}`,
   `GET ${P}/aid-watch/persons`,
   `GET ${P}/aid-watch/summary`,
   `GET ${P}/aid-programs`,

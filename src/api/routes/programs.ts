@@ -100,6 +100,7 @@ export const programRoutes =
             "bureau",
             "regulator",
             "charity",
+            "civil_affairs",
             "resident",
             "hospital",
           ],

@@ -34,7 +34,9 @@ import {
   setSessionKey,
 } from "../shared/api.js";
 import { LangProvider, useLang } from "../shared/i18n.js";
+import type { ProgramView } from "../shared/types.js";
 import { useT } from "./i18n.js";
+import { programId, useLoad } from "./pages/common.js";
 import { type ConsolePage, pagesFor } from "./pages.js";
 
 setSessionKey("hmb.console.session");
@@ -145,6 +147,8 @@ function Shell({ session }: { session: Session }) {
   const navigate = useNavigate();
   const pages = pagesFor(session.role);
   const role = t.roles[session.role] ?? session.role;
+  // The program by its name (项目名称), not its code; the code only while the name loads or if it cannot.
+  const programName = useLoad<ProgramView>("");
   const current = pages.find((p) => to(p) === location.pathname);
   useEffect(() => {
     document.title = current === undefined ? t.appTitle : `${current[lang]} · ${t.appTitle}`;
@@ -190,7 +194,7 @@ function Shell({ session }: { session: Session }) {
             padding: "0 16px",
           }}
         >
-          <span>{t.signedInAs(session.username, role, session.programId)}</span>
+          <span>{t.signedInAs(session.username, role, programName.data?.name ?? programId())}</span>
           <LangButton />
           <Button onClick={() => void logout().finally(() => navigate("/login", { replace: true }))}>
             {t.logout}

@@ -74,6 +74,7 @@ export type {
   SheetView,
   ValidationView,
 } from "../../../src/contract/products.js";
+export type { ProgramView } from "../../../src/contract/programs.js";
 export type { ActionProgress } from "../../../src/contract/progress.js";
 export type {
   FunnelRowView,
