@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { CLAIM_CHANNELS } from "../domain/vocabulary.js";
 import { Day, Instant, Yuan } from "./common.js";
-import { ENROLLMENT_KINDS } from "./enrollment.js";
+import { ENROLLMENT_KINDS, PoolKeeperAnswer } from "./enrollment.js";
 import { PageQueryShape, sortOf } from "./paging.js";
 import { POLICY_STATUSES } from "./policies.js";
 import { digits } from "./primitives.js";
@@ -165,7 +165,7 @@ export const PoolSummary = z.object({
   refunded: Yuan.describe("退回资金池"),
   donations: z.number().int().describe("捐款笔数"),
   sponsored_persons: z.number().int().describe("资助人数（有效保单）"),
-  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池，各慈善机构共用"),
+  keeper: PoolKeeperAnswer,
 });
 export type PoolSummary = z.infer<typeof PoolSummary>;
 

@@ -84,17 +84,21 @@ const PoolId = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
   .describe("资金池编号（小写字母、数字、_ 与 -）");
 
+/** A charity account's login (users.username), naming a pool's keeper. */
+const CharityLogin = z.string().min(1).max(64);
+
+/** Who keeps a pool, as answered (services/charity-keeper.ts). */
+export const PoolKeeperAnswer = z
+  .string()
+  .nullable()
+  .describe("管理该资金池的慈善机构账号；null 为项目公共资金池，各慈善机构共用");
+
 export const CreatePoolBody = z.strictObject({
   pool_id: PoolId,
   name: z.string().min(1).max(200).describe("资金池名称"),
-  keeper: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe(
-      "管理该资金池的慈善机构账号（经办人员可指定；慈善机构账号开设的资金池由其自己管理；不指定则为项目公共资金池，各慈善机构均可见）",
-    ),
+  keeper: CharityLogin.optional().describe(
+    "管理该资金池的慈善机构账号（经办人员可指定；慈善机构账号开设的资金池由其自己管理；不指定则为项目公共资金池，各慈善机构均可见）",
+  ),
 });
 export type CreatePoolBody = z.infer<typeof CreatePoolBody>;
 
@@ -102,26 +106,18 @@ export const PoolCreated = z.object({
   pool_id: z.string(),
   name: z.string(),
   balance_fen: Fen,
-  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池"),
+  keeper: PoolKeeperAnswer,
 });
 export type PoolCreated = z.infer<typeof PoolCreated>;
 
 export const PoolKeeperBody = z.strictObject({
-  keeper: z
-    .string()
-    .min(1)
-    .max(64)
-    .nullable()
-    .describe(
-      "接管该资金池的慈善机构账号（本项目的慈善机构登录名）；null 交回项目，成为各慈善机构共用的公共资金池",
-    ),
+  keeper: CharityLogin.nullable().describe(
+    "接管该资金池的慈善机构账号（本项目的慈善机构登录名）；null 交回项目，成为各慈善机构共用的公共资金池",
+  ),
 });
 export type PoolKeeperBody = z.infer<typeof PoolKeeperBody>;
 
-export const PoolKeeper = z.object({
-  pool_id: z.string(),
-  keeper: z.string().nullable().describe("管理该资金池的慈善机构账号；null 为项目公共资金池"),
-});
+export const PoolKeeper = z.object({ pool_id: z.string(), keeper: PoolKeeperAnswer });
 export type PoolKeeper = z.infer<typeof PoolKeeper>;
 
 export const PoolParams = z.object({
