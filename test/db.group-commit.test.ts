@@ -78,7 +78,7 @@ describe.skipIf(server === undefined)("group commit on PostgreSQL", () => {
       o.status === "rejected" ? [{ id: ids[i], reason: o.reason }] : [],
     );
     expect(failed.map((f) => f.id)).toEqual([3005]);
-    expect((failed[0]?.reason as { code?: string }).code).toBe("23505");
+    expect((failed[0]?.reason as { code?: string } | undefined)?.code).toBe("23505");
     expect(await count(ids)).toBe(12);
     // The others were written once each, by their second run alone after the group rolled back.
     const notes = await db.query<{ note: string }>("select note from t where id = 3005");
