@@ -329,6 +329,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, Label>> = {
   "charity_claim.list": { zh: "查看受助人理赔", en: "Listed sponsored persons' claims" },
   "charity_claim.export": { zh: "导出受助人理赔", en: "Exported sponsored persons' claims" },
   "charity_pool.create": { zh: "创建慈善资金池", en: "Created a charity pool" },
+  "charity_pool.keeper": { zh: "更换资金池管理机构", en: "Changed a charity pool's keeper" },
   "charity_pool.donate": { zh: "登记慈善捐赠", en: "Recorded a donation" },
   "charity_pool.list": { zh: "查看慈善资金池", en: "Listed charity pools" },
   "charity_pool.read": { zh: "查看慈善资金池明细", en: "Read a charity pool" },
