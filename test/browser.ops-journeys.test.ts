@@ -210,7 +210,16 @@ describe.skipIf(skip)("an operator's day in the console (Chromium)", () => {
     await expect.poll(() => row.textContent()).toContain("二级医院");
     expect(await row.textContent()).toContain("正常");
     await row.getByRole("button", { name: "更换密钥" }).click();
-    await suite.page.getByRole("button", { name: "更换", exact: true }).click();
+    // A click that lands while the popconfirm is still opening can be swallowed (seen under a loaded CI run):
+    // confirm until the one-time modal shows; once it does, the popconfirm is gone, so it rotates once.
+    const shown = suite.page.getByRole("dialog").filter({ hasText: "签名密钥（仅显示这一次）" });
+    const confirm = suite.page.getByRole("button", { name: "更换", exact: true });
+    for (let attempt = 1; !(await shown.isVisible()); attempt++) {
+      if (await confirm.isVisible()) await confirm.click();
+      await shown.waitFor({ timeout: 3_000 }).catch((e: unknown) => {
+        if (attempt >= 10) throw e;
+      });
+    }
     const second = await takeSecret();
     expect(second).not.toBe(first);
     // Never shown again once the modal is closed.
