@@ -11,6 +11,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { Locator } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { movableClock } from "../src/platform/clock.js";
 import { decrypt } from "../src/platform/crypto.js";
@@ -178,6 +179,20 @@ describe.skipIf(skip)("an operator's day in the console (Chromium)", () => {
     await suite.page.getByRole("heading", { name: heading, exact: true }).waitFor();
   }
 
+  /**
+   * Confirms a popconfirm until `done` shows. A click that lands while the popconfirm is still opening can be
+   * swallowed on a loaded machine (seen in CI); once the action took effect the popconfirm is gone, so it
+   * is confirmed once.
+   */
+  async function confirmUntil(confirm: Locator, done: Locator): Promise<void> {
+    for (let attempt = 1; !(await done.isVisible()); attempt++) {
+      if (await confirm.isVisible()) await confirm.click();
+      await done.waitFor({ timeout: 3_000 }).catch((e: unknown) => {
+        if (attempt >= 10) throw e;
+      });
+    }
+  }
+
   /** The secret in the one-time modal, which is then closed for good. */
   async function takeSecret(): Promise<string> {
     // By its text, not its accessible name: antd's test build gives the modal and a popconfirm one id.
@@ -210,16 +225,10 @@ describe.skipIf(skip)("an operator's day in the console (Chromium)", () => {
     await expect.poll(() => row.textContent()).toContain("二级医院");
     expect(await row.textContent()).toContain("正常");
     await row.getByRole("button", { name: "更换密钥" }).click();
-    // A click that lands while the popconfirm is still opening can be swallowed (seen under a loaded CI run):
-    // confirm until the one-time modal shows; once it does, the popconfirm is gone, so it rotates once.
-    const shown = suite.page.getByRole("dialog").filter({ hasText: "签名密钥（仅显示这一次）" });
-    const confirm = suite.page.getByRole("button", { name: "更换", exact: true });
-    for (let attempt = 1; !(await shown.isVisible()); attempt++) {
-      if (await confirm.isVisible()) await confirm.click();
-      await shown.waitFor({ timeout: 3_000 }).catch((e: unknown) => {
-        if (attempt >= 10) throw e;
-      });
-    }
+    await confirmUntil(
+      suite.page.getByRole("button", { name: "更换", exact: true }),
+      suite.page.getByRole("dialog").filter({ hasText: "签名密钥（仅显示这一次）" }),
+    );
     const second = await takeSecret();
     expect(second).not.toBe(first);
     // Never shown again once the modal is closed.
@@ -241,8 +250,10 @@ describe.skipIf(skip)("an operator's day in the console (Chromium)", () => {
 
     // Disabled: its signatures are refused until it is enabled again.
     await row.getByRole("button", { name: "停用" }).click();
-    await suite.page.getByRole("button", { name: "停用", exact: true }).last().click();
-    await expect.poll(() => row.textContent()).toContain("已停用");
+    await confirmUntil(
+      suite.page.getByRole("button", { name: "停用", exact: true }).last(),
+      row.getByText("已停用"),
+    );
     const refused = await settle(second, code, "OPS-NEW-2", "P004");
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe("institution_disabled");
