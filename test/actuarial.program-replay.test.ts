@@ -250,4 +250,39 @@ describe.each(BACKENDS)("program replay reproduces the platform's payouts (%s)",
     },
     DATABASE_TEST_MS,
   );
+
+  // A record the platform accepted but whose columns do not decode (an amount sent as "", which the parser
+  // takes for 0 and the column reader refuses) is read whole; a worker cannot, so the replay runs in one thread.
+  it.skipIf(backend !== "postgres")(
+    "falls back to one thread, with the same figures, when a stored record must be read whole",
+    async () => {
+      buildCli(["dist/src/services/replay-worker.js"]);
+      const { ctx } = tp;
+      const program = await loadProgram(ctx, SZ_2024);
+      const designs = [{ label: "own", product: program.product, planId: "standard" }];
+      const before = await programReplay(ctx, SZ_2024, designs, undefined, { threads: 1 });
+      const [altered] = await ctx.db.query<{ setl_id: string }>(
+        `update medical_records set record = record || '{"preselfpay_amt": ""}'::jsonb
+          where (program_id, setl_id) = (select program_id, min(setl_id) from medical_records
+                                          where program_id = $1 group by program_id)
+          returning setl_id`,
+        [SZ_2024],
+      );
+      expect(altered, "a stored record to alter").toBeDefined();
+      try {
+        const fallback = await programReplay(ctx, SZ_2024, designs, undefined, { threads: 2 });
+        expect(fallback.threads, "fell back to one thread").toBe(1);
+        expect(fallback.insured).toBe(before.insured);
+        expect(fallback.result).toEqual(before.result);
+      } finally {
+        await ctx.db.query(
+          "update medical_records set record = record - 'preselfpay_amt' where program_id = $1 and setl_id = $2",
+          [SZ_2024, altered?.setl_id ?? ""],
+        );
+      }
+      const again = await programReplay(ctx, SZ_2024, designs, undefined, { threads: 2 });
+      expect(again.threads, "in worker threads again once the record decodes").toBe(2);
+    },
+    DATABASE_TEST_MS,
+  );
 });
