@@ -8,7 +8,7 @@ import { Alert, Button, Card, Checkbox, InputNumber, Select, Space, Table, Typog
 import { useEffect, useState } from "react";
 import { api } from "../../shared/api.js";
 import type { PricingBody, PricingView, ProductSheet } from "../../shared/types.js";
-import { base, errorOf, Loading, useLoad, useTr } from "./common.js";
+import { base, Loading, useAction, useLoad, useTr } from "./common.js";
 
 type Dim = "age" | "sex" | "health";
 type GroupRow = PricingView["groups"][number];
@@ -29,16 +29,13 @@ export function Pricing() {
   const [expense, setExpense] = useState<number>(DEFAULT_EXPENSE);
   const [trend, setTrend] = useState<number>(DEFAULT_TREND);
   const [result, setResult] = useState<PricingView | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   useEffect(() => {
     if (own.data !== undefined && plan === undefined) setPlan(own.data.plans[0]?.id);
   }, [own.data, plan]);
 
   async function run(productId: string) {
-    setBusy(true);
-    setError(undefined);
     const body: PricingBody = {
       product_id: productId,
       plan: plan as string,
@@ -47,14 +44,12 @@ export function Pricing() {
       expense,
       trend,
     };
-    try {
-      setResult(await api<PricingView>("POST", `${base()}/pricing`, body));
-    } catch (e) {
-      setResult(undefined);
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    await action.run(
+      async () => {
+        setResult(await api<PricingView>("POST", `${base()}/pricing`, body));
+      },
+      () => setResult(undefined),
+    );
   }
 
   const dimOptions = [
@@ -117,7 +112,7 @@ export function Pricing() {
             <Button
               type="primary"
               disabled={plan === undefined}
-              loading={busy}
+              loading={action.busy}
               onClick={() => void run(sheet.product_id)}
             >
               {tr({ zh: "计算费率表", en: "Price" })}
@@ -125,8 +120,8 @@ export function Pricing() {
           </Space>
         )}
       </Loading>
-      {error === undefined ? null : (
-        <Alert type="error" role="alert" showIcon title={error} style={{ marginTop: 12 }} />
+      {action.error === undefined ? null : (
+        <Alert type="error" role="alert" showIcon title={action.error} style={{ marginTop: 12 }} />
       )}
       {result === undefined ? null : <PricingResult view={result} />}
     </Card>

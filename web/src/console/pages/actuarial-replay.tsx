@@ -14,7 +14,7 @@ import type {
   ReplayView,
 } from "../../shared/types.js";
 import { ReplayResult } from "./actuarial-replay-view.js";
-import { base, errorOf, Loading, useLoad, useTr } from "./common.js";
+import { base, Loading, useAction, useLoad, useTr } from "./common.js";
 
 /** The console compares at most three designs: a table wider than that stops being readable side by side. */
 const MAX_DESIGNS = 3;
@@ -101,8 +101,7 @@ export function ReplayCompare() {
   const [designs, setDesigns] = useState<Design[]>([]);
   const [labels, setLabels] = useState<(string | undefined)[]>([]);
   const [result, setResult] = useState<ReplayView | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   // The program's own product and first plan are the baseline every candidate is compared with.
   useEffect(() => {
@@ -113,8 +112,6 @@ export function ReplayCompare() {
   const ready = designs.length > 0 && designs.every((d) => d.productId !== undefined && d.plan !== undefined);
 
   async function run() {
-    setBusy(true);
-    setError(undefined);
     const seen = new Map<string, number>();
     const body: ReplayBody = {
       designs: designs.map((d, i) => {
@@ -129,14 +126,12 @@ export function ReplayCompare() {
         };
       }),
     };
-    try {
-      setResult(await api<ReplayView>("POST", `${base()}/replays`, body));
-    } catch (e) {
-      setResult(undefined);
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    await action.run(
+      async () => {
+        setResult(await api<ReplayView>("POST", `${base()}/replays`, body));
+      },
+      () => setResult(undefined),
+    );
   }
 
   return (
@@ -187,7 +182,7 @@ export function ReplayCompare() {
               >
                 {tr({ zh: "添加设计", en: "Add a design" })}
               </Button>
-              <Button type="primary" disabled={!ready} loading={busy} onClick={() => void run()}>
+              <Button type="primary" disabled={!ready} loading={action.busy} onClick={() => void run()}>
                 {tr({ zh: "开始回放", en: "Run the replay" })}
               </Button>
               <Typography.Text type="secondary">
@@ -197,8 +192,8 @@ export function ReplayCompare() {
           </Space>
         )}
       </Loading>
-      {error === undefined ? null : (
-        <Alert type="error" role="alert" showIcon title={error} style={{ marginTop: 12 }} />
+      {action.error === undefined ? null : (
+        <Alert type="error" role="alert" showIcon title={action.error} style={{ marginTop: 12 }} />
       )}
       {result === undefined ? null : <ReplayResult view={result} />}
     </Card>

@@ -32,7 +32,7 @@ import { api } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import { ServerTable } from "../server-table.js";
-import { base, errorOf, Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
+import { base, Loading, PageTitle, Pill, useAction, useLoad, useTr } from "./common.js";
 
 /** A RangePicker's two days. */
 type DayRange = [{ format: (f: string) => string }, { format: (f: string) => string }];
@@ -75,12 +75,9 @@ export function BillLayers({ bill }: { bill: LayeredBill }) {
 function Decide({ a, onDone }: { a: AidApplicationView; onDone: () => void }) {
   const tr = useTr();
   const [action, setAction] = useState<"approve" | "request_documents" | "reject">("approve");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const request = useAction();
   const submit = async (v: Record<string, string | undefined>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await request.run(async () => {
       const body =
         action === "approve"
           ? {
@@ -111,11 +108,7 @@ function Decide({ a, onDone }: { a: AidApplicationView; onDone: () => void }) {
             : { action, reason: (v.reason ?? "").trim() };
       await api("POST", `${base()}/aid-applications/${a.application_id}/decision`, body);
       onDone();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Form
@@ -188,8 +181,10 @@ function Decide({ a, onDone }: { a: AidApplicationView; onDone: () => void }) {
         </Form.Item>
       )}
       <Space orientation="vertical" style={{ width: "100%" }}>
-        {error === undefined ? null : <Alert type="error" role="alert" showIcon title={error} />}
-        <Button type="primary" htmlType="submit" loading={busy}>
+        {request.error === undefined ? null : (
+          <Alert type="error" role="alert" showIcon title={request.error} />
+        )}
+        <Button type="primary" htmlType="submit" loading={request.busy}>
           {tr({ zh: "提交审核结论", en: "Submit decision" })}
         </Button>
       </Space>

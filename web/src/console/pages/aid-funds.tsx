@@ -36,23 +36,20 @@ import { api, newIdempotencyKey } from "../../shared/api.js";
 import { beijing, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Figure, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, Figure, Loading, PageTitle, Pill, role, useAction, useLoad, useTr } from "./common.js";
 
 const SPONSOR_KINDS = Object.keys(AID_SPONSOR_KIND_LABELS);
 
 function Donate({ fund, onDone }: { fund: AidFundView; onDone: () => void }) {
   const tr = useTr();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const [done, setDone] = useState<string | undefined>();
   const [anonymous, setAnonymous] = useState(false);
 
   const submit = async (v: { amount: string; donor?: string; ref: string; top_up?: boolean }) => {
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
-    try {
+    await action.run(async () => {
       const body = {
         amount: v.amount.trim(),
         ref: v.ref.trim(),
@@ -71,11 +68,7 @@ function Donate({ fund, onDone }: { fund: AidFundView; onDone: () => void }) {
       form.resetFields();
       form.setFieldValue("ref", newIdempotencyKey().slice(0, 12));
       onDone();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -125,9 +118,11 @@ function Donate({ fund, onDone }: { fund: AidFundView; onDone: () => void }) {
           <Input maxLength={100} autoComplete="off" />
         </Form.Item>
         <Space orientation="vertical" style={{ width: "100%" }}>
-          {error === undefined ? null : <Alert type="error" role="alert" showIcon title={error} />}
+          {action.error === undefined ? null : (
+            <Alert type="error" role="alert" showIcon title={action.error} />
+          )}
           {done === undefined ? null : <Alert type="success" role="status" showIcon title={done} />}
-          <Button type="primary" htmlType="submit" loading={busy}>
+          <Button type="primary" htmlType="submit" loading={action.busy}>
             {tr({ zh: "入账", en: "Record" })}
           </Button>
         </Space>
@@ -249,8 +244,7 @@ function OpenFund({ open, onClose, onOpened }: { open: boolean; onClose: () => v
   const tr = useTr();
   const { lang } = useLang();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const staff = role() === "operator" || role() === "admin";
 
   const submit = async (v: {
@@ -260,9 +254,7 @@ function OpenFund({ open, onClose, onOpened }: { open: boolean; onClose: () => v
     sponsor_name: string;
     keeper?: string;
   }) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       const keeper = v.keeper?.trim();
       await api<AidFundView>("POST", `${base()}/aid-funds`, {
         fund_id: v.fund_id.trim(),
@@ -273,11 +265,7 @@ function OpenFund({ open, onClose, onOpened }: { open: boolean; onClose: () => v
       });
       form.resetFields();
       onOpened();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -345,10 +333,10 @@ function OpenFund({ open, onClose, onOpened }: { open: boolean; onClose: () => v
             <Input maxLength={64} autoComplete="off" />
           </Form.Item>
         ) : null}
-        {error === undefined ? null : (
-          <Alert type="error" role="alert" showIcon title={error} style={{ marginBottom: 12 }} />
+        {action.error === undefined ? null : (
+          <Alert type="error" role="alert" showIcon title={action.error} style={{ marginBottom: 12 }} />
         )}
-        <Button type="primary" htmlType="submit" loading={busy}>
+        <Button type="primary" htmlType="submit" loading={action.busy}>
           {tr({ zh: "开设", en: "Open" })}
         </Button>
       </Form>

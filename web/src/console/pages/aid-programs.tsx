@@ -18,7 +18,7 @@ import {
 import { api } from "../../shared/api.js";
 import { beijing, day, endDay, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
-import { base, errorOf, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, errorOf, Loading, PageTitle, Pill, role, useAction, useLoad, useTr } from "./common.js";
 
 type Tr = ReturnType<typeof useTr>;
 
@@ -151,23 +151,14 @@ function Detail({
     `/aid-programs/${aidProgramId}${version === undefined ? "" : `?version=${version}`}`,
     [version],
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-
-  const withdraw = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const action = useAction();
+  const withdraw = () =>
+    action.run(async () => {
       await api<AidProgramView>("POST", `${base()}/aid-programs/${aidProgramId}/withdraw`);
       setVersion(undefined);
       shown.reload();
       onChanged();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Loading state={shown}>
@@ -189,13 +180,15 @@ function Detail({
                 cancelText={tr({ zh: "取消", en: "Cancel" })}
                 onConfirm={() => void withdraw()}
               >
-                <Button loading={busy}>{tr({ zh: "撤回", en: "Withdraw" })}</Button>
+                <Button loading={action.busy}>{tr({ zh: "撤回", en: "Withdraw" })}</Button>
               </Popconfirm>
             ) : null
           }
         >
           <Space orientation="vertical" style={{ width: "100%" }}>
-            {error === undefined ? null : <Alert type="error" role="alert" showIcon title={error} />}
+            {action.error === undefined ? null : (
+              <Alert type="error" role="alert" showIcon title={action.error} />
+            )}
             <div>{statusPill(v.status, lang)}</div>
             <Descriptions
               column={1}

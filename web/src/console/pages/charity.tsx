@@ -12,7 +12,7 @@ import { beijing, yuan } from "../../shared/format.js";
 import type { PoolList, SponsoredClaim } from "../../shared/types.js";
 import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Figure, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, Figure, Loading, PageTitle, Pill, role, useAction, useLoad, useTr } from "./common.js";
 import { PolicyList } from "./policies.js";
 
 /**
@@ -49,21 +49,13 @@ function KeeperForm({
 }) {
   const tr = useTr();
   const [login, setLogin] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const assign = async (to: string | null) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const action = useAction();
+  const assign = (to: string | null) =>
+    action.run(async () => {
       await api("PUT", `${base()}/charity-pools/${encodeURIComponent(poolId)}/keeper`, { keeper: to });
       setLogin("");
       onChanged();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div style={{ marginTop: 12 }}>
       <Space wrap>
@@ -76,17 +68,21 @@ function KeeperForm({
           style={{ width: 200 }}
           onChange={(e) => setLogin(e.target.value)}
         />
-        <Button loading={busy} disabled={login.trim() === ""} onClick={() => void assign(login.trim())}>
+        <Button
+          loading={action.busy}
+          disabled={login.trim() === ""}
+          onClick={() => void assign(login.trim())}
+        >
           {tr({ zh: "交由该机构管理", en: "Hand to this charity" })}
         </Button>
         {keeper === null ? null : (
-          <Button loading={busy} onClick={() => void assign(null)}>
+          <Button loading={action.busy} onClick={() => void assign(null)}>
             {tr({ zh: "交回项目（公共资金池）", en: "Back to the program (shared)" })}
           </Button>
         )}
       </Space>
-      {error === undefined ? null : (
-        <Alert type="error" role="alert" showIcon title={error} style={{ marginTop: 8 }} />
+      {action.error === undefined ? null : (
+        <Alert type="error" role="alert" showIcon title={action.error} style={{ marginTop: 8 }} />
       )}
     </div>
   );

@@ -34,7 +34,7 @@ import { beijing, yuan } from "../../shared/format.js";
 import type { CounterCaseView, CounterQueue } from "../../shared/types.js";
 import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Loading, PageTitle, Pill, useLoad, useTr } from "./common.js";
+import { base, errorOf, Loading, PageTitle, Pill, useAction, useLoad, useTr } from "./common.js";
 import { useInstitutionNames } from "./institutions.js";
 
 type QueueItem = CounterQueue["cases"][number];
@@ -325,29 +325,22 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
   const tr = useTr();
   const institutionName = useInstitutionNames();
   const c = useLoad<CounterCaseView>(`/counter-claims/${encodeURIComponent(caseId)}`);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const [done, setDone] = useState<string | undefined>();
   const [decision, setDecision] = useState<"approve" | "adjust" | "reject">("approve");
   // A declared guardian's case: the reviewer ticks that the 监护关系证明 was checked before paying.
   const [guardianChecked, setGuardianChecked] = useState(false);
 
   async function act(path: string, body: unknown, message: string) {
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
-    try {
+    await action.run(async () => {
       await api("POST", `${base()}/counter-claims/${encodeURIComponent(caseId)}/${path}`, body, {
         idempotencyKey: newIdempotencyKey(),
       });
       setDone(message);
       c.reload();
       onChange();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -483,8 +476,8 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                   }}
                 />
               ) : null}
-              {error === undefined ? null : (
-                <Alert type="error" role="alert" showIcon title={error} style={{ margin: "12px 0" }} />
+              {action.error === undefined ? null : (
+                <Alert type="error" role="alert" showIcon title={action.error} style={{ margin: "12px 0" }} />
               )}
               {done === undefined ? null : (
                 <Alert type="success" role="status" showIcon title={done} style={{ margin: "12px 0" }} />
@@ -493,7 +486,7 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                 <>
                   <Button
                     style={{ margin: "8px 0 16px" }}
-                    loading={busy}
+                    loading={action.busy}
                     onClick={() => void act("assign", {}, tr({ zh: "已分配给你。", en: "Assigned to you." }))}
                   >
                     {tr({ zh: "分配给我", en: "Assign to me" })}
@@ -571,7 +564,7 @@ function CaseCard({ caseId, onChange }: { caseId: string; onChange: () => void }
                     >
                       <Input.TextArea rows={2} maxLength={500} />
                     </Form.Item>
-                    <Button type="primary" htmlType="submit" loading={busy}>
+                    <Button type="primary" htmlType="submit" loading={action.busy}>
                       {tr({ zh: "提交决定", en: "Submit decision" })}
                     </Button>
                   </Form>

@@ -13,7 +13,7 @@ import { beijing, yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import type { LedgerSummary, Statement } from "../../shared/types.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, Loading, PageTitle, Pill, role, useAction, useLoad, useTr } from "./common.js";
 
 type Insurer = LedgerSummary["insurers"][number];
 type StatementBalance = Statement["balances"][number];
@@ -24,8 +24,7 @@ export function CoInsurers() {
   const { lang } = useLang();
   const summary = useLoad<LedgerSummary>("/ledger/summary");
   const [statement, setStatement] = useState<Statement | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [form] = Form.useForm();
   const isInsurer = role() === "co_insurer";
   const account = (code: string) => labelOf(ACCOUNT_LABELS, code, lang);
@@ -37,19 +36,14 @@ export function CoInsurers() {
     if (isInsurer && own !== undefined) form.setFieldValue("insurer", own.code);
   }, [isInsurer, summary.data, form]);
 
-  async function load(v: { insurer: string; from: string; to: string }) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const q = new URLSearchParams({ insurer: v.insurer, from: v.from, to: v.to });
-      setStatement(await api<Statement>("GET", `${base()}/ledger/statement?${q}`));
-    } catch (e) {
-      setStatement(undefined);
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const load = (v: { insurer: string; from: string; to: string }) =>
+    action.run(
+      async () => {
+        const q = new URLSearchParams({ insurer: v.insurer, from: v.from, to: v.to });
+        setStatement(await api<Statement>("GET", `${base()}/ledger/statement?${q}`));
+      },
+      () => setStatement(undefined),
+    );
 
   return (
     <>
@@ -167,12 +161,12 @@ export function CoInsurers() {
             >
               <Input type="date" style={{ width: 170 }} />
             </Form.Item>
-            <Button type="primary" htmlType="submit" loading={busy}>
+            <Button type="primary" htmlType="submit" loading={action.busy}>
               {tr({ zh: "查询对账单", en: "Show statement" })}
             </Button>
           </Form>
-          {error === undefined ? null : (
-            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
+          {action.error === undefined ? null : (
+            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={action.error} />
           )}
           {statement === undefined ? null : (
             <div style={{ marginTop: 12 }}>

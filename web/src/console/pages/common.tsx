@@ -1,6 +1,7 @@
 /**
  * What every console page shares: the program's API base, a loader with loading / empty / error states
- * (errors in the user's language, saying what to do), a page title, and labelled stat figures.
+ * (errors in the user's language, saying what to do), an action's busy and error state, a page title, and
+ * labelled stat figures.
  */
 import { Alert, Button, Card, Empty, Spin, Statistic, Typography } from "antd";
 import { type DependencyList, type ReactNode, useCallback, useEffect, useState } from "react";
@@ -138,6 +139,38 @@ export function Figure({
 
 export function errorOf(e: unknown): string {
   return e instanceof ApiError ? e.message : errorText(e);
+}
+
+/** A button's work in progress: `busy` while it runs, `error` (the server's words) when it failed. */
+export interface Action {
+  readonly busy: boolean;
+  readonly error: string | undefined;
+  /**
+   * Runs `work` with the last error cleared and `busy` set; a failure becomes `error`, after `onError` (e.g.
+   * forgetting an answer that no longer holds). Resolves either way.
+   */
+  run(work: () => Promise<void>, onError?: () => void): Promise<void>;
+  /** For a message of the page's own (a form it checked itself), or clearing one. */
+  setError(message: string | undefined): void;
+}
+
+/** The one home of the console's busy / error handling around a request (see Action). */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const run = useCallback(async (work: () => Promise<void>, onError?: () => void) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      onError?.();
+      setError(errorOf(e));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, setError };
 }
 
 /** The shared two-language picker: `tr({zh, en})`. */

@@ -15,7 +15,7 @@ import { api, newIdempotencyKey } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
 import { useLang } from "../../shared/i18n.js";
 import type { EnrollmentResult } from "../../shared/types.js";
-import { base, errorOf, useTr } from "./common.js";
+import { base, useAction, useTr } from "./common.js";
 
 /** The channels staff collect a resident's premium by. */
 const COUNTER_CHANNELS = {
@@ -95,26 +95,19 @@ export function EnrollmentOutcome({ result }: { result: EnrollmentResult }) {
 }
 
 export function useSubmit(onEnrolled: () => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const [result, setResult] = useState<EnrollmentResult | undefined>();
-  async function submit(body: Record<string, unknown>) {
-    setBusy(true);
-    setError(undefined);
+  function submit(body: Record<string, unknown>) {
     setResult(undefined);
-    try {
+    return action.run(async () => {
       const r = await api<EnrollmentResult>("POST", `${base()}/enrollments`, body, {
         idempotencyKey: newIdempotencyKey(),
       });
       setResult(r);
       onEnrolled();
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
-  return { busy, error, result, submit };
+  return { busy: action.busy, error: action.error, result, submit };
 }
 
 export function Field({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {

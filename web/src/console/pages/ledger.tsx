@@ -9,7 +9,7 @@ import { useLang } from "../../shared/i18n.js";
 import type { LedgerSummary, Statement } from "../../shared/types.js";
 import { DownloadButtons } from "../download.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Loading, PageTitle, programId, role, useLoad, useTr } from "./common.js";
+import { base, Loading, PageTitle, programId, role, useAction, useLoad, useTr } from "./common.js";
 
 type AccountTotal = LedgerSummary["accounts"][number];
 type StatementBalance = Statement["balances"][number];
@@ -24,8 +24,7 @@ export function Ledger() {
   );
   const [query, setQuery] = useState<{ insurer: string; from: string; to: string } | undefined>();
   const [statement, setStatement] = useState<Statement | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const isInsurer = role() === "co_insurer";
 
   async function load(v: {
@@ -37,17 +36,13 @@ export function Ledger() {
       from: v.range[0].format("YYYY-MM-DD"),
       to: v.range[1].format("YYYY-MM-DD"),
     };
-    setBusy(true);
-    setError(undefined);
-    try {
-      setStatement(await api<Statement>("GET", `${base()}/ledger/statement?${new URLSearchParams(q)}`));
-      setQuery(q);
-    } catch (e) {
-      setStatement(undefined);
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    await action.run(
+      async () => {
+        setStatement(await api<Statement>("GET", `${base()}/ledger/statement?${new URLSearchParams(q)}`));
+        setQuery(q);
+      },
+      () => setStatement(undefined),
+    );
   }
 
   return (
@@ -158,12 +153,12 @@ export function Ledger() {
             >
               <DatePicker.RangePicker />
             </Form.Item>
-            <Button type="primary" htmlType="submit" loading={busy}>
+            <Button type="primary" htmlType="submit" loading={action.busy}>
               {tr({ zh: "查询", en: "Show" })}
             </Button>
           </Form>
-          {error === undefined ? null : (
-            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
+          {action.error === undefined ? null : (
+            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={action.error} />
           )}
           {statement === undefined || query === undefined ? null : (
             <>

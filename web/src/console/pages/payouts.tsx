@@ -12,7 +12,7 @@ import { useLang } from "../../shared/i18n.js";
 import type { PayoutBatchList, PayoutBatchView } from "../../shared/types.js";
 import { ServerTable } from "../server-table.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, Loading, PageTitle, Pill, role, useLoad, useTr } from "./common.js";
+import { base, Loading, PageTitle, Pill, role, useAction, useLoad, useTr } from "./common.js";
 import { useInstitutionNames } from "./institutions.js";
 
 type BatchSummary = PayoutBatchList["batches"][number];
@@ -64,24 +64,17 @@ export function Payouts() {
   const nameOf = useInstitutionNames();
   const [filters, setFilters] = useState<Record<string, string | undefined>>({});
   const [tick, setTick] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const [created, setCreated] = useState<CreatedBatch | undefined>();
   const staff = role() === "operator" || role() === "admin";
   const payeeName = (payee: string, ref: string) => (payee === "hospital" ? nameOf(ref) : ref);
 
-  async function create(v: { payee: "hospital" | "resident"; through: string }) {
-    setBusy(true);
-    setError(undefined);
+  function create(v: { payee: "hospital" | "resident"; through: string }) {
     setCreated(undefined);
-    try {
+    return action.run(async () => {
       setCreated(await api<CreatedBatch>("POST", `${base()}/payout-batches`, v));
       setTick((n) => n + 1);
-    } catch (e) {
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -121,12 +114,12 @@ export function Payouts() {
               >
                 <Input type="date" style={{ width: 170 }} />
               </Form.Item>
-              <Button type="primary" htmlType="submit" loading={busy}>
+              <Button type="primary" htmlType="submit" loading={action.busy}>
                 {tr({ zh: "生成并划付", en: "Create and pay" })}
               </Button>
             </Form>
-            {error === undefined ? null : (
-              <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
+            {action.error === undefined ? null : (
+              <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={action.error} />
             )}
             {created === undefined ? null : (
               <Alert

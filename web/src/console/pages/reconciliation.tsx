@@ -10,7 +10,7 @@ import { yuan } from "../../shared/format.js";
 import type { InstitutionList, Reconciliation as ReconciliationReport } from "../../shared/types.js";
 import { DownloadButtons } from "../download.js";
 import { yuanColumn } from "./columns.js";
-import { base, errorOf, PageTitle, Pill, useLoad, useTr } from "./common.js";
+import { base, PageTitle, Pill, useAction, useLoad, useTr } from "./common.js";
 import { useInstitutionNames } from "./institutions.js";
 
 type Row = ReconciliationReport["institutions"][number];
@@ -24,24 +24,21 @@ export function Reconciliation() {
   const institutions = useLoad<InstitutionList>("/institutions");
   const [report, setReport] = useState<ReconciliationReport | undefined>();
   const [query, setQuery] = useState<Record<string, string> | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [onlyMismatched, setOnlyMismatched] = useState(false);
 
   async function run(v: { date: string; institution?: string }) {
     const q: Record<string, string> = { date: v.date };
     if (v.institution !== undefined && v.institution !== "") q.institution = v.institution;
-    setBusy(true);
-    setError(undefined);
-    try {
-      setReport(await api<ReconciliationReport>("GET", `${base()}/reconciliation?${new URLSearchParams(q)}`));
-      setQuery(q);
-    } catch (e) {
-      setReport(undefined);
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
+    await action.run(
+      async () => {
+        setReport(
+          await api<ReconciliationReport>("GET", `${base()}/reconciliation?${new URLSearchParams(q)}`),
+        );
+        setQuery(q);
+      },
+      () => setReport(undefined),
+    );
   }
 
   const mismatched = report?.institutions.filter((i) => !i.matches) ?? [];
@@ -81,12 +78,12 @@ export function Reconciliation() {
                 }))}
               />
             </Form.Item>
-            <Button type="primary" htmlType="submit" loading={busy}>
+            <Button type="primary" htmlType="submit" loading={action.busy}>
               {tr({ zh: "对账", en: "Reconcile" })}
             </Button>
           </Form>
-          {error === undefined ? null : (
-            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={error} />
+          {action.error === undefined ? null : (
+            <Alert style={{ marginTop: 12 }} type="error" role="alert" showIcon title={action.error} />
           )}
         </Card>
         {report === undefined ? null : (
