@@ -5,7 +5,7 @@
  */
 import { Alert, Button, Card, Empty, Spin, Statistic, Typography } from "antd";
 import { type DependencyList, type ReactNode, useCallback, useEffect, useState } from "react";
-import { ApiError, api, currentProgram, errorText, loadSession } from "../../shared/api.js";
+import { api, currentProgram, errorText, loadSession } from "../../shared/api.js";
 import { useLang } from "../../shared/i18n.js";
 
 /** The program the console works on: the signed-in account's, or (platform admin, "*") the chosen one. */
@@ -137,41 +137,10 @@ export function Figure({
   );
 }
 
-export function errorOf(e: unknown): string {
-  return e instanceof ApiError ? e.message : errorText(e);
-}
+/** The server's words for a failure, or the generic sentence (the shared errorText). */
+export const errorOf = errorText;
 
-/** A button's work in progress: `busy` while it runs, `error` (the server's words) when it failed. */
-export interface Action {
-  readonly busy: boolean;
-  readonly error: string | undefined;
-  /**
-   * Runs `work` with the last error cleared and `busy` set; a failure becomes `error`, after `onError` (e.g.
-   * forgetting an answer that no longer holds). Resolves either way.
-   */
-  run(work: () => Promise<void>, onError?: () => void): Promise<void>;
-  /** For a message of the page's own (a form it checked itself), or clearing one. */
-  setError(message: string | undefined): void;
-}
-
-/** The one home of the console's busy / error handling around a request (see Action). */
-export function useAction(): Action {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const run = useCallback(async (work: () => Promise<void>, onError?: () => void) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-    } catch (e) {
-      onError?.();
-      setError(errorOf(e));
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  return { busy, error, run, setError };
-}
+export { type Action, useAction } from "../../shared/action.js";
 
 /** The shared two-language picker: `tr({zh, en})`. */
 export function useTr(): <T>(t: { zh: T; en: T }) => T {

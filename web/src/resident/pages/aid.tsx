@@ -10,7 +10,8 @@ import type {
   LayeredBill,
   ResidentAidView,
 } from "../../../../src/contract/aid-claims.js";
-import { api, errorText } from "../../shared/api.js";
+import { useAction } from "../../shared/action.js";
+import { api } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
 import { Async, Empty, useLoad, usePageTitle } from "../components.js";
 import { useT } from "../i18n.js";
@@ -43,27 +44,20 @@ export function LayeredBillList({ bill }: { bill: LayeredBill }) {
 function Application({ a, mine, onDone }: { a: AidApplicationView; mine: string; onDone: () => void }) {
   const t = useT().aid;
   const [agreed, setAgreed] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const open = a.state === "proposed" || a.state === "documents_requested";
   const confirm = async () => {
     if (!agreed) {
-      setError(t.consentFirst);
+      action.setError(t.consentFirst);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await api("POST", programPath(`/aid-applications/${a.application_id}/confirm`), {
         consent: true,
         documents: a.documents_required,
       });
       onDone();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <li className="card">
@@ -84,12 +78,12 @@ function Application({ a, mine, onDone }: { a: AidApplicationView; mine: string;
             <input type="checkbox" checked={agreed} onChange={(e) => setAgreed(e.target.checked)} />{" "}
             {t.consent}
           </label>
-          {error === undefined ? null : (
+          {action.error === undefined ? null : (
             <p role="alert" className="error small">
-              {error}
+              {action.error}
             </p>
           )}
-          <button type="button" className="primary" disabled={busy} onClick={() => void confirm()}>
+          <button type="button" className="primary" disabled={action.busy} onClick={() => void confirm()}>
             {a.state === "proposed" ? t.confirm : t.resubmit}
           </button>
         </>

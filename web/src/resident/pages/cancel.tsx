@@ -1,7 +1,8 @@
 import { Button, Result } from "antd-mobile";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { useAction } from "../../shared/action.js";
+import { ApiError, api, newIdempotencyKey } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
 import type { CancelQuote } from "../../shared/types.js";
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
@@ -17,8 +18,7 @@ export function CancelPage() {
     [policyNo],
   );
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const [done, setDone] = useState<CancelQuote | undefined>();
   const [key] = useState(newIdempotencyKey);
 
@@ -26,23 +26,24 @@ export function CancelPage() {
 
   async function confirm(quote: CancelQuote) {
     setAsking(false);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const r = await api<CancelQuote>(
-        "POST",
-        programPath(`/policies/${policyNo}/cancel`),
-        { expected_refund_fen: quote.refund_fen, ...(reason.trim() === "" ? {} : { reason: reason.trim() }) },
-        { idempotencyKey: key },
-      );
-      setDone(r);
-    } catch (err) {
-      setError(errorText(err));
+    await action.run(
+      async () => {
+        const r = await api<CancelQuote>(
+          "POST",
+          programPath(`/policies/${policyNo}/cancel`),
+          {
+            expected_refund_fen: quote.refund_fen,
+            ...(reason.trim() === "" ? {} : { reason: reason.trim() }),
+          },
+          { idempotencyKey: key },
+        );
+        setDone(r);
+      },
       // The refund changed since the quote (a day passed): show the new one before asking again.
-      if (err instanceof ApiError && err.code === "quote_changed") state.reload();
-    } finally {
-      setBusy(false);
-    }
+      (err) => {
+        if (err instanceof ApiError && err.code === "quote_changed") state.reload();
+      },
+    );
   }
 
   if (done !== undefined)
@@ -86,7 +87,7 @@ export function CancelPage() {
               onChange={(e) => setReason(e.target.value)}
             />
           </div>
-          <FieldError id="cancel-error" message={error} />
+          <FieldError id="cancel-error" message={action.error} />
           {asking ? (
             <section
               className="confirm"
@@ -100,7 +101,7 @@ export function CancelPage() {
                 <Button id="cancel-keep" onClick={() => setAsking(false)}>
                   {t.cancel.keep}
                 </Button>
-                <Button color="danger" loading={busy} onClick={() => void confirm(q)}>
+                <Button color="danger" loading={action.busy} onClick={() => void confirm(q)}>
                   {t.cancel.ok}
                 </Button>
               </div>
@@ -110,7 +111,7 @@ export function CancelPage() {
               block
               color="danger"
               size="large"
-              loading={busy}
+              loading={action.busy}
               onClick={() => {
                 setAsking(true);
                 // Focus the safe choice first: cancelling cannot be undone.

@@ -1,6 +1,7 @@
 import { Button, Result } from "antd-mobile";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
+import { useAction } from "../../shared/action.js";
 import { ApiError, api, errorText, newIdempotencyKey } from "../../shared/api.js";
 import { endDay, yuan } from "../../shared/format.js";
 import type { ClaimableRecord, ConsentView } from "../../shared/types.js";
@@ -41,18 +42,15 @@ function ConsentFields({
   const [to, setTo] = useState(initialTo);
   const [days, setDays] = useState("30");
   const [agree, setAgree] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (!agree) {
-      setError(t.online.agreeRequired);
+      action.setError(t.online.agreeRequired);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await api("POST", programPath("/consents"), {
         scope: "settlement_records",
         from,
@@ -60,11 +58,7 @@ function ConsentFields({
         days_valid: Number(days),
       });
       onGranted();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -105,8 +99,8 @@ function ConsentFields({
         <input type="checkbox" checked={agree} onChange={(e) => setAgree(e.target.checked)} />
         {t.online.agree}
       </label>
-      <FieldError id="consent-error" message={error} />
-      <Button block color="primary" size="large" type="submit" loading={busy}>
+      <FieldError id="consent-error" message={action.error} />
+      <Button block color="primary" size="large" type="submit" loading={action.busy}>
         {t.online.grant}
       </Button>
     </form>
@@ -120,27 +114,20 @@ function Claimable({ consent, onRevoked }: { consent: ConsentView; onRevoked: ()
     [consent.consent_id],
   );
   const [picked, setPicked] = useState<string[]>([]);
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [done, setDone] = useState(false);
   const [key] = useState(newIdempotencyKey);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (picked.length === 0) {
-      setError(t.online.pick);
+      action.setError(t.online.pick);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await api("POST", programPath("/online-claims"), { setl_ids: picked }, { idempotencyKey: key });
       setDone(true);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function revoke() {
@@ -148,7 +135,7 @@ function Claimable({ consent, onRevoked }: { consent: ConsentView; onRevoked: ()
       await api("POST", programPath(`/consents/${consent.consent_id}/revoke`));
       onRevoked();
     } catch (err) {
-      setError(errorText(err));
+      action.setError(errorText(err));
     }
   }
 
@@ -193,8 +180,8 @@ function Claimable({ consent, onRevoked }: { consent: ConsentView; onRevoked: ()
                   </label>
                 ))}
               </fieldset>
-              <FieldError id="claim-error" message={error} />
-              <Button block color="primary" size="large" type="submit" loading={busy}>
+              <FieldError id="claim-error" message={action.error} />
+              <Button block color="primary" size="large" type="submit" loading={action.busy}>
                 {t.online.submit}
               </Button>
             </form>

@@ -1,7 +1,7 @@
 import { Button, Result } from "antd-mobile";
-import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
-import { api, errorText } from "../../shared/api.js";
+import { useAction } from "../../shared/action.js";
+import { api } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
 import type { PaymentOrder } from "../../shared/types.js";
 import { Async, FieldError, useLoad, usePageTitle } from "../components.js";
@@ -16,8 +16,7 @@ export function PayPage() {
   const { orderNo = "" } = useParams();
   const location = useLocation();
   const state = useLoad(() => api<PaymentOrder>("GET", programPath(`/payments/${orderNo}`)), [orderNo]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
 
   // The sandbox gateway's pay page is an API call; a real gateway's pay_url would be a page to open.
   const payUrl =
@@ -26,17 +25,11 @@ export function PayPage() {
 
   async function pay() {
     if (payUrl === undefined) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       if (payUrl.startsWith("/api/v1/sandbox/")) await api("POST", payUrl, { status: "paid" });
       else window.location.assign(payUrl);
       state.reload();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -77,9 +70,9 @@ export function PayPage() {
                   <strong className="big-bad">{yuan(amount)}</strong>
                 </dd>
               </dl>
-              <FieldError id="pay-error" message={error} />
+              <FieldError id="pay-error" message={action.error} />
               {payUrl?.startsWith("/api/v1/sandbox/") ? (
-                <Button block color="primary" size="large" loading={busy} onClick={() => void pay()}>
+                <Button block color="primary" size="large" loading={action.busy} onClick={() => void pay()}>
                   {t.pay.simulateDeduction}
                 </Button>
               ) : null}
@@ -110,9 +103,9 @@ export function PayPage() {
               ) : null}
             </dl>
             {order.provider.startsWith("sandbox") ? <p className="muted small">{t.pay.sandboxNote}</p> : null}
-            <FieldError id="pay-error" message={error} />
+            <FieldError id="pay-error" message={action.error} />
             {order.status === "created" && payUrl !== undefined ? (
-              <Button block color="primary" size="large" loading={busy} onClick={() => void pay()}>
+              <Button block color="primary" size="large" loading={action.busy} onClick={() => void pay()}>
                 {t.pay.payNow(yuan(amount))}
               </Button>
             ) : null}

@@ -6,7 +6,8 @@ import { Button, Switch } from "antd-mobile";
 import { useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import type { RenewalAuthorization, RenewalOffer } from "../../../../src/contract/renewal.js";
-import { api, errorText, newIdempotencyKey } from "../../shared/api.js";
+import { useAction } from "../../shared/action.js";
+import { api, newIdempotencyKey } from "../../shared/api.js";
 import { yuan } from "../../shared/format.js";
 import { useDict } from "../../shared/i18n.js";
 import type { EnrollmentResult } from "../../shared/types.js";
@@ -68,14 +69,11 @@ const en: typeof zh = {
 function RenewCard({ offer }: { offer: RenewalOffer }) {
   const t = useDict({ zh, en });
   const navigate = useNavigate();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const attempt = useRef<{ channel: string; key: string } | undefined>(undefined);
 
   async function renew(channel: "cash" | "personal_account") {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       // One key per choice: a double tap or a retry after a lost answer renews once.
       if (attempt.current?.channel !== channel) attempt.current = { channel, key: newIdempotencyKey() };
       const r = await api<EnrollmentResult>(
@@ -87,11 +85,7 @@ function RenewCard({ offer }: { offer: RenewalOffer }) {
         },
       );
       navigate(`/pay/${r.payment.order_no}`, { state: { payUrl: r.payment.pay_url } });
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -119,11 +113,11 @@ function RenewCard({ offer }: { offer: RenewalOffer }) {
             {t.total}：<strong>{yuan(offer.total)} 元</strong>
           </p>
           <div className="actions-row">
-            <Button color="primary" loading={busy} onClick={() => void renew("cash")}>
+            <Button color="primary" loading={action.busy} onClick={() => void renew("cash")}>
               {t.renewCash}
             </Button>
             {offer.personal_account ? (
-              <Button loading={busy} onClick={() => void renew("personal_account")}>
+              <Button loading={action.busy} onClick={() => void renew("personal_account")}>
                 {t.renewAccount}
               </Button>
             ) : null}
@@ -132,9 +126,9 @@ function RenewCard({ offer }: { offer: RenewalOffer }) {
       ) : (
         <p className="hint">{offer.reason}</p>
       )}
-      {error === undefined ? null : (
+      {action.error === undefined ? null : (
         <p className="field-error" role="alert">
-          {error}
+          {action.error}
         </p>
       )}
     </section>
@@ -144,20 +138,13 @@ function RenewCard({ offer }: { offer: RenewalOffer }) {
 function AuthorizationCard({ initial }: { initial: RenewalAuthorization }) {
   const t = useDict({ zh, en });
   const [auth, setAuth] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
 
   async function toggle(on: boolean) {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       const path = on ? "/renewal/authorization" : "/renewal/authorization/revoke";
       setAuth(await api<RenewalAuthorization>("POST", programPath(path)));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const state =
@@ -175,16 +162,16 @@ function AuthorizationCard({ initial }: { initial: RenewalAuthorization }) {
         <Switch
           aria-labelledby="auth-label"
           checked={auth.status === "granted"}
-          loading={busy}
+          loading={action.busy}
           onChange={(on) => void toggle(on)}
         />
       </div>
       <p role="status">{state}</p>
       {auth.renewed_into === null ? null : <p>{t.renewedInto(auth.renewed_into)}</p>}
       {auth.last_error === null ? null : <p className="hint">{t.lastError(auth.last_error)}</p>}
-      {error === undefined ? null : (
+      {action.error === undefined ? null : (
         <p className="field-error" role="alert">
-          {error}
+          {action.error}
         </p>
       )}
     </section>
